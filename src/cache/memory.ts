@@ -1,0 +1,44 @@
+import type { Cache } from './types.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * In-process cache, the default when REDIS_URL is unset. Expired entries are dropped when
+ * read and swept periodically, so a key written once is not kept forever.
+ */
+export function createMemoryCache(now: () => number = Date.now): Cache {
+  const entries = new Map<string, Entry>();
+  const sweep = setInterval(() => {
+    const t = now();
+    for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
+  }, 60_000);
+  sweep.unref();
+
+  return {
+    backend: 'memory',
+    description: 'in-process memory cache',
+    async get(key) {
+      const entry = entries.get(key);
+      if (!entry) return null;
+      if (entry.expiresAt <= now()) {
+        entries.delete(key);
+        return null;
+      }
+      return entry.value;
+    },
+    async set(key, value, ttlSeconds) {
+      entries.set(key, { value, expiresAt: now() + ttlSeconds * 1000 });
+    },
+    async del(...keys) {
+      for (const key of keys) entries.delete(key);
+    },
+    isConnected: () => true,
+    async close() {
+      clearInterval(sweep);
+      entries.clear();
+    },
+  };
+}

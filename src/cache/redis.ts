@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis } from 'ioredis';
+import { redactUrl } from '../db/postgres.js';
+import type { Cache } from './types.js';
+
+export interface RedisCacheOptions {
+  url: string;
+  /** Upper bound for connecting and for any one command. */
+  timeoutMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Redis cache through ioredis, tuned so that a slow or dead Redis costs a request at most
+ * timeoutMs: no offline queue (commands fail at once while disconnected), one try per
+ * command, and reconnection in the background with capped backoff.
+ */
+export async function createRedisCache(options: RedisCacheOptions): Promise<Cache> {
+  const { log } = options;
+  const client = new Redis(options.url, {
+    connectTimeout: options.timeoutMs,
+    commandTimeout: options.timeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
+    connectionName: 'sidebar-service',
+  });
+
+  // Log transitions, not every failed reconnect attempt.
+  let connected = false;
+  let lastError = '';
+  client.on('ready', () => {
+    connected = true;
+    lastError = '';
+    log.info({ cache: 'redis' }, 'redis connected');
+  });
+  client.on('error', (err: Error) => {
+    if (err.message !== lastError) log.warn({ cache: 'redis', err: err.message }, 'redis error; serving from the database until it recovers');
+    lastError = err.message;
+  });
+  client.on('close', () => {
+    if (connected) log.warn({ cache: 'redis' }, 'redis connection lost; serving from the database until it recovers');
+    connected = false;
+  });
+
+  // Wait briefly for the first connection so the first requests can use the cache; start anyway without it.
+  const timer = AbortSignal.timeout(options.timeoutMs * 2);
+  await once(client, 'ready', { signal: timer }).catch(() => {
+    log.warn({ cache: 'redis' }, 'redis not reachable at start-up; continuing without cache');
+  });
+
+  return {
+    backend: 'redis',
+    description: `Redis ${redactUrl(options.url)}`,
+    get: (key) => client.get(key),
+    async set(key, value, ttlSeconds) {
+      await client.set(key, value, 'EX', ttlSeconds);
+    },
+    async del(...keys) {
+      if (keys.length) await client.del(...keys);
+    },
+    isConnected: () => connected,
+    async close() {
+      // quit() waits for a reply that never comes from a dead server; disconnect() does not.
+      if (connected) await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { pino } from 'pino';
+import { createCache } from './cache/index.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { createDb } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import { generateEvents } from './events/generator.js';
+import { writeEvents } from './events/writer.js';
+import { loggerOptions } from './logger.js';
+import { startServer } from './server.js';
+import { createSidebarRepository } from './sidebar/repository.js';
+import { createSidebarService } from './sidebar/service.js';
+
+const usage = `Usage: sidebar <command> [options]
+
+Commands:
+  serve                      Run the HTTP service (default)
+  migrate                    Apply pending database migrations
+  seed [--events N] [--seed S] [--prefix P]
+                             Upsert N generated events (default 10000) and refresh the sidebar
+  refresh                    Refresh sidebar_data now and invalidate the cache
+
+Configuration comes from the environment (and ./.env if present); see .env.example.`;
+
+async function withServices<T>(fn: (deps: Awaited<ReturnType<typeof openServices>>) => Promise<T>): Promise<T> {
+  const deps = await openServices();
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.cache.close();
+    await deps.db.close();
+  }
+}
+
+async function openServices() {
+  const config = loadConfig();
+  const log = pino(loggerOptions(config.logLevel, process.stderr));
+  const db = await createDb(config, log);
+  const cache = await createCache(config, log);
+  log.info({ database: db.description, cache: cache.description }, 'connected');
+  const repository = createSidebarRepository(db);
+  const service = createSidebarService({ repository, cache, log, config });
+  return { config, log, db, cache, service };
+}
+
+async function seed(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { events: { type: 'string', default: '10000' }, seed: { type: 'string', default: '42' }, prefix: { type: 'string', default: 'seed' } },
+  });
+  const count = Number(values.events);
+  if (!Number.isInteger(count) || count < 1) throw new ConfigError(`--events must be a positive integer, got ${values.events}`);
+  await withServices(async ({ db, service, log }) => {
+    await migrate(db);
+    const started = Date.now();
+    const bar = process.stdout.isTTY
+      ? new cliProgress.SingleBar({ format: 'seeding [{bar}] {percentage}% {value}/{total} events  {eta}s left' }, cliProgress.Presets.shades_classic)
+      : null;
+    bar?.start(count, 0);
+    let nextReport = 0.1;
+    const totals = await writeEvents(db, generateEvents({ count, seed: Number(values.seed), idPrefix: values.prefix }), {
+      onProgress: (written) => {
+        bar?.update(written);
+        if (!bar && written / count >= nextReport) {
+          log.info({ written, total: count }, 'seeding');
+          nextReport += 0.1;
+        }
+      },
+    });
+    bar?.stop();
+    const seconds = (Date.now() - started) / 1000;
+    log.info({ ...totals, seconds, events_per_second: Math.round(count / seconds) }, 'seeded events');
+    const refresh = await service.refresh('manual');
+    log.info({ status: refresh.status, duration_ms: refresh.duration_ms, rows: refresh.row_count }, 'sidebar refreshed');
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await startServer(loadConfig());
+      return -1; // keep running
+    case 'migrate':
+      return withServices(async ({ db, log }) => {
+        const { applied, version } = await migrate(db);
+        log.info({ applied, version }, applied.length ? 'migrations applied' : 'database schema is already current');
+        return 0;
+      });
+    case 'seed':
+      await seed(rest);
+      return 0;
+    case 'refresh':
+      return withServices(async ({ db, service }) => {
+        await migrate(db);
+        const result = await service.refresh('manual');
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return result.status === 'error' ? 1 : 0;
+      });
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    default:
+      process.stderr.write(`Unknown command: ${command}\n\n${usage}\n`);
+      return 64;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    // Configuration mistakes get one clear line, not a stack trace.
+    process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).stack}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,96 @@
+import { envSchema as validateEnv } from 'env-schema';
+import { type Env, envSchema, type LogLevel } from './schema.js';
+
+/** The validated, typed configuration every module receives; nothing else reads process.env. */
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  trustProxy: boolean;
+  shutdownGraceMs: number;
+
+  /** Unset: embedded PGlite under pgliteDataDir. */
+  databaseUrl?: string;
+  databasePoolMax: number;
+  /** A folder, or 'memory://' for a throw-away in-memory database. */
+  pgliteDataDir: string;
+  migrateOnStart: boolean;
+  /** Load demo events into an empty embedded database (never into DATABASE_URL). */
+  seedDemoData: boolean;
+
+  /** Unset: in-process cache. */
+  redisUrl?: string;
+  redisTimeoutMs: number;
+  cacheKeyPrefix: string;
+  cacheTtlSeconds: number;
+  fallbackCacheTtlSeconds: number;
+
+  adminApiKey?: string;
+  supabaseJwtSecret?: string;
+
+  schedulerEnabled: boolean;
+  refreshIntervalSeconds: number;
+  refreshAlertSeconds: number;
+  refreshRateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Empty strings mean "unset": `.env` files and orchestrators often write `NAME=`. */
+function dropEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}
+
+/** Turns ajv's "/PORT must be <= 65535" into a message that names the variable and its value. */
+function describeErrors(error: unknown, env: Record<string, string>): string {
+  const errors = (error as { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> }).errors;
+  if (!errors?.length) return (error as Error).message;
+  return errors
+    .map((e) => {
+      const name = e.instancePath.replace(/^\//, '') || String(e.params?.missingProperty ?? '');
+      const shown = /KEY|SECRET|PASSWORD|URL/.test(name) ? '(hidden)' : JSON.stringify(env[name]);
+      const allowed = Array.isArray(e.params?.allowedValues) ? `: ${e.params.allowedValues.join(', ')}` : '';
+      return `${name} ${e.message}${allowed} (got ${shown})`;
+    })
+    .filter((line, i, all) => all.indexOf(line) === i)
+    .join('; ');
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = dropEmpty(env);
+  let e: Env;
+  try {
+    e = validateEnv<Env>({ schema: envSchema, data: cleaned, dotenv: false });
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${describeErrors(error, cleaned)}`);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    pgliteDataDir: e.PGLITE_DATA_DIR,
+    migrateOnStart: e.MIGRATE_ON_START,
+    seedDemoData: e.SEED_DEMO_DATA,
+    redisUrl: e.REDIS_URL,
+    redisTimeoutMs: e.REDIS_TIMEOUT_MS,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
+    cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,
+    fallbackCacheTtlSeconds: e.SIDEBAR_FALLBACK_CACHE_TTL_SECONDS,
+    adminApiKey: e.ADMIN_API_KEY,
+    supabaseJwtSecret: e.SUPABASE_JWT_SECRET,
+    schedulerEnabled: e.SCHEDULER_ENABLED,
+    refreshIntervalSeconds: e.SIDEBAR_REFRESH_INTERVAL_SECONDS,
+    refreshAlertSeconds: e.SIDEBAR_REFRESH_ALERT_SECONDS,
+    refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
+  };
+}

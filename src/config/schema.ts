@@ -1,0 +1,38 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/**
+ * Every environment variable the service reads, with its type, bounds and default.
+ * The same schema documents `.env.example` and is the only place that knows variable names.
+ */
+export const envSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: [...logLevels], default: 'info' }),
+  TRUST_PROXY: Type.Boolean({ default: false }),
+  SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
+
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  PGLITE_DATA_DIR: Type.String({ minLength: 1, default: './data/pglite' }),
+  MIGRATE_ON_START: Type.Boolean({ default: true }),
+  SEED_DEMO_DATA: Type.Boolean({ default: true }),
+
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 500 }),
+  CACHE_KEY_PREFIX: Type.String({ minLength: 1, default: 'sidebar' }),
+  SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
+  SIDEBAR_FALLBACK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
+
+  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
+  SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+
+  SCHEDULER_ENABLED: Type.Boolean({ default: true }),
+  SIDEBAR_REFRESH_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
+  SIDEBAR_REFRESH_ALERT_SECONDS: Type.Number({ minimum: 0, default: 30 }),
+  SIDEBAR_REFRESH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+});
+
+export type Env = Static<typeof envSchema>;

@@ -1,0 +1,21 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/index.js';
+import { createPgliteDb } from './pglite.js';
+import { createPostgresDb } from './postgres.js';
+import type { Db } from './types.js';
+
+export type { Db, Queryable, Session } from './types.js';
+
+/** DATABASE_URL set: real PostgreSQL; unset: embedded PGlite. */
+export function createDb(config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'pgliteDataDir'>, log: FastifyBaseLogger): Promise<Db> {
+  if (config.databaseUrl) {
+    return Promise.resolve(
+      createPostgresDb({
+        connectionString: config.databaseUrl,
+        max: config.databasePoolMax,
+        onIdleError: (err) => log.error({ err }, 'idle PostgreSQL connection failed; the pool will reconnect'),
+      }),
+    );
+  }
+  return createPgliteDb(config.pgliteDataDir);
+}

@@ -1,0 +1,25 @@
+/** What repositories need from a database: parameterised queries. */
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** One connection, held for a sequence of statements (migrations, explicit transactions). */
+export interface Session extends Queryable {
+  /** Runs a script of several statements (no parameters). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * The database the service runs on: real PostgreSQL through a `pg` pool, or embedded PGlite.
+ * Both speak the same SQL, so everything above this interface is written once.
+ */
+export interface Db extends Queryable {
+  readonly kind: 'postgres' | 'pglite';
+  /** Where it points, safe to log (no password). */
+  readonly description: string;
+  /** Runs fn on one dedicated connection. */
+  withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** Runs fn inside BEGIN/COMMIT on one connection, rolling back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

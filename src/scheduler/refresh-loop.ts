@@ -1,0 +1,100 @@
+import { Cron } from 'croner';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RefreshLogRow, RefreshTrigger, ViewState } from '../sidebar/repository.js';
+import { schedulePattern } from './pattern.js';
+
+export interface SchedulerState {
+  enabled: boolean;
+  running: boolean;
+  busy: boolean;
+  interval_seconds: number;
+  pattern: string;
+  last_run_at: string | null;
+  next_run_at: string | null;
+  last_result: { status: RefreshLogRow['status'] | 'failed'; duration_ms: number | null; message: string | null } | null;
+}
+
+export interface RefreshLoopDeps {
+  intervalSeconds: number;
+  enabled: boolean;
+  log: FastifyBaseLogger;
+  refresh: (trigger: RefreshTrigger, minIntervalSeconds: number | null) => Promise<RefreshLogRow>;
+  viewState: () => Promise<ViewState>;
+}
+
+/** True when the view has never been filled or its last refresh is older than one interval. */
+export function needsStartupRefresh(state: ViewState, intervalSeconds: number, now = Date.now()): boolean {
+  if (!state.populated || !state.last_success_at) return true;
+  return now - state.last_success_at.getTime() > intervalSeconds * 1000;
+}
+
+/**
+ * Refreshes sidebar_data on a schedule. croner's overrun protection keeps a slow refresh from
+ * overlapping the next tick in this process; the advisory lock and the minimum interval in
+ * refresh_sidebar_data() keep instances from refreshing the same tick twice.
+ */
+export function createRefreshLoop(deps: RefreshLoopDeps) {
+  const { log, intervalSeconds } = deps;
+  const { pattern, interval } = schedulePattern(intervalSeconds);
+  // Another instance's refresh within the last half interval counts as this tick's refresh.
+  const minIntervalSeconds = intervalSeconds / 2;
+  let job: Cron | null = null;
+  let current: Promise<unknown> | null = null;
+  let lastRunAt: Date | null = null;
+  let lastResult: SchedulerState['last_result'] = null;
+
+  async function run(trigger: RefreshTrigger, minInterval: number | null): Promise<void> {
+    lastRunAt = new Date();
+    try {
+      const result = await deps.refresh(trigger, minInterval);
+      lastResult = { status: result.status, duration_ms: result.duration_ms, message: result.error_message };
+    } catch (err) {
+      // The database is unreachable or the function is missing; the next tick tries again.
+      lastResult = { status: 'failed', duration_ms: null, message: (err as Error).message };
+      log.error({ err, trigger }, 'scheduled sidebar refresh could not run');
+    }
+  }
+
+  function track(p: Promise<void>): Promise<void> {
+    current = p;
+    return p.finally(() => {
+      if (current === p) current = null;
+    });
+  }
+
+  return {
+    /** Starts the schedule and, if the view is empty or stale, refreshes it now (not awaited by callers that serve). */
+    async start(): Promise<void> {
+      if (!deps.enabled || job) return;
+      job = new Cron(pattern, { name: 'sidebar-refresh', protect: true, interval }, () => track(run('scheduler', minIntervalSeconds)));
+      log.info({ pattern, interval_seconds: intervalSeconds, next_run_at: job.nextRun() }, 'sidebar refresh scheduler started');
+      try {
+        if (needsStartupRefresh(await deps.viewState(), intervalSeconds)) await track(run('startup', null));
+      } catch (err) {
+        log.error({ err }, 'could not check sidebar_data at start-up; the scheduler will refresh it on its next tick');
+      }
+    },
+
+    /** Stops scheduling and waits for a refresh in progress. Idempotent. */
+    async stop(): Promise<void> {
+      job?.stop();
+      job = null;
+      await current?.catch(() => {});
+    },
+
+    state(): SchedulerState {
+      return {
+        enabled: deps.enabled,
+        running: job?.isRunning() ?? false,
+        busy: current !== null,
+        interval_seconds: intervalSeconds,
+        pattern,
+        last_run_at: lastRunAt?.toISOString() ?? null,
+        next_run_at: job?.nextRun()?.toISOString() ?? null,
+        last_result: lastResult,
+      };
+    },
+  };
+}
+
+export type RefreshLoop = ReturnType<typeof createRefreshLoop>;

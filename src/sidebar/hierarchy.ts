@@ -1,0 +1,89 @@
+import type { SidebarRow } from './repository.js';
+
+export type SidebarSource = 'materialized_view' | 'fallback';
+
+export interface SidebarLeague {
+  league_id: string;
+  league: string;
+  icon: string | null;
+  priority: number | null;
+  game_count: number;
+  live_game_count: number;
+  next_start: string | null;
+}
+
+export interface SidebarSport {
+  sport_id: string;
+  sport: string;
+  icon: string | null;
+  priority: number | null;
+  game_count: number;
+  live_game_count: number;
+  leagues: SidebarLeague[];
+}
+
+export interface SidebarResponse {
+  sports: SidebarSport[];
+  totals: { sports: number; leagues: number; game_count: number; live_game_count: number };
+  refreshed_at: string | null;
+  source: SidebarSource;
+}
+
+/** ISO 8601 to the second: the sidebar never needs milliseconds, and every byte is sent a lot. */
+function isoSeconds(date: Date | null): string | null {
+  return date ? `${date.toISOString().slice(0, 19)}Z` : null;
+}
+
+function byRank(a: SidebarRow, b: SidebarRow): number {
+  return a.sport_rank - b.sport_rank || a.league_rank - b.league_rank;
+}
+
+/**
+ * Turns flat (sport, league) rows into the sidebar: sports in sport_rank order, each with its
+ * leagues in league_rank order (the ranks encode the ordering rules, see migration 003).
+ * A sport's counts are the sums of its leagues', so the two can never disagree.
+ */
+export function buildSidebar(rows: readonly SidebarRow[], meta: { source: SidebarSource; refreshedAt: Date | null }): SidebarResponse {
+  const sports: SidebarSport[] = [];
+  const bySportId = new Map<string, SidebarSport>();
+
+  for (const row of [...rows].sort(byRank)) {
+    let sport = bySportId.get(row.sport_id);
+    if (!sport) {
+      sport = {
+        sport_id: row.sport_id,
+        sport: row.sport,
+        icon: row.sport_icon,
+        priority: row.sport_priority,
+        game_count: 0,
+        live_game_count: 0,
+        leagues: [],
+      };
+      bySportId.set(row.sport_id, sport);
+      sports.push(sport);
+    }
+    sport.game_count += row.game_count;
+    sport.live_game_count += row.live_game_count;
+    sport.leagues.push({
+      league_id: row.league_id,
+      league: row.league,
+      icon: row.league_icon,
+      priority: row.league_priority,
+      game_count: row.game_count,
+      live_game_count: row.live_game_count,
+      next_start: isoSeconds(row.next_start),
+    });
+  }
+
+  return {
+    sports,
+    totals: {
+      sports: sports.length,
+      leagues: rows.length,
+      game_count: sports.reduce((n, s) => n + s.game_count, 0),
+      live_game_count: sports.reduce((n, s) => n + s.live_game_count, 0),
+    },
+    refreshed_at: isoSeconds(meta.refreshedAt),
+    source: meta.source,
+  };
+}

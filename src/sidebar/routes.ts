@@ -1,0 +1,100 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { HttpError } from '../auth/plugin.js';
+import { errorResponses, refreshResponseSchema, sidebarQuerySchema, sidebarSchema, statsSchema } from './schemas.js';
+
+const security = [{ bearerAuth: [] }];
+
+/** HTTP status for a refresh outcome; the body is the log row in every case. */
+const refreshStatusCode = { success: 200, skipped: 409, error: 500 } as const;
+
+export const sidebarRoutes: FastifyPluginAsync = async (app) => {
+  const { sidebarService, sidebarRepository, refreshLoop, metrics, cache, config } = app;
+
+  app.get<{ Querystring: { force_refresh?: boolean } }>(
+    '/api/v1/shared/sidebar',
+    {
+      schema: {
+        tags: ['sidebar'],
+        summary: 'The navigation sidebar: sports and leagues with open and live game counts, in display order',
+        description: 'Served from the cache when possible (header X-Cache: HIT or MISS). force_refresh=true bypasses the cache and needs admin credentials.',
+        querystring: sidebarQuerySchema,
+        response: { 200: sidebarSchema, ...errorResponses },
+      },
+      onResponse: async (_request, reply) => {
+        metrics.sidebarLatency.observe(reply.elapsedTime / 1000);
+      },
+    },
+    async (request, reply) => {
+      const bypassCache = request.query.force_refresh === true;
+      if (bypassCache) {
+        const decision = await app.checkAdmin(request);
+        if (!decision.ok) throw new HttpError(decision.status, `force_refresh: ${decision.message}`);
+      }
+      const result = await sidebarService.getSidebar({ bypassCache });
+      // The body is already serialised (and cached that way): sending the string skips serialisation.
+      return reply.header('x-cache', result.cache).type('application/json; charset=utf-8').send(result.body);
+    },
+  );
+
+  app.post(
+    '/api/v1/shared/sidebar/refresh',
+    {
+      preHandler: app.requireAdmin,
+      config: { rateLimit: { max: config.refreshRateLimitPerMinute, timeWindow: 60_000 } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Refresh sidebar_data now and invalidate the cache',
+        description: 'Answers with the refresh log row: 200 success, 409 skipped (another refresh is running), 500 error (the previous view is kept).',
+        security,
+        response: { 200: refreshResponseSchema, 409: refreshResponseSchema, ...errorResponses, 500: refreshResponseSchema },
+      },
+    },
+    async (_request, reply) => {
+      const result = await sidebarService.refresh('manual');
+      return reply.code(refreshStatusCode[result.status]).send(result);
+    },
+  );
+
+  app.get(
+    '/api/v1/shared/sidebar/stats',
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Refresh history, scheduler, cache and latency figures',
+        security,
+        response: { 200: statsSchema, ...errorResponses },
+      },
+    },
+    async () => {
+      const [recent, last24h, view, latency] = await Promise.all([
+        sidebarRepository.recentRefreshes(20),
+        sidebarRepository.refreshSummary(24),
+        sidebarRepository.viewState(),
+        metrics.sidebarLatencyMs(),
+      ]);
+      const { hits, misses, errors } = sidebarService.counters;
+      const lastSuccess = view.last_success_at;
+      return {
+        refreshes: {
+          recent,
+          last_24h: last24h,
+          last_success_at: lastSuccess?.toISOString() ?? null,
+          view_age_seconds: lastSuccess ? Math.round((Date.now() - lastSuccess.getTime()) / 100) / 10 : null,
+          view_populated: view.populated,
+        },
+        scheduler: refreshLoop.state(),
+        cache: {
+          backend: cache.backend,
+          connected: cache.isConnected(),
+          hits,
+          misses,
+          errors,
+          hit_ratio: hits + misses ? Math.round((hits / (hits + misses)) * 1e4) / 1e4 : null,
+          ttl_seconds: config.cacheTtlSeconds,
+        },
+        requests: { sidebar_latency_ms: latency },
+      };
+    },
+  );
+};
