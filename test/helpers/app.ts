@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { Cache } from '../../src/cache/types.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
+import type { Db } from '../../src/db/types.js';
+
+export const adminApiKey = 'test-admin-key-0123456789';
+export const jwtSecret = 'test-jwt-secret-0123456789-0123456789-abcdef';
+
+/** Defaults for tests: admin auth on, no scheduler (tests drive refreshes), no demo data. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...loadConfig({}),
+    logLevel: 'silent',
+    adminApiKey,
+    supabaseJwtSecret: jwtSecret,
+    schedulerEnabled: false,
+    migrateOnStart: false,
+    seedDemoData: false,
+    ...overrides,
+  };
+}
+
+/** An app on the given database and cache (which the caller keeps and closes). */
+export async function buildTestApp(deps: { db: Db; cache: Cache; prefix: string }, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+  const app = await buildApp({
+    config: testConfig({ cacheKeyPrefix: deps.prefix, ...overrides }),
+    db: deps.db,
+    cache: deps.cache,
+    logger: false,
+  });
+  await app.ready();
+  return app;
+}
+
+export const asAdmin = { authorization: `Bearer ${adminApiKey}` };

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createMemoryCache } from '../../src/cache/memory.js';
+import { createRedisCache } from '../../src/cache/redis.js';
+import type { Cache } from '../../src/cache/types.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
+import type { Db } from '../../src/db/types.js';
+import { silentLogger } from './logger.js';
+
+/**
+ * Where integration tests run: always on the embedded defaults (PGlite + in-process cache), and
+ * also on real PostgreSQL and Redis when TEST_DATABASE_URL / TEST_REDIS_URL are set (CI sets
+ * both). Each test file gets its own freshly created database, dropped afterwards, and its
+ * own Redis key prefix, deleted afterwards.
+ */
+export interface Backend {
+  name: string;
+  dbKind: Db['kind'];
+  cacheKind: Cache['backend'];
+  /** A migrated, empty database of its own. */
+  createDb(): Promise<TestDb>;
+  /** A cache and the key prefix to use with it. */
+  createCache(): Promise<TestCache>;
+}
+
+export interface TestDb {
+  db: Db;
+  /** The connection string of this database (real PostgreSQL only), for a second connection. */
+  url?: string;
+  drop(): Promise<void>;
+}
+
+export interface TestCache {
+  cache: Cache;
+  prefix: string;
+  cleanup(): Promise<void>;
+}
+
+const testDatabaseUrl = process.env.TEST_DATABASE_URL;
+const testRedisUrl = process.env.TEST_REDIS_URL;
+
+const uniqueName = (kind: string) => `sidebar_test_${kind}_${process.pid}_${randomBytes(4).toString('hex')}`;
+
+async function createPgliteTestDb(): Promise<TestDb> {
+  const db = await createPgliteDb('memory://');
+  await migrate(db);
+  return { db, drop: () => db.close() };
+}
+
+/** Creates a database next to TEST_DATABASE_URL's, migrates it, and drops it (with force) afterwards. */
+async function createPostgresTestDb(adminUrl: string): Promise<TestDb> {
+  const name = uniqueName('db');
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = createPostgresDb({ connectionString: url.toString(), max: 5, onIdleError: () => {} });
+  await migrate(db);
+  return {
+    db,
+    url: url.toString(),
+    async drop() {
+      await db.close();
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+async function createMemoryTestCache(): Promise<TestCache> {
+  const cache = createMemoryCache();
+  return { cache, prefix: 'sidebar-test', cleanup: () => cache.close() };
+}
+
+async function createRedisTestCache(url: string): Promise<TestCache> {
+  const prefix = uniqueName('cache');
+  const cache = await createRedisCache({ url, timeoutMs: 1000, log: silentLogger() });
+  if (!cache.isConnected()) throw new Error(`TEST_REDIS_URL is set but Redis at ${url} is not reachable`);
+  return {
+    cache,
+    prefix,
+    async cleanup() {
+      await cache.close();
+      const client = new Redis(url);
+      try {
+        const keys = await client.keys(`${prefix}:*`);
+        if (keys.length) await client.del(...keys);
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+const embedded: Backend = {
+  name: 'pglite + memory',
+  dbKind: 'pglite',
+  cacheKind: 'memory',
+  createDb: createPgliteTestDb,
+  createCache: createMemoryTestCache,
+};
+
+function realBackend(): Backend | null {
+  if (!testDatabaseUrl && !testRedisUrl) return null;
+  return {
+    name: `${testDatabaseUrl ? 'postgres' : 'pglite'} + ${testRedisUrl ? 'redis' : 'memory'}`,
+    dbKind: testDatabaseUrl ? 'postgres' : 'pglite',
+    cacheKind: testRedisUrl ? 'redis' : 'memory',
+    createDb: testDatabaseUrl ? () => createPostgresTestDb(testDatabaseUrl) : createPgliteTestDb,
+    createCache: testRedisUrl ? () => createRedisTestCache(testRedisUrl) : createMemoryTestCache,
+  };
+}
+
+export const backends: Backend[] = [embedded, realBackend()].filter((b): b is Backend => b !== null);

@@ -1,0 +1,230 @@
+import type { FastifyInstance } from 'fastify';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SidebarResponse } from '../../src/sidebar/hierarchy.js';
+import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
+import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
+import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+
+const sidebarUrl = '/api/v1/shared/sidebar';
+
+async function jwt(claims: Record<string, unknown>, secret = jwtSecret, expiresIn = '5m'): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+}
+
+describe.each(backends)('HTTP API on $name', (backend) => {
+  let testDb: TestDb;
+  let testCache: TestCache;
+  let app: FastifyInstance;
+
+  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
+  const refresh = (headers: Record<string, string> = asAdmin) => app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers });
+  const addEvent = (id: string, league = 'nba') =>
+    testDb.db.query(
+      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+       values ($1, 'basketball', 'Basketball', $2, upper($2), now() + interval '1 hour', 'scheduled')`,
+      [id, league],
+    );
+
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+    testCache = await backend.createCache();
+    await loadFixtures(testDb.db);
+    await testDb.db.query(`select refresh_sidebar_data('startup')`);
+    app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await testCache?.cleanup();
+    await testDb?.drop();
+  });
+
+  describe('GET /api/v1/shared/sidebar', () => {
+    it('answers a MISS from the view, then a HIT with the same body', async () => {
+      await app.sidebarService.invalidate();
+      const first = await get(sidebarUrl);
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['x-cache']).toBe('MISS');
+      expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+      const body = first.json<SidebarResponse>();
+      expect(body.source).toBe('materialized_view');
+      expect(body.refreshed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+      const second = await get(sidebarUrl);
+      expect(second.headers['x-cache']).toBe('HIT');
+      expect(second.body).toBe(first.body);
+    });
+
+    it('lists sports and leagues in order with counts, totals, and sport counts equal to the sum of their leagues', async () => {
+      const body = (await get(sidebarUrl)).json<SidebarResponse>();
+      expect(body.sports.map((s) => [s.sport_id, s.game_count, s.live_game_count, s.leagues.map((l) => [l.league_id, l.game_count, l.live_game_count])])).toEqual(
+        expectedSidebar,
+      );
+      for (const sport of body.sports) {
+        expect(sport.game_count).toBe(sport.leagues.reduce((n, l) => n + l.game_count, 0));
+        expect(sport.live_game_count).toBe(sport.leagues.reduce((n, l) => n + l.live_game_count, 0));
+      }
+      expect(body.totals).toEqual({ sports: 5, leagues: 12, game_count: 24, live_game_count: 7 });
+      const handball = body.sports.find((s) => s.sport_id === 'handball');
+      expect(handball).toMatchObject({ sport: 'Håndbold', icon: null, priority: null, leagues: [{ league: 'Ελληνική Λίγκα' }] });
+      expect(body.sports[0]).toMatchObject({ sport: 'Basketball', icon: '🏀', priority: 20 });
+    });
+
+    it('a manual refresh invalidates the cache, so the next read shows new events', async () => {
+      await get(sidebarUrl); // warm
+      expect((await get(sidebarUrl)).headers['x-cache']).toBe('HIT');
+      await addEvent('api-new-1');
+      // Still cached until the view is refreshed:
+      expect((await get(sidebarUrl)).json<SidebarResponse>().totals.game_count).toBe(24);
+
+      const res = await refresh();
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'success', trigger: 'manual', row_count: 12, alert_triggered: false });
+      const after = await get(sidebarUrl);
+      expect(after.headers['x-cache']).toBe('MISS');
+      expect(after.json<SidebarResponse>().totals.game_count).toBe(25);
+    });
+
+    it('force_refresh=true bypasses the cache for admins', async () => {
+      await get(sidebarUrl);
+      const res = await get(`${sidebarUrl}?force_refresh=true`, asAdmin);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-cache']).toBe('MISS');
+    });
+
+    it('force_refresh=true needs credentials (401) and an admin role (403)', async () => {
+      const anonymous = await get(`${sidebarUrl}?force_refresh=true`);
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+      const user = await get(`${sidebarUrl}?force_refresh=true`, { authorization: `Bearer ${await jwt({ role: 'authenticated' })}` });
+      expect(user.statusCode).toBe(403);
+      expect((await get(`${sidebarUrl}?force_refresh=false`)).statusCode).toBe(200);
+    });
+
+    it('a bad query parameter is a 400 JSON error naming it', async () => {
+      const res = await get(`${sidebarUrl}?force_refresh=banana`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ statusCode: 400, error: 'Bad Request', requestId: expect.any(String) });
+      expect(res.json().message).toMatch(/force_refresh/);
+    });
+
+    it('falls back to the live aggregation when the view is unpopulated, and caches that only briefly', async () => {
+      await testDb.db.query('refresh materialized view sidebar_data with no data');
+      await app.sidebarService.invalidate();
+      const res = await get(sidebarUrl);
+      expect(res.statusCode).toBe(200);
+      const body = res.json<SidebarResponse>();
+      expect(body.source).toBe('fallback');
+      expect(body.totals.game_count).toBe(25);
+      expect((await get(sidebarUrl)).headers['x-cache']).toBe('HIT');
+      await testDb.db.query(`select refresh_sidebar_data('manual')`);
+      await app.sidebarService.invalidate();
+    });
+
+    it('falls back when the view has been dropped, with the same sidebar', async () => {
+      await app.sidebarService.invalidate();
+      const fromView = (await get(sidebarUrl)).json<SidebarResponse>();
+      await app.sidebarService.invalidate();
+      await testDb.db.query('drop materialized view sidebar_data');
+      try {
+        const fromFallback = (await get(sidebarUrl)).json<SidebarResponse>();
+        expect(fromFallback.source).toBe('fallback');
+        expect(fromFallback.sports).toEqual(fromView.sports);
+        // A refresh cannot work without the view: logged as error, answered 500 with the log row.
+        const res = await refresh();
+        expect(res.statusCode).toBe(500);
+        expect(res.json()).toMatchObject({ status: 'error' });
+      } finally {
+        await testDb.db.query('create materialized view sidebar_data as select * from sidebar_source with no data');
+        await testDb.db.query('create unique index idx_sidebar_data_sport_league on sidebar_data (sport_id, league_id)');
+        await testDb.db.query(`select refresh_sidebar_data('manual')`);
+        await app.sidebarService.invalidate();
+      }
+    });
+
+    it('an unexpected failure is a 500 with a request id and no internals', async () => {
+      await app.sidebarService.invalidate();
+      const boom = new Error('connection terminated: secret internals');
+      const view = vi.spyOn(app.sidebarRepository, 'readView').mockRejectedValue(boom);
+      const source = vi.spyOn(app.sidebarRepository, 'readSource').mockRejectedValue(boom);
+      try {
+        const res = await get(sidebarUrl, { 'x-request-id': 'req-abc-123' });
+        expect(res.statusCode).toBe(500);
+        expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: 'req-abc-123' });
+        expect(res.body).not.toMatch(/secret|stack|at /);
+      } finally {
+        view.mockRestore();
+        source.mockRestore();
+      }
+    });
+
+    it('compresses for clients that accept it, keeping a typical sidebar well under 5 KB on the wire', async () => {
+      const res = await get(sidebarUrl, { 'accept-encoding': 'gzip' });
+      expect(res.headers['content-encoding']).toBe('gzip');
+      expect(res.rawPayload.length).toBeLessThan(5 * 1024);
+    });
+  });
+
+  describe('admin endpoints', () => {
+    it('refresh: 401 without credentials, 401 with a wrong key, 403 for a non-admin token', async () => {
+      expect((await refresh({})).statusCode).toBe(401);
+      expect((await refresh({ authorization: 'Bearer wrong-key-wrong-key-wrong' })).statusCode).toBe(401);
+      expect((await refresh({ authorization: `Bearer ${await jwt({ role: 'authenticated', app_metadata: { role: 'user' } })}` })).statusCode).toBe(403);
+      expect((await refresh({ authorization: `Bearer ${await jwt({ role: 'service_role' }, 'another-secret-another-secret-another')}` })).statusCode).toBe(401);
+    });
+
+    it('refresh accepts a Supabase admin JWT and the service_role key', async () => {
+      const admin = await refresh({ authorization: `Bearer ${await jwt({ role: 'authenticated', app_metadata: { role: 'admin' } })}` });
+      expect(admin.statusCode).toBe(200);
+      const service = await refresh({ authorization: `Bearer ${await jwt({ role: 'service_role' })}` });
+      expect(service.statusCode).toBe(200);
+    });
+
+    it('stats reports refreshes, scheduler, cache and latency', async () => {
+      await get(sidebarUrl);
+      const res = await get(`${sidebarUrl}/stats`, asAdmin);
+      expect(res.statusCode).toBe(200);
+      const stats = res.json();
+      expect(stats.refreshes.recent.length).toBeGreaterThan(0);
+      expect(stats.refreshes.recent[0]).toMatchObject({ status: expect.any(String), duration_ms: expect.any(Number), alert_triggered: expect.any(Boolean) });
+      expect(stats.refreshes.last_24h).toMatchObject({ refreshes: expect.any(Number), alerts: expect.any(Number), avg_duration_ms: expect.any(Number), p95_duration_ms: expect.any(Number) });
+      expect(stats.refreshes.last_success_at).toEqual(expect.any(String));
+      expect(stats.refreshes.view_age_seconds).toBeGreaterThanOrEqual(0);
+      expect(stats.scheduler).toMatchObject({ enabled: false, running: false, interval_seconds: 300 });
+      expect(stats.cache).toMatchObject({ backend: backend.cacheKind, connected: true, ttl_seconds: 300 });
+      expect(stats.cache.hits).toBeGreaterThan(0);
+      expect(stats.cache.misses).toBeGreaterThan(0);
+      expect(stats.cache.hit_ratio).toBeCloseTo(stats.cache.hits / (stats.cache.hits + stats.cache.misses), 3);
+      expect(stats.requests.sidebar_latency_ms.count).toBeGreaterThan(0);
+      expect(stats.requests.sidebar_latency_ms.p99).toBeGreaterThanOrEqual(stats.requests.sidebar_latency_ms.p50);
+      expect((await get(`${sidebarUrl}/stats`)).statusCode).toBe(401);
+    });
+  });
+
+  describe('errors, health and docs', () => {
+    it('unknown routes are 404 JSON; a wrong method on a known route is 405 with Allow', async () => {
+      const missing = await get('/api/v1/shared/nope');
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json()).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      const wrongMethod = await app.inject({ method: 'DELETE', url: sidebarUrl });
+      expect(wrongMethod.statusCode).toBe(405);
+      expect(wrongMethod.headers.allow).toMatch(/GET/);
+      expect((await get(`${sidebarUrl}/refresh`)).statusCode).toBe(405);
+    });
+
+    it('/health is live and /ready reports the database and migrations', async () => {
+      expect((await get('/health')).json()).toEqual({ status: 'ok' });
+      const ready = await get('/ready');
+      expect(ready.statusCode).toBe(200);
+      expect(ready.json()).toMatchObject({ status: 'ready', database: { kind: backend.dbKind, reachable: true }, migrations: { current: 5, latest: 5, applied: true } });
+    });
+
+    it('serves an OpenAPI document generated from the route schemas', async () => {
+      const doc = (await get('/docs/json')).json();
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([sidebarUrl, `${sidebarUrl}/refresh`, `${sidebarUrl}/stats`, '/health', '/ready']));
+      expect(doc.paths[sidebarUrl].get.parameters[0].name).toBe('force_refresh');
+      expect((await get('/docs')).statusCode).toBeLessThan(400);
+    });
+  });
+});

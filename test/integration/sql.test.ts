@@ -1,0 +1,153 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/types.js';
+import { migrate, migrationStatus } from '../../src/db/migrate.js';
+import { buildSidebar } from '../../src/sidebar/hierarchy.js';
+import { createSidebarRepository, type SidebarRow } from '../../src/sidebar/repository.js';
+import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
+import { backends, type TestDb } from '../helpers/backends.js';
+
+/** The sidebar as [sport_id, games, live, [[league_id, games, live]]] for comparison with expectedSidebar. */
+function summarise(rows: SidebarRow[]) {
+  return buildSidebar(rows, { source: 'materialized_view', refreshedAt: null }).sports.map((s) => [
+    s.sport_id,
+    s.game_count,
+    s.live_game_count,
+    s.leagues.map((l) => [l.league_id, l.game_count, l.live_game_count]),
+  ]);
+}
+
+describe.each(backends)('SQL on $name', (backend) => {
+  let testDb: TestDb;
+  let db: Db;
+  let repo: ReturnType<typeof createSidebarRepository>;
+
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+    db = testDb.db;
+    repo = createSidebarRepository(db);
+    await loadFixtures(db);
+  });
+  afterAll(() => testDb?.drop());
+
+  it('migrations are current, and running them again does no harm', async () => {
+    expect(await migrate(db)).toEqual({ applied: [], version: 5 });
+    expect(await migrationStatus(db)).toEqual({ current: 5, latest: 5 });
+  });
+
+  it('the view starts unpopulated, so reading it fails until the first refresh', async () => {
+    expect((await repo.viewState()).populated).toBe(false);
+    await expect(repo.readView()).rejects.toThrow(/has not been populated/);
+  });
+
+  it('the fallback aggregation counts and orders the known data set', async () => {
+    expect(summarise(await repo.readSource())).toEqual(expectedSidebar);
+  });
+
+  it('the first refresh populates the view, logs success, and the view agrees with the fallback', async () => {
+    const log = await repo.refresh('startup', 30);
+    expect(log).toMatchObject({ status: 'success', trigger: 'startup', row_count: 12, alert_triggered: false, error_message: null });
+    expect(log.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(log.finished_at.getTime()).toBeGreaterThanOrEqual(log.started_at.getTime());
+    expect(summarise(await repo.readView())).toEqual(expectedSidebar);
+    expect(await repo.readView()).toEqual(await repo.readSource());
+  });
+
+  it('next_start is the earliest upcoming start, and null when every open game has started', async () => {
+    const rows = await repo.readView();
+    const nba = rows.find((r) => r.league_id === 'nba');
+    const curling = rows.find((r) => r.league_id === 'grand_slam');
+    // NBA: the 11 h-old scheduled game and the live one have started; the next is 2 h ahead.
+    expect(nba?.next_start?.getTime()).toBeGreaterThan(Date.now() + 1.9 * 3600_000);
+    expect(nba?.next_start?.getTime()).toBeLessThan(Date.now() + 2.1 * 3600_000);
+    expect(curling?.next_start).toBeNull();
+  });
+
+  it('priorities and icons come from the configuration tables, and editing them reorders the next refresh', async () => {
+    const before = await repo.readView();
+    expect(before.find((r) => r.sport_id === 'basketball')).toMatchObject({ sport_icon: '🏀', sport_priority: 20, league_priority: 10 });
+    expect(before.find((r) => r.sport_id === 'curling')).toMatchObject({ sport_icon: null, sport_priority: null });
+
+    await db.query(`insert into sidebar_sport_config (sport_id, priority, icon) values ('curling', 1, '🥌')`);
+    await repo.refresh('manual', 30);
+    const after = summarise(await repo.readView());
+    expect(after.map((s) => s[0])).toEqual(['curling', 'basketball', 'soccer', 'chess', 'handball']);
+    await db.query(`delete from sidebar_sport_config where sport_id = 'curling'`);
+    await repo.refresh('manual', 30);
+  });
+
+  it('a refresh slower than the alert threshold is flagged (tiny threshold)', async () => {
+    const log = await repo.refresh('manual', 0);
+    expect(log.status).toBe('success');
+    expect(log.alert_triggered).toBe(log.duration_ms > 0);
+    expect(log.alert_threshold_ms).toBe(0);
+    const negativeThreshold = await repo.refresh('manual', -1);
+    expect(negativeThreshold.alert_triggered).toBe(true);
+  });
+
+  it('a refresh within the minimum interval of the last success is skipped', async () => {
+    await repo.refresh('manual', 30);
+    const log = await repo.refresh('scheduler', 30, 60);
+    expect(log).toMatchObject({ status: 'skipped', trigger: 'scheduler', duration_ms: 0 });
+    expect(log.error_message).toMatch(/minimum interval/);
+  });
+
+  it('a failed refresh is logged as an error and keeps the previous view contents', async () => {
+    const before = await repo.readView();
+    await db.query(`insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+      values ('fx-new', 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`);
+    // Without its unique index the view cannot be refreshed concurrently: the refresh fails.
+    await db.query('drop index idx_sidebar_data_sport_league');
+    try {
+      const log = await repo.refresh('manual', 30);
+      expect(log.status).toBe('error');
+      expect(log.error_message).toMatch(/concurrently/i);
+      expect(await repo.readView()).toEqual(before);
+    } finally {
+      await db.query('create unique index idx_sidebar_data_sport_league on sidebar_data (sport_id, league_id)');
+      await db.query(`delete from odds_events where id = 'fx-new'`);
+    }
+    expect((await repo.refresh('manual', 30)).status).toBe('success');
+  });
+
+  it('the refresh log feeds the 24-hour summary', async () => {
+    const summary = await repo.refreshSummary(24);
+    expect(summary.refreshes).toBeGreaterThanOrEqual(6);
+    expect(summary.failures).toBe(1);
+    expect(summary.alerts).toBeGreaterThanOrEqual(1);
+    expect(summary.avg_duration_ms).toBeGreaterThanOrEqual(0);
+    expect(summary.p95_duration_ms).toBeGreaterThanOrEqual(0);
+    const recent = await repo.recentRefreshes(3);
+    expect(recent).toHaveLength(3);
+    expect(recent[0]?.id).toBeGreaterThan(recent[1]?.id ?? Infinity);
+  });
+
+  it.skipIf(backend.dbKind !== 'postgres')('a refresh while another holds the lock is skipped, from another connection', async () => {
+    // PGlite is a single connection, so two sessions cannot exist there; this runs on PostgreSQL.
+    const other = new pg.Client({ connectionString: testDb.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      await other.query(`select pg_advisory_xact_lock(hashtext('refresh_sidebar_data'))`);
+      const log = await repo.refresh('manual', 30);
+      expect(log).toMatchObject({ status: 'skipped', error_message: 'another refresh is in progress' });
+      await other.query('rollback');
+      expect((await repo.refresh('manual', 30)).status).toBe('success');
+    } finally {
+      await other.end();
+    }
+  });
+
+  it.skipIf(backend.dbKind !== 'postgres')('two refreshes started at once: exactly one runs, the other is skipped', async () => {
+    // Slow the refresh down so the two calls overlap: a trigger-free way is a heavy odds_events.
+    await db.query(`insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+      select 'bulk-' || g, 'bulk', 'Bulk', 'bulk-' || (g % 500), 'Bulk ' || (g % 500), now() + interval '1 day', 'scheduled'
+      from generate_series(1, 200000) g`);
+    try {
+      const results = await Promise.all([repo.refresh('manual', 30), repo.refresh('manual', 30)]);
+      expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'success']);
+    } finally {
+      await db.query(`delete from odds_events where sport_id = 'bulk'`);
+    }
+  });
+});
