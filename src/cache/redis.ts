@@ -29,6 +29,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
 
   // Log transitions, not every failed reconnect attempt.
   let connected = false;
+  let closing = false;
   let lastError = '';
   client.on('ready', () => {
     connected = true;
@@ -40,7 +41,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     lastError = err.message;
   });
   client.on('close', () => {
-    if (connected) log.warn({ cache: 'redis' }, 'redis connection lost; serving from the database until it recovers');
+    if (connected && !closing) log.warn({ cache: 'redis' }, 'redis connection lost; serving from the database until it recovers');
     connected = false;
   });
 
@@ -62,6 +63,7 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     },
     isConnected: () => connected,
     async close() {
+      closing = true;
       // quit() waits for a reply that never comes from a dead server; disconnect() does not.
       if (connected) await client.quit().catch(() => client.disconnect());
       else client.disconnect();

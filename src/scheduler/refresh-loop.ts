@@ -66,7 +66,7 @@ export function createRefreshLoop(deps: RefreshLoopDeps) {
     /** Starts the schedule and, if the view is empty or stale, refreshes it now (not awaited by callers that serve). */
     async start(): Promise<void> {
       if (!deps.enabled || job) return;
-      job = new Cron(pattern, { name: 'sidebar-refresh', protect: true, interval }, () => track(run('scheduler', minIntervalSeconds)));
+      job = new Cron(pattern, { protect: true, interval }, () => track(run('scheduler', minIntervalSeconds)));
       log.info({ pattern, interval_seconds: intervalSeconds, next_run_at: job.nextRun() }, 'sidebar refresh scheduler started');
       try {
         if (needsStartupRefresh(await deps.viewState(), intervalSeconds)) await track(run('startup', null));

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { createRedisCache } from '../../src/cache/redis.js';
+import { createSidebarRepository } from '../../src/sidebar/repository.js';
+import { createSidebarService } from '../../src/sidebar/service.js';
+import { loadFixtures } from '../fixtures/events.js';
+import { asAdmin, buildTestApp, testConfig } from '../helpers/app.js';
+import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { capturingLogger, silentLogger } from '../helpers/logger.js';
+
+const sidebarUrl = '/api/v1/shared/sidebar';
+
+describe.each(backends)('degraded and guarded operation on $name', (backend) => {
+  let testDb: TestDb;
+  let testCache: TestCache;
+
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+    testCache = await backend.createCache();
+    await loadFixtures(testDb.db);
+  });
+  afterAll(async () => {
+    await testCache?.cleanup();
+    await testDb?.drop();
+  });
+
+  it('with Redis unreachable the sidebar is still served from the database, and stats say so', async () => {
+    // Port 1 refuses connections at once; the client must not hang on it.
+    const deadRedis = await createRedisCache({ url: 'redis://127.0.0.1:1', timeoutMs: 200, log: silentLogger() });
+    const app = await buildTestApp({ db: testDb.db, cache: deadRedis, prefix: 'dead' });
+    try {
+      const first = await app.inject({ method: 'GET', url: sidebarUrl });
+      expect(first.statusCode).toBe(200);
+      expect(first.headers['x-cache']).toBe('MISS');
+      expect(first.json().sports.length).toBeGreaterThan(0);
+      expect((await app.inject({ method: 'GET', url: sidebarUrl })).headers['x-cache']).toBe('MISS');
+      expect((await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers: asAdmin })).statusCode).toBe(200);
+      const stats = (await app.inject({ method: 'GET', url: `${sidebarUrl}/stats`, headers: asAdmin })).json();
+      expect(stats.cache).toMatchObject({ backend: 'redis', connected: false, hits: 0 });
+      const ready = (await app.inject({ method: 'GET', url: '/ready' })).json();
+      expect(ready).toMatchObject({ status: 'ready', cache: { connected: false } });
+    } finally {
+      await app.close();
+      await deadRedis.close();
+    }
+  });
+
+  it('with no admin secret configured, admin endpoints answer 403 and say why', async () => {
+    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { adminApiKey: undefined, supabaseJwtSecret: undefined });
+    try {
+      const res = await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers: asAdmin });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().message).toMatch(/disabled/);
+      expect((await app.inject({ method: 'GET', url: `${sidebarUrl}/stats` })).statusCode).toBe(403);
+      expect((await app.inject({ method: 'GET', url: sidebarUrl })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('manual refreshes are rate-limited per client: 429 with Retry-After', async () => {
+    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { refreshRateLimitPerMinute: 2 });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push(await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers: asAdmin }));
+      expect(statuses.slice(0, 2).map((r) => r.statusCode)).toEqual([200, 200]);
+      const limited = statuses[2];
+      expect(limited?.statusCode).toBe(429);
+      expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+      expect(limited?.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+      // Another client is not affected.
+      const other = await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers: asAdmin, remoteAddress: '10.0.0.9' });
+      expect(other.statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('a refresh over the alert threshold is flagged and logged at warn level', async () => {
+    const { log, lines } = capturingLogger();
+    const repository = createSidebarRepository(testDb.db);
+    const service = createSidebarService({
+      repository,
+      cache: testCache.cache,
+      log,
+      config: { ...testConfig({ cacheKeyPrefix: testCache.prefix }), refreshAlertSeconds: -1 },
+    });
+    const result = await service.refresh('manual');
+    expect(result).toMatchObject({ status: 'success', alert_triggered: true });
+    const warning = lines.find((l) => l.level === 40 && String(l.msg).includes('alert threshold'));
+    expect(warning).toMatchObject({ refresh: { id: result.id, trigger: 'manual', status: 'success' } });
+  });
+
+  it('cache hits and misses are logged at debug level with structured fields', async () => {
+    const { log, lines } = capturingLogger();
+    const service = createSidebarService({
+      repository: createSidebarRepository(testDb.db),
+      cache: testCache.cache,
+      log,
+      config: testConfig({ cacheKeyPrefix: `${testCache.prefix}:logs` }),
+    });
+    await service.invalidate();
+    await service.getSidebar();
+    await service.getSidebar();
+    expect(lines.filter((l) => l.level === 20).map((l) => l.cache)).toEqual(['MISS', 'HIT']);
+    expect(service.counters).toMatchObject({ hits: 1, misses: 1 });
+  });
+
+  it('concurrent misses share one database load', async () => {
+    const repository = createSidebarRepository(testDb.db);
+    const service = createSidebarService({ repository, cache: testCache.cache, log: silentLogger(), config: testConfig({ cacheKeyPrefix: `${testCache.prefix}:sf` }) });
+    await repository.refresh('manual', 30);
+    await service.invalidate();
+    let loads = 0;
+    const readView = repository.readView;
+    repository.readView = () => {
+      loads++;
+      return readView();
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, () => service.getSidebar()));
+    expect(loads).toBe(1);
+    expect(new Set(results.map((r) => r.body)).size).toBe(1);
+  });
+
+  it('the scheduler refreshes at start-up when the view is empty, then on its interval, and stops with the app', async () => {
+    await testDb.db.query('refresh materialized view sidebar_data with no data');
+    const app = await buildApp({
+      config: testConfig({ schedulerEnabled: true, refreshIntervalSeconds: 1, cacheKeyPrefix: `${testCache.prefix}:sched` }),
+      db: testDb.db,
+      cache: testCache.cache,
+      logger: false,
+    });
+    const { rows } = await testDb.db.query<{ id: number | null }>('select max(id) as id from sidebar_refresh_log');
+    const lastId = rows[0]?.id ?? 0;
+    const triggers = async () =>
+      (await testDb.db.query<{ trigger: string }>('select trigger from sidebar_refresh_log where id > $1 order by id', [lastId])).rows.map((r) => r.trigger);
+    try {
+      await app.ready();
+      // Wait (bounded) for the start-up refresh and two scheduled ticks.
+      const started = Date.now();
+      while (Date.now() - started < 10_000 && (await triggers()).filter((t) => t === 'scheduler').length < 2) await new Promise((r) => setTimeout(r, 100));
+      const seen = await triggers();
+      expect(seen[0]).toBe('startup');
+      expect(seen.filter((t) => t === 'scheduler').length).toBeGreaterThanOrEqual(2);
+      expect(app.refreshLoop.state()).toMatchObject({ enabled: true, running: true, interval_seconds: 1, pattern: '*/1 * * * * *' });
+    } finally {
+      await app.close();
+    }
+    expect(app.refreshLoop.state()).toMatchObject({ running: false, next_run_at: null });
+    const countAfterClose = (await triggers()).length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await triggers()).length).toBe(countAfterClose);
+  });
+});

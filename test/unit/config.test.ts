@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    expect(loadConfig({})).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      logLevel: 'info',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      cacheTtlSeconds: 300,
+      refreshIntervalSeconds: 300,
+      refreshAlertSeconds: 30,
+      refreshRateLimitPerMinute: 10,
+      migrateOnStart: true,
+      schedulerEnabled: true,
+    });
+  });
+
+  it('coerces numbers and booleans from strings', () => {
+    const config = loadConfig({ PORT: '8080', SIDEBAR_REFRESH_ALERT_SECONDS: '0.5', SCHEDULER_ENABLED: 'false', TRUST_PROXY: 'true' });
+    expect(config).toMatchObject({ port: 8080, refreshAlertSeconds: 0.5, schedulerEnabled: false, trustProxy: true });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, redisUrl: undefined, port: 3000 });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be integer \(got "abc"\)/],
+    [{ PORT: '70000' }, /PORT must be <= 65535/],
+    [{ SIDEBAR_CACHE_TTL_SECONDS: '0' }, /SIDEBAR_CACHE_TTL_SECONDS must be >= 1/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be equal to one of the allowed values: fatal, error/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must match pattern/],
+    [{ SCHEDULER_ENABLED: 'maybe' }, /SCHEDULER_ENABLED must be boolean/],
+  ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes secrets in its errors', () => {
+    expect(() => loadConfig({ ADMIN_API_KEY: 'short-secret' })).toThrow(/ADMIN_API_KEY must NOT have fewer than 16 characters \(got \(hidden\)\)/);
+    expect(() => loadConfig({ ADMIN_API_KEY: 'short-secret' })).not.toThrow(/short-secret/);
+  });
+});

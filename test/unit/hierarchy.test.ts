@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { buildSidebar } from '../../src/sidebar/hierarchy.js';
+import type { SidebarRow } from '../../src/sidebar/repository.js';
+
+function row(overrides: Partial<SidebarRow>): SidebarRow {
+  return {
+    sport_id: 'basketball',
+    sport: 'Basketball',
+    sport_icon: '🏀',
+    sport_priority: 20,
+    league_id: 'nba',
+    league: 'NBA',
+    league_icon: null,
+    league_priority: 10,
+    game_count: 1,
+    live_game_count: 0,
+    next_start: null,
+    sport_rank: 1,
+    league_rank: 1,
+    ...overrides,
+  };
+}
+
+describe('buildSidebar', () => {
+  const rows = [
+    row({ sport_id: 'soccer', sport: 'Soccer', sport_icon: '⚽', sport_priority: 50, league_id: 'mls', league: 'MLS', sport_rank: 2, league_rank: 2, game_count: 3, live_game_count: 1 }),
+    row({ league_id: 'wnba', league: 'WNBA', league_rank: 2, game_count: 4, live_game_count: 2, next_start: new Date('2026-01-02T03:04:05.678Z') }),
+    row({ sport_id: 'soccer', sport: 'Soccer', sport_icon: '⚽', sport_priority: 50, league_id: 'epl', league: 'EPL', sport_rank: 2, league_rank: 1, game_count: 5 }),
+    row({ game_count: 6, live_game_count: 1 }),
+  ];
+
+  it('groups leagues under their sport in rank order, whatever order the rows come in', () => {
+    const sidebar = buildSidebar(rows, { source: 'materialized_view', refreshedAt: null });
+    expect(sidebar.sports.map((s) => [s.sport_id, s.leagues.map((l) => l.league_id)])).toEqual([
+      ['basketball', ['nba', 'wnba']],
+      ['soccer', ['epl', 'mls']],
+    ]);
+  });
+
+  it("makes a sport's counts the sum of its leagues' and totals the sum of everything", () => {
+    const sidebar = buildSidebar(rows, { source: 'fallback', refreshedAt: null });
+    expect(sidebar.sports.map((s) => [s.game_count, s.live_game_count])).toEqual([
+      [10, 3],
+      [8, 1],
+    ]);
+    expect(sidebar.totals).toEqual({ sports: 2, leagues: 4, game_count: 18, live_game_count: 4 });
+    expect(sidebar.source).toBe('fallback');
+  });
+
+  it('carries icons and priorities, and writes times as ISO 8601 to the second', () => {
+    const sidebar = buildSidebar(rows, { source: 'materialized_view', refreshedAt: new Date('2026-11-25T10:00:00.999Z') });
+    expect(sidebar.refreshed_at).toBe('2026-11-25T10:00:00Z');
+    expect(sidebar.sports[0]).toMatchObject({ sport: 'Basketball', icon: '🏀', priority: 20 });
+    expect(sidebar.sports[0]?.leagues[1]).toEqual({
+      league_id: 'wnba',
+      league: 'WNBA',
+      icon: null,
+      priority: 10,
+      game_count: 4,
+      live_game_count: 2,
+      next_start: '2026-01-02T03:04:05Z',
+    });
+  });
+
+  it('builds an empty sidebar from no rows', () => {
+    expect(buildSidebar([], { source: 'materialized_view', refreshedAt: null })).toEqual({
+      sports: [],
+      totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 },
+      refreshed_at: null,
+      source: 'materialized_view',
+    });
+  });
+});
