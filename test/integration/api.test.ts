@@ -9,7 +9,12 @@ import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 const sidebarUrl = '/api/v1/shared/sidebar';
 
 async function jwt(claims: Record<string, unknown>, secret = jwtSecret, expiresIn = '5m'): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject('user-1').setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('user-1')
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
 }
 
 describe.each(backends)('HTTP API on $name', (backend) => {
@@ -57,9 +62,9 @@ describe.each(backends)('HTTP API on $name', (backend) => {
 
     it('lists sports and leagues in order with counts, totals, and sport counts equal to the sum of their leagues', async () => {
       const body = (await get(sidebarUrl)).json<SidebarResponse>();
-      expect(body.sports.map((s) => [s.sport_id, s.game_count, s.live_game_count, s.leagues.map((l) => [l.league_id, l.game_count, l.live_game_count])])).toEqual(
-        expectedSidebar,
-      );
+      expect(
+        body.sports.map((s) => [s.sport_id, s.game_count, s.live_game_count, s.leagues.map((l) => [l.league_id, l.game_count, l.live_game_count])]),
+      ).toEqual(expectedSidebar);
       for (const sport of body.sports) {
         expect(sport.game_count).toBe(sport.leagues.reduce((n, l) => n + l.game_count, 0));
         expect(sport.live_game_count).toBe(sport.leagues.reduce((n, l) => n + l.live_game_count, 0));
@@ -187,7 +192,12 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       const stats = res.json();
       expect(stats.refreshes.recent.length).toBeGreaterThan(0);
       expect(stats.refreshes.recent[0]).toMatchObject({ status: expect.any(String), duration_ms: expect.any(Number), alert_triggered: expect.any(Boolean) });
-      expect(stats.refreshes.last_24h).toMatchObject({ refreshes: expect.any(Number), alerts: expect.any(Number), avg_duration_ms: expect.any(Number), p95_duration_ms: expect.any(Number) });
+      expect(stats.refreshes.last_24h).toMatchObject({
+        refreshes: expect.any(Number),
+        alerts: expect.any(Number),
+        avg_duration_ms: expect.any(Number),
+        p95_duration_ms: expect.any(Number),
+      });
       expect(stats.refreshes.last_success_at).toEqual(expect.any(String));
       expect(stats.refreshes.view_age_seconds).toBeGreaterThanOrEqual(0);
       expect(stats.scheduler).toMatchObject({ enabled: false, running: false, interval_seconds: 300 });
@@ -216,7 +226,11 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect((await get('/health')).json()).toEqual({ status: 'ok' });
       const ready = await get('/ready');
       expect(ready.statusCode).toBe(200);
-      expect(ready.json()).toMatchObject({ status: 'ready', database: { kind: backend.dbKind, reachable: true }, migrations: { current: 5, latest: 5, applied: true } });
+      expect(ready.json()).toMatchObject({
+        status: 'ready',
+        database: { kind: backend.dbKind, reachable: true },
+        migrations: { current: 5, latest: 5, applied: true },
+      });
     });
 
     it('serves an OpenAPI document generated from the route schemas', async () => {

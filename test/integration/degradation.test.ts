@@ -46,7 +46,10 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
   });
 
   it('with no admin secret configured, admin endpoints answer 403 and say why', async () => {
-    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { adminApiKey: undefined, supabaseJwtSecret: undefined });
+    const app = await buildTestApp(
+      { db: testDb.db, cache: testCache.cache, prefix: testCache.prefix },
+      { adminApiKey: undefined, supabaseJwtSecret: undefined },
+    );
     try {
       const res = await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers: asAdmin });
       expect(res.statusCode).toBe(403);
@@ -108,7 +111,12 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
 
   it('concurrent misses share one database load', async () => {
     const repository = createSidebarRepository(testDb.db);
-    const service = createSidebarService({ repository, cache: testCache.cache, log: silentLogger(), config: testConfig({ cacheKeyPrefix: `${testCache.prefix}:sf` }) });
+    const service = createSidebarService({
+      repository,
+      cache: testCache.cache,
+      log: silentLogger(),
+      config: testConfig({ cacheKeyPrefix: `${testCache.prefix}:sf` }),
+    });
     await repository.refresh('manual', 30);
     await service.invalidate();
     let loads = 0;

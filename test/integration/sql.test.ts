@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/types.js';
 import { migrate, migrationStatus } from '../../src/db/migrate.js';
+import type { Db } from '../../src/db/types.js';
 import { buildSidebar } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository, type SidebarRow } from '../../src/sidebar/repository.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';

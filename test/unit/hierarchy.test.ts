@@ -23,9 +23,30 @@ function row(overrides: Partial<SidebarRow>): SidebarRow {
 
 describe('buildSidebar', () => {
   const rows = [
-    row({ sport_id: 'soccer', sport: 'Soccer', sport_icon: '⚽', sport_priority: 50, league_id: 'mls', league: 'MLS', sport_rank: 2, league_rank: 2, game_count: 3, live_game_count: 1 }),
+    row({
+      sport_id: 'soccer',
+      sport: 'Soccer',
+      sport_icon: '⚽',
+      sport_priority: 50,
+      league_id: 'mls',
+      league: 'MLS',
+      sport_rank: 2,
+      league_rank: 2,
+      game_count: 3,
+      live_game_count: 1,
+    }),
     row({ league_id: 'wnba', league: 'WNBA', league_rank: 2, game_count: 4, live_game_count: 2, next_start: new Date('2026-01-02T03:04:05.678Z') }),
-    row({ sport_id: 'soccer', sport: 'Soccer', sport_icon: '⚽', sport_priority: 50, league_id: 'epl', league: 'EPL', sport_rank: 2, league_rank: 1, game_count: 5 }),
+    row({
+      sport_id: 'soccer',
+      sport: 'Soccer',
+      sport_icon: '⚽',
+      sport_priority: 50,
+      league_id: 'epl',
+      league: 'EPL',
+      sport_rank: 2,
+      league_rank: 1,
+      game_count: 5,
+    }),
     row({ game_count: 6, live_game_count: 1 }),
   ];
 

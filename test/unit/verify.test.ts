@@ -75,7 +75,10 @@ describe('createAdminVerifier', () => {
   });
 
   it('refuses expired, foreign-signed and unsigned tokens with 401', async () => {
-    expect(await both(`Bearer ${await sign({ role: 'service_role' }, { exp: Math.floor(Date.now() / 1000) - 60 })}`)).toMatchObject({ status: 401, message: 'Token expired' });
+    expect(await both(`Bearer ${await sign({ role: 'service_role' }, { exp: Math.floor(Date.now() / 1000) - 60 })}`)).toMatchObject({
+      status: 401,
+      message: 'Token expired',
+    });
     expect(await both(`Bearer ${await sign({ role: 'service_role' }, { key: 'someone-else-secret-0123456789-0123456' })}`)).toMatchObject({ status: 401 });
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify({ role: 'service_role' })).toString('base64url');
