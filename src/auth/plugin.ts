@@ -4,14 +4,12 @@ import { type AdminSecrets, adminAuthMode, createAdminVerifier } from './verify.
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for admin-only routes. */
+    /** preHandler for admin-only routes: throws 401/403 (answered by the app's error handler). */
     requireAdmin: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-    /** Whether this request carries admin credentials (for routes where only some options are admin-only). */
-    checkAdmin: (request: FastifyRequest) => ReturnType<ReturnType<typeof createAdminVerifier>>;
   }
 }
 
-export class HttpError extends Error {
+class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
@@ -28,7 +26,6 @@ export const authPlugin = fp<AdminSecrets>(
     if (mode === 'disabled') app.log.warn('admin endpoints are disabled: neither ADMIN_API_KEY nor SUPABASE_JWT_SECRET is set');
     else app.log.info({ auth: mode }, 'admin authentication enabled');
 
-    app.decorate('checkAdmin', (request: FastifyRequest) => verify(request.headers.authorization));
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
       const decision = await verify(request.headers.authorization);
       if (!decision.ok) throw new HttpError(decision.status, decision.message);

@@ -25,8 +25,8 @@ export function createPostgresDb(options: PostgresOptions): Db {
     max: options.max,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
-    // A sidebar read must never hang behind a stuck query; refreshes run far below this.
-    statement_timeout: 120000,
+    // Only parameters that connection poolers (PgBouncer, Supabase's Supavisor) pass through:
+    // they reject others, such as statement_timeout, at connect.
     application_name: 'sidebar-service',
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, that kills the process.
