@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createRedisCache } from '../../src/cache/redis.js';
@@ -42,6 +43,24 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
     } finally {
       await app.close();
       await deadRedis.close();
+    }
+  });
+
+  it('a Redis that accepts connections but never answers does not hold requests up', async () => {
+    const blackhole = createServer(() => {}); // accepts, never replies
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackhole.address() as AddressInfo;
+    const silentRedis = await createRedisCache({ url: `redis://127.0.0.1:${port}`, timeoutMs: 200, log: silentLogger() });
+    const app = await buildTestApp({ db: testDb.db, cache: silentRedis, prefix: 'silent' });
+    try {
+      const res = await app.inject({ method: 'GET', url: sidebarUrl });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-cache']).toBe('MISS');
+      expect(silentRedis.isConnected()).toBe(false);
+    } finally {
+      await app.close();
+      await silentRedis.close();
+      blackhole.close();
     }
   });
 
