@@ -108,7 +108,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.addHook('onReady', async () => {
     // Not awaited: the start-up refresh must not hold back serving (the fallback covers it).
-    void refreshLoop.start();
+    refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
   });
   // Stop the scheduler before connections close, so an in-flight refresh finishes against an open pool.
   app.addHook('preClose', async () => {
