@@ -12,8 +12,10 @@ import type { Config } from './config/index.js';
 import { createDb, type Db } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { seedDemoDataIfEmpty } from './events/demo.js';
+import { feedRoutes } from './feeds/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { createRefreshCoalescer, type RefreshCoalescer } from './scheduler/coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './scheduler/refresh-loop.js';
 import { createSidebarRepository, type SidebarRepository } from './sidebar/repository.js';
 import { sidebarRoutes } from './sidebar/routes.js';
@@ -29,6 +31,7 @@ declare module 'fastify' {
     sidebarRepository: SidebarRepository;
     sidebarService: SidebarService;
     refreshLoop: RefreshLoop;
+    refreshCoalescer: RefreshCoalescer;
   }
 }
 
@@ -87,7 +90,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('metrics', metrics);
   app.decorate('sidebarRepository', sidebarRepository);
   app.decorate('sidebarService', sidebarService);
+  // Imports ask for refreshes through this, so a feed pushing every few seconds cannot hammer the database.
+  const refreshCoalescer = createRefreshCoalescer({
+    delayMs: config.importRefreshDelaySeconds * 1000,
+    run: () => sidebarService.refresh('import'),
+    log: app.log,
+  });
+
   app.decorate('refreshLoop', refreshLoop);
+  app.decorate('refreshCoalescer', refreshCoalescer);
 
   installErrorHandlers(app);
   app.addSchema(errorSchema);
@@ -105,6 +116,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authPlugin, { adminApiKey: config.adminApiKey, supabaseJwtSecret: config.supabaseJwtSecret });
   await app.register(healthRoutes);
   await app.register(sidebarRoutes);
+  await app.register(feedRoutes);
 
   app.addHook('onReady', async () => {
     // Not awaited: the start-up refresh must not hold back serving (the fallback covers it).
@@ -112,7 +124,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Stop the scheduler before connections close, so an in-flight refresh finishes against an open pool.
   app.addHook('preClose', async () => {
-    await refreshLoop.stop();
+    await Promise.all([refreshLoop.stop(), refreshCoalescer.stop()]);
   });
   app.addHook('onClose', async () => {
     if (!options.cache) await cache.close();

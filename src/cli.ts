@@ -9,6 +9,10 @@ import { createDb } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { generateEvents } from './events/generator.js';
 import { writeEvents } from './events/writer.js';
+import { type FeedFormat, feedFormats } from './feeds/extract.js';
+import { changedAnything, type ImportSummary, importFeeds } from './feeds/importer.js';
+import { liveWindowsWithDefault } from './feeds/odds-api.js';
+import { FeedFileError, type FeedSource, readSources } from './feeds/read.js';
 import { loggerOptions } from './logger.js';
 import { startServer } from './server.js';
 import { createSidebarRepository } from './sidebar/repository.js';
@@ -22,6 +26,9 @@ Commands:
   seed [--events N] [--seed S] [--prefix P]
                              Upsert N generated events (default 10000) and refresh the sidebar
   refresh                    Refresh sidebar_data now and invalidate the cache
+  import <file|folder|->... [--format F] [--shift-to-future] [--no-refresh] [--json]
+                             Upsert events from The Odds API / Optic Odds dumps (folders: every
+                             .json/.ndjson file; -: stdin), report what happened, refresh the sidebar
 
 Configuration comes from the environment (and ./.env if present); see .env.example.`;
 
@@ -73,9 +80,76 @@ async function seed(args: string[]): Promise<void> {
     bar?.stop();
     const seconds = (Date.now() - started) / 1000;
     log.info({ ...totals, seconds, events_per_second: Math.round(count / seconds) }, 'seeded events');
-    const refresh = await service.refresh('manual');
-    log.info({ status: refresh.status, duration_ms: refresh.duration_ms, rows: refresh.row_count }, 'sidebar refreshed');
+    await service.refresh('manual');
   });
+}
+
+async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      'shift-to-future': { type: 'boolean', default: false },
+      'no-refresh': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length === 0) throw new ConfigError('import: name at least one file or folder (or - for stdin)');
+  const format = values.format as FeedFormat | undefined;
+  if (format && !feedFormats.includes(format)) throw new ConfigError(`import: --format must be one of ${feedFormats.join(', ')}`);
+
+  let sources: FeedSource[];
+  try {
+    sources = await readSources(positionals, () => text(process.stdin));
+  } catch (error) {
+    if (error instanceof FeedFileError) throw new ConfigError(`import: ${error.message}`);
+    throw error;
+  }
+
+  return withServices(async ({ db, service, config, log }) => {
+    await migrate(db);
+    const bar =
+      process.stdout.isTTY && !values.json
+        ? new cliProgress.SingleBar({ format: 'writing [{bar}] {percentage}% {value}/{total} events' }, cliProgress.Presets.shades_classic)
+        : null;
+    const summary = await importFeeds(db, sources, {
+      format,
+      shiftToFuture: values['shift-to-future'],
+      liveWindows: liveWindowsWithDefault(config.feedLiveWindowHours),
+      onProgress: (_phase, done, total) => {
+        if (!bar || total < 20_000) return;
+        if (done === Math.min(total, 5000)) bar.start(total, 0);
+        bar.update(done);
+        if (done === total) bar.stop();
+      },
+    });
+    if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else process.stdout.write(formatSummary(summary));
+    // The service logs the refresh's outcome.
+    if (changedAnything(summary) && !values['no-refresh']) await service.refresh('import');
+    return summary.file_errors.length ? 1 : 0;
+  });
+}
+
+function formatSummary(s: ImportSummary): string {
+  const lines = [
+    `files: ${s.files}   events read: ${s.read}   inserted: ${s.inserted}   updated: ${s.updated}   unchanged: ${s.unchanged}   rejected: ${s.rejected}   repeated ids: ${s.duplicates}   (${s.seconds.toFixed(2)} s)`,
+    ...Object.entries(s.formats).map(([f, c]) => `  ${f}: read ${c.read}, accepted ${c.accepted}, rejected ${c.rejected}`),
+  ];
+  if (s.sports_listed) lines.push(`  sports lists: ${s.sports_listed} sport keys`);
+  if (s.shift_ms) lines.push(`  start times moved ${Math.round(s.shift_ms / 86_400_000)} days ahead`);
+  if (!changedAnything(s) && s.read > 0) lines.push('  nothing changed: every event was already up to date');
+  for (const r of s.rejections) lines.push(`  rejected ${r.file} ${r.position}: ${r.reason}`);
+  if (s.rejections_total > s.rejections.length) lines.push(`  … and ${s.rejections_total - s.rejections.length} more rejected records`);
+  for (const e of s.file_errors) lines.push(`  ERROR ${e.file}: ${e.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -101,6 +175,8 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return result.status === 'error' ? 1 : 0;
       });
+    case 'import':
+      return importCommand(rest);
     case 'help':
     case '--help':
     case '-h':

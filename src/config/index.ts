@@ -32,6 +32,13 @@ export interface Config {
   refreshIntervalSeconds: number;
   refreshAlertSeconds: number;
   refreshRateLimitPerMinute: number;
+
+  /** Largest POST /events body, after decompression. */
+  importMaxBodyBytes: number;
+  /** Imports within this window share one refresh. */
+  importRefreshDelaySeconds: number;
+  /** Hours after its start that a The Odds API event without scores counts as live. */
+  feedLiveWindowHours: number;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +99,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshIntervalSeconds: e.SIDEBAR_REFRESH_INTERVAL_SECONDS,
     refreshAlertSeconds: e.SIDEBAR_REFRESH_ALERT_SECONDS,
     refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
+    importMaxBodyBytes: e.IMPORT_MAX_BODY_BYTES,
+    importRefreshDelaySeconds: e.IMPORT_REFRESH_DELAY_SECONDS,
+    feedLiveWindowHours: e.FEED_LIVE_WINDOW_HOURS,
   };
 }

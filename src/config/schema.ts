@@ -33,6 +33,10 @@ export const envSchema = Type.Object({
   SIDEBAR_REFRESH_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
   SIDEBAR_REFRESH_ALERT_SECONDS: Type.Number({ minimum: 0, default: 30 }),
   SIDEBAR_REFRESH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+
+  IMPORT_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
+  IMPORT_REFRESH_DELAY_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 5 }),
+  FEED_LIVE_WINDOW_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 168, default: 4 }),
 });
 
 export type Env = Static<typeof envSchema>;

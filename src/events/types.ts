@@ -13,4 +13,6 @@ export interface OddsEvent {
   commence_time: Date;
   status: EventStatus;
   source: string;
+  /** True when the status was guessed from the start time rather than stated by the feed. */
+  status_inferred?: boolean;
 }

@@ -229,7 +229,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(ready.json()).toMatchObject({
         status: 'ready',
         database: { kind: backend.dbKind, reachable: true },
-        migrations: { current: 5, latest: 5, applied: true },
+        migrations: { current: 6, latest: 6, applied: true },
       });
     });
 

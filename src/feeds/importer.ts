@@ -1,0 +1,178 @@
+import type { Queryable } from '../db/index.js';
+import type { OddsEvent } from '../events/types.js';
+import { type UpsertCounts, writeEvents } from '../events/writer.js';
+import { type FeedFormat, findRecords } from './extract.js';
+import { defaultLiveWindows, type LiveWindows, type Mapped, mapOddsApiEvent, type OddsApiSport, readOddsApiSport } from './odds-api.js';
+import { mapOpticFixture } from './optic.js';
+import { FeedFileError, type FeedSource, type ParsedSource, parseSource } from './read.js';
+import { parseFeedTime } from './values.js';
+
+export interface Rejection {
+  file: string;
+  position: string;
+  reason: string;
+  format?: FeedFormat;
+}
+
+export interface FormatCounts {
+  read: number;
+  accepted: number;
+  rejected: number;
+}
+
+export interface ImportSummary extends UpsertCounts {
+  files: number;
+  /** Event records found. */
+  read: number;
+  rejected: number;
+  /** Records whose id appeared earlier in the same import (merged into one row). */
+  duplicates: number;
+  sports_listed: number;
+  formats: Partial<Record<FeedFormat, FormatCounts>>;
+  /** The first rejections in full (rejections_total counts them all). */
+  rejections: Rejection[];
+  rejections_total: number;
+  /** Files that could not be read at all. */
+  file_errors: Array<{ file: string; reason: string }>;
+  /** Milliseconds added to every start time (shiftToFuture). */
+  shift_ms: number;
+  seconds: number;
+}
+
+export interface ImportOptions {
+  format?: FeedFormat;
+  now?: Date;
+  liveWindows?: LiveWindows;
+  /**
+   * Move every start time by the same whole number of days, so that the earliest lies ahead:
+   * replays a historical dump as upcoming games. Whole days keep times of day, and make a
+   * repeated import on the same day shift identically (so it changes nothing).
+   */
+  shiftToFuture?: boolean;
+  batchSize?: number;
+  maxRejectionsListed?: number;
+  onProgress?: (phase: 'write', done: number, total: number) => void;
+}
+
+interface PendingRecord {
+  format: FeedFormat;
+  record: Record<string, unknown>;
+  file: string;
+  position: string;
+}
+
+const day = 24 * 3600_000;
+
+/** A stated final status beats a guess, as in the database upsert (migration 006). */
+function merge(previous: OddsEvent, next: OddsEvent): OddsEvent {
+  const keepFinal = next.status_inferred && !previous.status_inferred && (previous.status === 'completed' || previous.status === 'cancelled');
+  return keepFinal ? { ...next, status: previous.status, status_inferred: false } : next;
+}
+
+function earliestStart(records: readonly PendingRecord[]): number | null {
+  let min: number | null = null;
+  for (const { record } of records) {
+    const t = parseFeedTime(record.commence_time ?? record.start_date)?.getTime();
+    if (t !== undefined && (min === null || t < min)) min = t;
+  }
+  return min;
+}
+
+/**
+ * Imports feed dumps into odds_events: finds the records in every source, maps them (sports
+ * lists first, so every event gets its sport's group and title whatever the file order),
+ * merges repeated ids, and upserts in batches of one statement each. Bad records are listed
+ * and skipped; a source that is not JSON at all is listed under file_errors; neither stops the rest.
+ */
+export async function importFeeds(db: Queryable, sources: readonly FeedSource[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const started = Date.now();
+  const now = options.now ?? new Date();
+  const maxListed = options.maxRejectionsListed ?? 100;
+  const summary: ImportSummary = {
+    files: sources.length,
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    duplicates: 0,
+    sports_listed: 0,
+    formats: {},
+    rejections: [],
+    rejections_total: 0,
+    file_errors: [],
+    shift_ms: 0,
+    seconds: 0,
+  };
+  const reject = (rejection: Rejection) => {
+    summary.rejected++;
+    summary.rejections_total++;
+    if (summary.rejections.length < maxListed) summary.rejections.push(rejection);
+    if (rejection.format) countFor(rejection.format).rejected++;
+  };
+  const countFor = (format: FeedFormat) => {
+    summary.formats[format] ??= { read: 0, accepted: 0, rejected: 0 };
+    return summary.formats[format];
+  };
+
+  // Phase 1: parse everything, collect sports lists and event records.
+  const sports = new Map<string, OddsApiSport>();
+  const pending: PendingRecord[] = [];
+  for (const source of sources) {
+    let parsed: ParsedSource;
+    try {
+      parsed = parseSource(source);
+    } catch (error) {
+      if (!(error instanceof FeedFileError)) throw error;
+      summary.file_errors.push({ file: source.name, reason: error.message.slice(source.name.length + 2) });
+      continue;
+    }
+    for (const bad of parsed.badLines) reject({ file: source.name, ...bad });
+    for (const { value, position } of parsed.values) {
+      for (const found of findRecords(value, position === '$' ? '$' : `${position} $`, options.format)) {
+        if (found.kind === 'sport') {
+          const entry = readOddsApiSport(found.record);
+          if (entry) sports.set(entry.key, entry.sport);
+          continue;
+        }
+        pending.push({ format: found.format, record: found.record, file: source.name, position: found.position });
+      }
+    }
+  }
+  summary.sports_listed = sports.size;
+  summary.read = pending.length;
+
+  if (options.shiftToFuture) {
+    const earliest = earliestStart(pending);
+    if (earliest !== null) summary.shift_ms = Math.max(0, Math.ceil((now.getTime() - earliest) / day) * day);
+  }
+
+  // Phase 2: map and merge by id.
+  const byId = new Map<string, OddsEvent>();
+  const context = { sports, liveWindows: options.liveWindows ?? defaultLiveWindows, now, shiftMs: summary.shift_ms };
+  for (const item of pending) {
+    countFor(item.format).read++;
+    const mapped: Mapped = item.format === 'optic-odds' ? mapOpticFixture(item.record, summary.shift_ms) : mapOddsApiEvent(item.record, context);
+    if ('reject' in mapped) {
+      reject({ file: item.file, position: item.position, reason: mapped.reject, format: item.format });
+      continue;
+    }
+    countFor(item.format).accepted++;
+    const previous = byId.get(mapped.id);
+    if (previous) summary.duplicates++;
+    byId.set(mapped.id, previous ? merge(previous, mapped) : mapped);
+  }
+
+  // Phase 3: write.
+  const total = byId.size;
+  const counts = await writeEvents(db, byId.values(), {
+    batchSize: options.batchSize,
+    onProgress: (done) => options.onProgress?.('write', done, total),
+  });
+  Object.assign(summary, counts);
+  summary.seconds = (Date.now() - started) / 1000;
+  return summary;
+}
+
+/** Whether the import changed odds_events (and so the sidebar needs a refresh). */
+export const changedAnything = (summary: Pick<ImportSummary, 'inserted' | 'updated'>) => summary.inserted + summary.updated > 0;

@@ -1,0 +1,49 @@
+/**
+ * A feed timestamp: an ISO 8601 string (any offset), or Unix time as a number or numeric
+ * string, in seconds, or in milliseconds when it is too large to be seconds. Null if unusable.
+ */
+export function parseFeedTime(value: unknown): Date | null {
+  let ms: number;
+  if (typeof value === 'number' || (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()))) {
+    const n = Number(value);
+    // 1e11 s is the year 5138: anything larger is milliseconds.
+    ms = n > 1e11 ? n : n * 1000;
+  } else if (typeof value === 'string' && /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value.trim())) {
+    ms = Date.parse(value.trim());
+  } else {
+    return null;
+  }
+  return Number.isFinite(ms) ? new Date(ms) : null;
+}
+
+/** 'American Football' → 'americanfootball', 'International - Tours' → 'international_tours'. */
+export function slugify(name: string, separator: '' | '_' = ''): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, separator)
+    .replace(/^_+|_+$/g, '');
+}
+
+/** 'ice_hockey' → 'Ice Hockey'. */
+export function titleCase(slug: string): string {
+  return slug
+    .split(/[_\s-]+/)
+    .filter(Boolean)
+    .map((w) => w[0]?.toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** A non-empty id from a string or a number. */
+export function feedId(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return null;
+}
+
+export function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
