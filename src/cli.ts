@@ -2,7 +2,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { pino } from 'pino';
 import { createCache } from './cache/index.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { createDb } from './db/index.js';
@@ -13,7 +12,7 @@ import { type FeedFormat, feedFormats } from './feeds/extract.js';
 import { changedAnything, type ImportSummary, importFeeds } from './feeds/importer.js';
 import { liveWindowsWithDefault } from './feeds/odds-api.js';
 import { FeedFileError, type FeedSource, readSources } from './feeds/read.js';
-import { loggerOptions } from './logger.js';
+import { cliLogger } from './logger.js';
 import { startServer } from './server.js';
 import { createSidebarRepository } from './sidebar/repository.js';
 import { createSidebarService } from './sidebar/service.js';
@@ -44,7 +43,7 @@ async function withServices<T>(fn: (deps: Awaited<ReturnType<typeof openServices
 
 async function openServices() {
   const config = loadConfig();
-  const log = pino(loggerOptions(config.logLevel, process.stderr));
+  const log = cliLogger(config.logLevel);
   const db = await createDb(config, log);
   const cache = await createCache(config, log);
   log.info({ database: db.description, cache: cache.description }, 'connected');
@@ -118,10 +117,15 @@ async function importCommand(args: string[]): Promise<number> {
       shiftToFuture: values['shift-to-future'],
       liveWindows: liveWindowsWithDefault(config.feedLiveWindowHours),
       onProgress: (_phase, done, total) => {
-        if (!bar || total < 20_000) return;
-        if (done === Math.min(total, 5000)) bar.start(total, 0);
-        bar.update(done);
-        if (done === total) bar.stop();
+        if (total < 20_000) return;
+        if (bar) {
+          if (done === Math.min(total, 5000)) bar.start(total, 0);
+          bar.update(done);
+          if (done === total) bar.stop();
+        } else if (!values.json && Math.floor((done * 10) / total) > Math.floor(((done - 5000) * 10) / total)) {
+          // Not a terminal: a plain line every 10%.
+          process.stdout.write(`written ${done}/${total} events\n`);
+        }
       },
     });
     if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -163,6 +163,9 @@ export async function importFeeds(db: Queryable, sources: readonly FeedSource[],
     byId.set(mapped.id, previous ? merge(previous, mapped) : mapped);
   }
 
+  // The parsed documents (bookmakers, odds and all) are no longer needed: let them go before writing.
+  pending.length = 0;
+
   // Phase 3: write.
   const total = byId.size;
   const counts = await writeEvents(db, byId.values(), {

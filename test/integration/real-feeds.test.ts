@@ -92,9 +92,7 @@ describe.skipIf(!existsSync(feedsDir)).each(backends)('real feed dumps (../share
 
     const oddsApiRows = rows.filter((r) => expected.oddsApi.has(r.league_id));
     const got = Object.fromEntries(oddsApiRows.map((r) => [r.league_id, `${r.league}: ${r.game_count}`]));
-    const want = Object.fromEntries(
-      [...expected.oddsApi].filter(([, e]) => e.ids.size > 0).map(([key, e]) => [key, `${e.title}: ${e.ids.size}`]),
-    );
+    const want = Object.fromEntries([...expected.oddsApi].filter(([, e]) => e.ids.size > 0).map(([key, e]) => [key, `${e.title}: ${e.ids.size}`]));
     expect(got).toEqual(want);
     for (const r of oddsApiRows) {
       const group = expected.oddsApi.get(r.league_id)?.group;
@@ -102,7 +100,9 @@ describe.skipIf(!existsSync(feedsDir)).each(backends)('real feed dumps (../share
     }
 
     const opticRows = rows.filter((r) => expected.optic.has(r.league));
-    expect(Object.fromEntries(opticRows.map((r) => [r.league, r.game_count]))).toEqual(Object.fromEntries([...expected.optic].map(([l, ids]) => [l, ids.size])));
+    expect(Object.fromEntries(opticRows.map((r) => [r.league, r.game_count]))).toEqual(
+      Object.fromEntries([...expected.optic].map(([l, ids]) => [l, ids.size])),
+    );
     // Nothing else: every sidebar row is accounted for.
     expect(oddsApiRows.length + opticRows.length).toBe(rows.length);
   });
