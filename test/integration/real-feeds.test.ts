@@ -35,7 +35,10 @@ async function expectedFromDumps(dir: string): Promise<Expected> {
   const fixtures: Array<Record<string, unknown>> = [];
   const completed = new Set<string>();
   const visit = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(visit);
+    if (Array.isArray(v)) {
+      v.forEach(visit);
+      return;
+    }
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, unknown>;
     if (typeof o.key === 'string' && typeof o.group === 'string') listed.set(o.key, { group: o.group, title: String(o.title) });
