@@ -65,7 +65,11 @@ async function scratchPostgres(url: string): Promise<{ db: Db; drop: () => Promi
   const target = new URL(url);
   target.pathname = `/${name}`;
   const db = createPostgresDb({ connectionString: target.toString(), max: 4, onIdleError: () => {} });
-  return { db, drop: async () => (await db.close(), await admin(`drop database ${name} with (force)`)) };
+  const drop = async () => {
+    await db.close();
+    await admin(`drop database ${name} with (force)`);
+  };
+  return { db, drop };
 }
 
 const targets: Array<{ name: string; open: () => Promise<{ db: Db; drop: () => Promise<void> }> }> = [

@@ -106,7 +106,7 @@ async function importCommand(args: string[]): Promise<number> {
     throw error;
   }
 
-  return withServices(async ({ db, service, config, log }) => {
+  return withServices(async ({ db, service, config }) => {
     await migrate(db);
     const bar =
       process.stdout.isTTY && !values.json
