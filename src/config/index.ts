@@ -24,6 +24,8 @@ export interface Config {
   cacheKeyPrefix: string;
   cacheTtlSeconds: number;
   fallbackCacheTtlSeconds: number;
+  /** How long this process serves its copy of the sidebar bytes before asking the shared cache again. */
+  localCopyTtlMs: number;
 
   adminApiKey?: string;
   supabaseJwtSecret?: string;
@@ -93,6 +95,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,
     fallbackCacheTtlSeconds: e.SIDEBAR_FALLBACK_CACHE_TTL_SECONDS,
+    localCopyTtlMs: e.SIDEBAR_LOCAL_TTL_MS,
     adminApiKey: e.ADMIN_API_KEY,
     supabaseJwtSecret: e.SUPABASE_JWT_SECRET,
     schedulerEnabled: e.SCHEDULER_ENABLED,

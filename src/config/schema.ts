@@ -25,6 +25,7 @@ export const envSchema = Type.Object({
   CACHE_KEY_PREFIX: Type.String({ minLength: 1, default: 'sidebar' }),
   SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   SIDEBAR_FALLBACK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
+  SIDEBAR_LOCAL_TTL_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 1000 }),
 
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { sidebarReply } from './respond.js';
 import { errorResponses, refreshResponseSchema, sidebarQuerySchema, sidebarSchema, statsSchema } from './schemas.js';
 
 const security = [{ bearerAuth: [] }];
@@ -15,23 +16,35 @@ export const sidebarRoutes: FastifyPluginAsync = async (app) => {
       schema: {
         tags: ['sidebar'],
         summary: 'The navigation sidebar: sports and leagues with open and live game counts, in display order',
-        description: 'Served from the cache when possible (header X-Cache: HIT or MISS). force_refresh=true bypasses the cache and needs admin credentials.',
+        description:
+          'Served from pre-built bytes when possible (X-Cache: HIT or MISS; Server-Timing names the layer: memory, cache or database). Strong ETag (If-None-Match → 304), br/gzip/identity by Accept-Encoding. force_refresh=true bypasses every cache and needs admin credentials.',
         querystring: sidebarQuerySchema,
         response: { 200: sidebarSchema, ...errorResponses },
       },
       // The hottest route: no per-request access log (errors are still logged); latency goes to metrics.
       logLevel: 'warn',
+      // The bytes come pre-compressed.
+      compress: false,
       onResponse: async (_request, reply) => {
         metrics.sidebarLatency.observe(reply.elapsedTime / 1000);
       },
     },
     async (request, reply) => {
+      const started = performance.now();
       const bypassCache = request.query.force_refresh === true;
       // Bypassing the cache costs a database query, so only admins may.
       if (bypassCache) await app.requireAdmin(request, reply);
       const result = await sidebarService.getSidebar({ bypassCache });
-      // The body is already serialised (and cached that way): sending the string skips serialisation.
-      return reply.header('x-cache', result.cache).type('application/json; charset=utf-8').send(result.body);
+      const answer = sidebarReply(
+        result.snapshot,
+        { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] },
+        result.layer,
+        performance.now() - started,
+      );
+      return reply
+        .code(answer.status)
+        .headers(answer.headers)
+        .send(answer.body ?? undefined);
     },
   );
 
@@ -72,7 +85,9 @@ export const sidebarRoutes: FastifyPluginAsync = async (app) => {
         sidebarRepository.viewState(),
         metrics.sidebarLatencyMs(),
       ]);
-      const { hits, misses, errors } = sidebarService.counters;
+      const { memory, cache: shared, database, stale, errors } = sidebarService.counters;
+      const hits = memory + shared;
+      const misses = database;
       const lastSuccess = view.last_success_at;
       return {
         refreshes: {
@@ -89,6 +104,7 @@ export const sidebarRoutes: FastifyPluginAsync = async (app) => {
           hits,
           misses,
           errors,
+          layers: { memory, cache: shared, database, stale },
           hit_ratio: hits + misses ? Math.round((hits / (hits + misses)) * 1e4) / 1e4 : null,
           ttl_seconds: config.cacheTtlSeconds,
         },

@@ -99,6 +99,10 @@ export const statsSchema = Type.Object({
     misses: Count,
     errors: Count,
     hit_ratio: nullableNumber,
+    layers: Type.Object(
+      { memory: Count, cache: Count, database: Count, stale: Count },
+      { description: 'Answers by layer: this process’s copy, the shared cache, the database; stale = memory answers served while reloading.' },
+    ),
     ttl_seconds: Type.Integer(),
   }),
   requests: Type.Object({

@@ -2,20 +2,20 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
 import { buildSidebar, type SidebarSource } from './hierarchy.js';
+import { createLocalCopy, type Layer, type LocalCopyResult } from './local-copy.js';
 import type { RefreshLogRow, RefreshTrigger, SidebarRepository } from './repository.js';
+import { buildSnapshot } from './snapshot.js';
 
-export type CacheStatus = 'HIT' | 'MISS';
-
-export interface SidebarResult {
-  /** The serialised response body, exactly as cached and sent. */
-  body: string;
-  cache: CacheStatus;
-  source?: SidebarSource;
-}
-
-export interface CacheCounters {
-  hits: number;
-  misses: number;
+export interface LayerCounters {
+  /** Answered from this process's copy. */
+  memory: number;
+  /** Answered from the shared cache (Redis, or the in-process cache backend). */
+  cache: number;
+  /** Answered from the database. */
+  database: number;
+  /** Of the memory answers, those served past the copy's TTL while it reloaded. */
+  stale: number;
+  /** Failed cache reads and writes (the request went on to the database). */
   errors: number;
 }
 
@@ -23,7 +23,7 @@ export interface SidebarServiceDeps {
   repository: SidebarRepository;
   cache: Cache;
   log: FastifyBaseLogger;
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds'>;
+  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'localCopyTtlMs'>;
 }
 
 /** Bump when the response shape changes, so instances never read each other's old bodies. */
@@ -34,14 +34,15 @@ export function sidebarCacheKey(prefix: string): string {
 }
 
 /**
- * The sidebar read path (cache, then the materialized view, then the fallback aggregation)
- * and the refresh path (refresh the view, then invalidate the cache).
+ * The sidebar read path (this process's copy of the bytes, then the shared cache, then the
+ * materialized view, then the fallback aggregation) and the refresh path (refresh the view,
+ * then invalidate the caches).
  */
 export function createSidebarService({ repository, cache, log, config }: SidebarServiceDeps) {
   const key = sidebarCacheKey(config.cacheKeyPrefix);
-  const counters: CacheCounters = { hits: 0, misses: 0, errors: 0 };
-  // Concurrent misses share one database load instead of stampeding the database.
-  let inFlight: Promise<{ body: string; source: SidebarSource }> | null = null;
+  const counters: LayerCounters = { memory: 0, cache: 0, database: 0, stale: 0, errors: 0 };
+  // Concurrent database loads share one query.
+  let dbLoad: Promise<{ body: string; source: SidebarSource }> | null = null;
 
   async function readCache(): Promise<string | null> {
     // A disconnected Redis would fail at once anyway; skipping it keeps the log quiet.
@@ -84,14 +85,36 @@ export function createSidebarService({ repository, cache, log, config }: Sidebar
     return { body, source };
   }
 
-  function loadOnce() {
-    inFlight ??= loadFromDatabase().finally(() => {
-      inFlight = null;
+  function loadFromDatabaseOnce() {
+    dbLoad ??= loadFromDatabase().finally(() => {
+      dbLoad = null;
     });
-    return inFlight;
+    return dbLoad;
+  }
+
+  const localCopy = createLocalCopy({
+    ttlMs: config.localCopyTtlMs,
+    onBackgroundError: (err) => log.warn({ err }, 'background reload of the sidebar failed; serving the previous copy'),
+    async load({ bypassCache }) {
+      const cached = bypassCache ? null : await readCache();
+      if (cached !== null) {
+        log.debug({ cache: 'HIT', backend: cache.backend }, 'sidebar cache hit');
+        return { snapshot: buildSnapshot(cached), origin: 'cache' };
+      }
+      log.debug({ cache: 'MISS', backend: cache.backend, bypass: bypassCache }, 'sidebar cache miss');
+      const { body } = await loadFromDatabaseOnce();
+      return { snapshot: buildSnapshot(body), origin: 'database' };
+    },
+  });
+
+  function count(result: LocalCopyResult): LocalCopyResult {
+    counters[result.layer]++;
+    if (result.stale) counters.stale++;
+    return result;
   }
 
   async function invalidate(): Promise<void> {
+    localCopy.invalidate();
     try {
       await cache.del(key);
     } catch (err) {
@@ -104,22 +127,21 @@ export function createSidebarService({ repository, cache, log, config }: Sidebar
   return {
     counters,
 
-    async getSidebar(options: { bypassCache?: boolean } = {}): Promise<SidebarResult> {
-      if (!options.bypassCache) {
-        const cached = await readCache();
-        if (cached !== null) {
-          counters.hits++;
-          log.debug({ cache: 'HIT', backend: cache.backend }, 'sidebar cache hit');
-          return { body: cached, cache: 'HIT' };
-        }
-      }
-      counters.misses++;
-      log.debug({ cache: 'MISS', backend: cache.backend, bypass: Boolean(options.bypassCache) }, 'sidebar cache miss');
-      const { body, source } = await loadOnce();
-      return { body, cache: 'MISS', source };
+    /** The hot path's only question: fresh bytes in this process, or null. No I/O. */
+    peekFresh() {
+      return localCopy.peekFresh();
     },
 
-    /** Runs refresh_sidebar_data() and, when it changed the view, invalidates the cache. */
+    /** Counts an answer the hot path gave from peekFresh(). */
+    countMemoryHit() {
+      counters.memory++;
+    },
+
+    async getSidebar(options: { bypassCache?: boolean } = {}): Promise<LocalCopyResult> {
+      return count(options.bypassCache ? await localCopy.reload() : await localCopy.get());
+    },
+
+    /** Runs refresh_sidebar_data() and, when it changed the view, invalidates the caches. */
     async refresh(trigger: RefreshTrigger, minIntervalSeconds: number | null = null): Promise<RefreshLogRow> {
       const result = await repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds);
       const fields = {
@@ -147,3 +169,5 @@ export function createSidebarService({ repository, cache, log, config }: Sidebar
 }
 
 export type SidebarService = ReturnType<typeof createSidebarService>;
+
+export const cacheStatus = (layer: Layer): 'HIT' | 'MISS' => (layer === 'database' ? 'MISS' : 'HIT');

@@ -1,3 +1,4 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -160,6 +161,38 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       } finally {
         view.mockRestore();
         source.mockRestore();
+      }
+    });
+
+    it('answers 304 to a client that has the current version, and a new ETag once the data changes', async () => {
+      const first = await get(sidebarUrl);
+      const etag = String(first.headers.etag);
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      const revalidated = await get(sidebarUrl, { 'if-none-match': etag });
+      expect(revalidated.statusCode).toBe(304);
+      expect(revalidated.body).toBe('');
+      expect(revalidated.headers.etag).toBe(etag);
+
+      await addEvent('api-etag-1');
+      await refresh();
+      const changed = await get(sidebarUrl, { 'if-none-match': etag });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.headers.etag).not.toBe(etag);
+    });
+
+    it('serves br, gzip or identity by Accept-Encoding, the same bytes decoded, with Vary and Server-Timing', async () => {
+      const plain = await get(sidebarUrl);
+      const br = await get(sidebarUrl, { 'accept-encoding': 'gzip, deflate, br' });
+      const gzip = await get(sidebarUrl, { 'accept-encoding': 'gzip' });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(brotliDecompressSync(br.rawPayload).toString()).toBe(plain.body);
+      expect(gunzipSync(gzip.rawPayload).toString()).toBe(plain.body);
+      for (const res of [plain, br, gzip]) {
+        expect(res.headers.vary).toMatch(/accept-encoding/i);
+        expect(res.headers['server-timing']).toMatch(/^sidebar;desc="memory";dur=\d+\.\d{3}$/);
+        expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
       }
     });
 
