@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -17,6 +17,7 @@ import { healthRoutes } from './health-routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createRefreshCoalescer, type RefreshCoalescer } from './scheduler/coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './scheduler/refresh-loop.js';
+import { createSidebarFastPath } from './sidebar/fast-path.js';
 import { createSidebarRepository, type SidebarRepository } from './sidebar/repository.js';
 import { sidebarRoutes } from './sidebar/routes.js';
 import { errorSchema } from './sidebar/schemas.js';
@@ -50,7 +51,11 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = options;
+  // The hot path runs in the node:http handler, ahead of Fastify; it is wired once the service exists.
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  let closing = false;
   const app = Fastify({
+    serverFactory: (handler) => createServer((req, res) => fastPath?.(req, res) || handler(req, res)),
     logger: options.logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
@@ -82,6 +87,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     log: app.log,
     refresh: (trigger, minInterval) => sidebarService.refresh(trigger, minInterval),
     viewState: () => sidebarRepository.viewState(),
+  });
+
+  fastPath = createSidebarFastPath({
+    service: sidebarService,
+    observe: (seconds) => metrics.sidebarLatency.observe(seconds),
+    isClosing: () => closing,
   });
 
   app.decorate('config', config);
@@ -124,6 +135,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   // Stop the scheduler before connections close, so an in-flight refresh finishes against an open pool.
   app.addHook('preClose', async () => {
+    closing = true;
     await Promise.all([refreshLoop.stop(), refreshCoalescer.stop()]);
   });
   app.addHook('onClose', async () => {

@@ -203,6 +203,40 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     });
   });
 
+  describe('over a real socket', () => {
+    it('answers a fresh copy on the node:http fast path, identical to the Fastify route, and anything else through Fastify', async () => {
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
+      await app.sidebarService.invalidate();
+      const viaFastify = vi.spyOn(app.sidebarService, 'getSidebar');
+      try {
+        const first = await fetch(`${address}${sidebarUrl}`, { headers: { 'accept-encoding': 'identity' } });
+        expect(first.headers.get('x-cache')).toBe('MISS');
+        expect(viaFastify).toHaveBeenCalledTimes(1);
+        const firstBody = await first.text();
+
+        const second = await fetch(`${address}${sidebarUrl}`, { headers: { 'accept-encoding': 'identity' } });
+        expect(viaFastify).toHaveBeenCalledTimes(1); // answered before Fastify
+        expect(second.status).toBe(200);
+        expect(second.headers.get('x-cache')).toBe('HIT');
+        expect(second.headers.get('server-timing')).toMatch(/desc="memory"/);
+        expect(second.headers.get('etag')).toBe(first.headers.get('etag'));
+        expect(await second.text()).toBe(firstBody);
+
+        const notModified = await fetch(`${address}${sidebarUrl}`, { headers: { 'if-none-match': String(first.headers.get('etag')) } });
+        expect(notModified.status).toBe(304);
+        const gzip = await fetch(`${address}${sidebarUrl}`, { headers: { 'accept-encoding': 'gzip' } });
+        expect(gzip.headers.get('content-encoding')).toBe('gzip');
+        expect(await gzip.text()).toBe(firstBody); // fetch decodes it
+
+        // A query string goes through Fastify (validation included).
+        expect((await fetch(`${address}${sidebarUrl}?force_refresh=nope`)).status).toBe(400);
+        expect(viaFastify).toHaveBeenCalledTimes(1);
+      } finally {
+        viaFastify.mockRestore();
+      }
+    });
+  });
+
   describe('admin endpoints', () => {
     it('refresh: 401 without credentials, 401 with a wrong key, 403 for a non-admin token', async () => {
       expect((await refresh({})).statusCode).toBe(401);
