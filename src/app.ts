@@ -15,6 +15,7 @@ import { seedDemoDataIfEmpty } from './events/demo.js';
 import { feedRoutes } from './feeds/routes.js';
 import { healthRoutes } from './health-routes.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
+import { metricsRoutes } from './observability/routes.js';
 import { createRefreshCoalescer, type RefreshCoalescer } from './scheduler/coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './scheduler/refresh-loop.js';
 import { createSidebarFastPath } from './sidebar/fast-path.js';
@@ -66,7 +67,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   const db = options.db ?? (await createDb(config, app.log));
   const cache = options.cache ?? (await createCache(config, app.log));
-  const metrics = createMetrics();
+  const metrics = createMetrics({ defaultMetrics: true });
   app.log.info({ database: db.description, cache: cache.description, auth: adminAuthMode(config) }, 'sidebar service starting');
 
   if (config.migrateOnStart) {
@@ -80,7 +81,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
 
   const sidebarRepository = createSidebarRepository(db);
-  const sidebarService = createSidebarService({ repository: sidebarRepository, cache, log: app.log, config });
+  const sidebarService = createSidebarService({ repository: sidebarRepository, cache, log: app.log, config, metrics });
   const refreshLoop = createRefreshLoop({
     enabled: config.schedulerEnabled,
     intervalSeconds: config.refreshIntervalSeconds,
@@ -91,8 +92,26 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   fastPath = createSidebarFastPath({
     service: sidebarService,
-    observe: (seconds) => metrics.sidebarLatency.observe(seconds),
+    observe: (status, seconds) => metrics.observeFastPath(status, seconds),
     isClosing: () => closing,
+  });
+
+  metrics.bind({
+    answers: () => sidebarService.counters,
+    viewAgeSeconds: async () => {
+      const { last_success_at } = await sidebarRepository.viewState();
+      return last_success_at ? (Date.now() - last_success_at.getTime()) / 1000 : null;
+    },
+    scheduler: () => refreshLoop.state(),
+  });
+  // Every request through Fastify (the fast path records its own): duration by route and answering layer.
+  app.addHook('onResponse', async (request, reply) => {
+    const timing = reply.getHeader('server-timing');
+    const layer = typeof timing === 'string' ? (/desc="(\w+)"/.exec(timing)?.[1] ?? 'none') : 'none';
+    metrics.httpDuration.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status_code: String(reply.statusCode), layer },
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.decorate('config', config);
@@ -126,6 +145,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { adminApiKey: config.adminApiKey, supabaseJwtSecret: config.supabaseJwtSecret });
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(sidebarRoutes);
   await app.register(feedRoutes);
 

@@ -29,6 +29,8 @@ export interface Config {
 
   adminApiKey?: string;
   supabaseJwtSecret?: string;
+  /** When set, GET /metrics requires Authorization: Bearer <token>. */
+  metricsToken?: string;
 
   schedulerEnabled: boolean;
   refreshIntervalSeconds: number;
@@ -98,6 +100,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     localCopyTtlMs: e.SIDEBAR_LOCAL_TTL_MS,
     adminApiKey: e.ADMIN_API_KEY,
     supabaseJwtSecret: e.SUPABASE_JWT_SECRET,
+    metricsToken: e.METRICS_TOKEN,
     schedulerEnabled: e.SCHEDULER_ENABLED,
     refreshIntervalSeconds: e.SIDEBAR_REFRESH_INTERVAL_SECONDS,
     refreshAlertSeconds: e.SIDEBAR_REFRESH_ALERT_SECONDS,

@@ -30,6 +30,8 @@ export const envSchema = Type.Object({
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
 
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+
   SCHEDULER_ENABLED: Type.Boolean({ default: true }),
   SIDEBAR_REFRESH_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
   SIDEBAR_REFRESH_ALERT_SECONDS: Type.Number({ minimum: 0, default: 30 }),

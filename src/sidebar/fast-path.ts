@@ -14,7 +14,7 @@ export const sidebarPath = '/api/v1/shared/sidebar';
  */
 export function createSidebarFastPath(deps: {
   service: Pick<SidebarService, 'peekFresh' | 'countMemoryHit'>;
-  observe: (seconds: number) => void;
+  observe: (status: 200 | 304, seconds: number) => void;
   isClosing: () => boolean;
 }) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -31,7 +31,7 @@ export function createSidebarFastPath(deps: {
     res.writeHead(reply.status, reply.headers);
     res.end(reply.body ?? undefined);
     deps.service.countMemoryHit();
-    deps.observe((performance.now() - started) / 1000);
+    deps.observe(reply.status, (performance.now() - started) / 1000);
     return true;
   };
 }

@@ -26,7 +26,7 @@ export const sidebarRoutes: FastifyPluginAsync = async (app) => {
       // The bytes come pre-compressed.
       compress: false,
       onResponse: async (_request, reply) => {
-        metrics.sidebarLatency.observe(reply.elapsedTime / 1000);
+        metrics.observeSidebar(reply.elapsedTime / 1000);
       },
     },
     async (request, reply) => {
@@ -41,10 +41,9 @@ export const sidebarRoutes: FastifyPluginAsync = async (app) => {
         result.layer,
         performance.now() - started,
       );
-      return reply
-        .code(answer.status)
-        .headers(answer.headers)
-        .send(answer.body ?? undefined);
+      reply.code(answer.status);
+      for (let i = 0; i < answer.headers.length; i += 2) reply.header(answer.headers[i] as string, answer.headers[i + 1]);
+      return reply.send(answer.body ?? undefined);
     },
   );
 
@@ -79,12 +78,12 @@ export const sidebarRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async () => {
-      const [recent, last24h, view, latency] = await Promise.all([
+      const [recent, last24h, view] = await Promise.all([
         sidebarRepository.recentRefreshes(20),
         sidebarRepository.refreshSummary(24),
         sidebarRepository.viewState(),
-        metrics.sidebarLatencyMs(),
       ]);
+      const latency = metrics.sidebarLatencyMs();
       const { memory, cache: shared, database, stale, errors } = sidebarService.counters;
       const hits = memory + shared;
       const misses = database;

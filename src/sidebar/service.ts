@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
+import type { Metrics } from '../observability/metrics.js';
 import { buildSidebar, type SidebarSource } from './hierarchy.js';
 import { createLocalCopy, type Layer, type LocalCopyResult } from './local-copy.js';
 import type { RefreshLogRow, RefreshTrigger, SidebarRepository } from './repository.js';
@@ -24,6 +25,7 @@ export interface SidebarServiceDeps {
   cache: Cache;
   log: FastifyBaseLogger;
   config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'localCopyTtlMs'>;
+  metrics?: Pick<Metrics, 'observeRefresh'>;
 }
 
 /** Bump when the response shape changes, so instances never read each other's old bodies. */
@@ -38,7 +40,7 @@ export function sidebarCacheKey(prefix: string): string {
  * materialized view, then the fallback aggregation) and the refresh path (refresh the view,
  * then invalidate the caches).
  */
-export function createSidebarService({ repository, cache, log, config }: SidebarServiceDeps) {
+export function createSidebarService({ repository, cache, log, config, metrics }: SidebarServiceDeps) {
   const key = sidebarCacheKey(config.cacheKeyPrefix);
   const counters: LayerCounters = { memory: 0, cache: 0, database: 0, stale: 0, errors: 0 };
   // Concurrent database loads share one query.
@@ -144,6 +146,7 @@ export function createSidebarService({ repository, cache, log, config }: Sidebar
     /** Runs refresh_sidebar_data() and, when it changed the view, invalidates the caches. */
     async refresh(trigger: RefreshTrigger, minIntervalSeconds: number | null = null): Promise<RefreshLogRow> {
       const result = await repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds);
+      metrics?.observeRefresh(result);
       const fields = {
         refresh: {
           id: result.id,

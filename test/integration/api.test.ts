@@ -278,6 +278,39 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     });
   });
 
+  describe('metrics', () => {
+    it('exports request durations by layer, answers, refreshes, view age, scheduler and event loop lag', async () => {
+      await app.inject({ method: 'GET', url: sidebarUrl });
+      await refresh();
+      const res = await get('/metrics');
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/plain/);
+      for (const line of [
+        /sidebar_http_request_duration_seconds_bucket\{le="0.001",route="\/api\/v1\/shared\/sidebar",method="GET",status_code="200",layer="(memory|cache|database)"\}/,
+        /sidebar_answers_total\{layer="database"\} [1-9]/,
+        /sidebar_answers_total\{layer="stale"\} \d+/,
+        /sidebar_refresh_total\{status="success",trigger="manual"\} [1-9]/,
+        /sidebar_refresh_duration_seconds_count\{trigger="manual"\} [1-9]/,
+        /sidebar_view_age_seconds \d/,
+        /sidebar_scheduler_running 0/,
+        /nodejs_eventloop_lag_p99_seconds \d/,
+      ]) {
+        expect(res.body).toMatch(line);
+      }
+    });
+
+    it('needs the token when METRICS_TOKEN is set', async () => {
+      const guarded = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { metricsToken: 'metrics-token-0123456789' });
+      try {
+        expect((await guarded.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+        const ok = await guarded.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer metrics-token-0123456789' } });
+        expect(ok.statusCode).toBe(200);
+      } finally {
+        await guarded.close();
+      }
+    });
+  });
+
   describe('errors, health and docs', () => {
     it('unknown routes are 404 JSON; a wrong method on a known route is 405 with Allow', async () => {
       const missing = await get('/api/v1/shared/nope');

@@ -1,0 +1,298 @@
+/**
+ * `npm run bench`: the service's figures, measured in one run on this machine.
+ *
+ * 1. HTTP: the built service (embedded PGlite, or BENCH_DATABASE_URL / BENCH_REDIS_URL) and a
+ *    bare node:http server sending the same bytes, each in its own process, loaded in turn by
+ *    autocannon at 100 and 1,000 connections: identity, gzip, and 304 revalidation. Then the
+ *    cold path (force_refresh: past every cache to the view) and the fallback path (view
+ *    unpopulated; PostgreSQL only), and the service's memory under that load.
+ * 2. SQL: refresh_sidebar_data() and the fallback query at 10k to 5M events with 2-3% open,
+ *    without the partial index on open events ("before") and with it ("after").
+ *
+ * Prints tables, writes bench/results/latest.json and rewrites the generated part of
+ * docs/benchmarks.md.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 npm run bench
+ *   npm run bench -- --duration 5 --sizes 10000,100000 --skip-http
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.js';
+import { createPgliteDb } from '../src/db/pglite.js';
+import { createPostgresDb } from '../src/db/postgres.js';
+import type { Db } from '../src/db/types.js';
+import { fillEvents } from './data.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    sizes: { type: 'string' },
+    'skip-http': { type: 'boolean', default: false },
+    'skip-sql': { type: 'boolean', default: false },
+  },
+});
+const pgUrl = process.env.BENCH_DATABASE_URL;
+const redisUrl = process.env.BENCH_REDIS_URL;
+const duration = Number(args.duration);
+const sizes = (args.sizes ?? (pgUrl ? '10000,100000,1000000,5000000' : '10000,100000')).split(',').map(Number);
+const root = new URL('..', import.meta.url).pathname;
+const adminKey = 'bench-admin-key-0123456789';
+const servicePort = 38401;
+const baselinePort = 38402;
+const httpEvents = 100_000;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] as number;
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** A database of its own: a scratch PostgreSQL database, or a PGlite folder (or memory). */
+async function openDb(name: string, pgliteDir = 'memory://'): Promise<{ db: Db; url?: string; drop: () => Promise<void> }> {
+  if (!pgUrl) {
+    const db = await createPgliteDb(pgliteDir);
+    return { db, drop: () => db.close() };
+  }
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    await c.query(sql).finally(() => c.end());
+  };
+  const dbName = `sidebar_bench_${name}_${process.pid}`;
+  await admin(`drop database if exists ${dbName}`);
+  await admin(`create database ${dbName}`);
+  const url = new URL(pgUrl);
+  url.pathname = `/${dbName}`;
+  const db = createPostgresDb({ connectionString: url.toString(), max: 4, onIdleError: () => {} });
+  const drop = async () => {
+    await db.close();
+    await admin(`drop database if exists ${dbName} with (force)`);
+  };
+  return { db, url: url.toString(), drop };
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function load(url: string, connections: number, headers: Record<string, string> = {}) {
+  return new Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }>((resolve, reject) => {
+    autocannon({ url, connections, duration, headers, pipelining: 1 }, (err, r) => {
+      if (err) return reject(err);
+      resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+    });
+  });
+}
+
+function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss_mb: Math.round(kb('VmRSS') / 1024), peak_rss_mb: Math.round(kb('VmHWM') / 1024) };
+}
+
+async function timeRequests(url: string, headers: Record<string, string>, count: number) {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    const res = await fetch(url, { headers });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  return { p50_ms: round(percentile(times, 0.5)), p99_ms: round(percentile(times, 0.99)), max_ms: round(Math.max(...times)) };
+}
+
+async function httpBench() {
+  const pgliteDir = mkdtempSync(join(tmpdir(), 'sidebar-bench-'));
+  const { db, url, drop } = await openDb('http', pgUrl ? undefined : pgliteDir);
+  await migrate(db);
+  await fillEvents(db, httpEvents, 0.03);
+  await db.query(`select refresh_sidebar_data('manual')`);
+  if (!pgUrl) await db.close(); // PGlite: the service opens the same folder
+
+  const env = {
+    ...process.env,
+    PORT: String(servicePort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: "error",
+    ADMIN_API_KEY: adminKey,
+    SCHEDULER_ENABLED: 'false',
+    SEED_DEMO_DATA: 'false',
+    CACHE_KEY_PREFIX: `sidebar-bench-${process.pid}`,
+    SIDEBAR_REFRESH_RATE_LIMIT: '1000',
+    ...(url ? { DATABASE_URL: url } : { PGLITE_DATA_DIR: pgliteDir, DATABASE_URL: '' }),
+    ...(redisUrl ? { REDIS_URL: redisUrl } : { REDIS_URL: '' }),
+  };
+  const service = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${servicePort}/api/v1/shared/sidebar`;
+  let baseline: ChildProcess | null = null;
+  try {
+    await waitFor(`http://127.0.0.1:${servicePort}/ready`);
+    const first = await fetch(base, { headers: { 'accept-encoding': 'identity' } });
+    const body = Buffer.from(await first.arrayBuffer());
+    const etag = String(first.headers.get('etag'));
+    const bodyFile = join(pgliteDir, 'body.json');
+    writeFileSync(bodyFile, body);
+    baseline = fork(join(root, 'bench/baseline-server.mjs'), [String(baselinePort), bodyFile], { stdio: 'inherit' });
+    await new Promise((resolve) => baseline?.once('message', resolve));
+    const baselineUrl = `http://127.0.0.1:${baselinePort}/api/v1/shared/sidebar`;
+
+    const rows: Array<Record<string, unknown>> = [];
+    for (const connections of [100, 1000]) {
+      for (const variant of ['identity', 'gzip'] as const) {
+        const headers = { 'accept-encoding': variant };
+        const b = await load(baselineUrl, connections, headers);
+        const s = await load(base, connections, headers);
+        rows.push({
+          connections,
+          request: variant,
+          ...prefix('baseline', b),
+          ...prefix('service', s),
+          rps_ratio: round(s.rps / b.rps),
+          p99_ratio: round(s.p99 / Math.max(b.p99, 1)),
+        });
+        console.log(JSON.stringify(rows.at(-1)));
+      }
+      const notModified = await load(base, connections, { 'if-none-match': etag, 'accept-encoding': 'gzip' });
+      const full = rows.find((r) => r.connections === connections && r.request === 'gzip') as { service_rps: number; service_p99: number };
+      rows.push({
+        connections,
+        request: '304 (vs full gzip hit)',
+        ...prefix('service', notModified),
+        rps_ratio: round(notModified.rps / full.service_rps),
+        p99_ratio: round(notModified.p99 / Math.max(full.service_p99, 1)),
+      });
+      console.log(JSON.stringify(rows.at(-1)));
+    }
+    const memory = memoryOf(service.pid as number);
+    const auth = { authorization: `Bearer ${adminKey}`, 'accept-encoding': 'gzip' };
+    const cold = await timeRequests(`${base}?force_refresh=true`, auth, 200);
+    let fallback: Record<string, number> | string = 'not measured on PGlite (the service holds its only connection); see the SQL fallback figures';
+    if (pgUrl) {
+      await db.query('refresh materialized view sidebar_data with no data');
+      fallback = await timeRequests(`${base}?force_refresh=true`, auth, 100);
+      await db.query(`select refresh_sidebar_data('manual')`);
+    }
+    return { events: httpEvents, body_bytes: body.length, load: rows, cold_path: cold, fallback_path: fallback, service_memory: memory };
+  } finally {
+    baseline?.kill();
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+    if (pgUrl) await drop();
+  }
+}
+
+function prefix(name: string, r: Record<string, number>) {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [`${name}_${k}`, v]));
+}
+
+async function sqlBench() {
+  const { db, drop } = await openDb('sql');
+  const rows: Array<Record<string, unknown>> = [];
+  try {
+    await migrate(db);
+    for (const size of sizes) {
+      // 2% open at 5M (100k open events), 3% below.
+      const openShare = size >= 5_000_000 ? 0.02 : 0.03;
+      const t = performance.now();
+      await fillEvents(db, size, openShare);
+      const { rows: open } = await db.query<{ n: number }>(`select count(*)::integer as n from odds_events where status in ('scheduled', 'live')`);
+      console.log(`filled ${size} events (${open[0]?.n} open) in ${round((performance.now() - t) / 1000, 1)} s`);
+      for (const variant of ['before: no partial index', 'after: partial index'] as const) {
+        if (variant.startsWith('before')) await db.query('drop index if exists idx_odds_events_open');
+        else
+          await db.query(
+            `create index if not exists idx_odds_events_open on odds_events (sport_id, league_id, commence_time) where status in ('scheduled', 'live')`,
+          );
+        await db.query('analyze odds_events');
+        await db.query(`select refresh_sidebar_data('manual', 3600)`); // warm, and populated
+        const refresh: number[] = [];
+        const fallback: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const { rows: log } = await db.query<{ duration_ms: number; status: string }>(`select duration_ms, status from refresh_sidebar_data('manual', 3600)`);
+          if (log[0]?.status !== 'success') throw new Error(`refresh ${log[0]?.status}`);
+          refresh.push(log[0].duration_ms);
+          const f = performance.now();
+          await db.query('select * from sidebar_source order by sport_rank, league_rank');
+          fallback.push(performance.now() - f);
+        }
+        rows.push({
+          events: size,
+          open: open[0]?.n,
+          variant,
+          refresh_median_ms: round(median(refresh), 1),
+          refresh_max_ms: round(Math.max(...refresh), 1),
+          fallback_median_ms: round(median(fallback), 1),
+          fallback_max_ms: round(Math.max(...fallback), 1),
+        });
+        console.log(JSON.stringify(rows.at(-1)));
+      }
+    }
+  } finally {
+    await drop();
+  }
+  return rows;
+}
+
+const machine = {
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memory_gb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  database: pgUrl ? 'postgresql' : 'pglite',
+  cache: redisUrl ? 'redis' : 'memory',
+};
+const http = args['skip-http'] ? null : await httpBench();
+if (http) {
+  console.table(http.load);
+  console.log('cold path (force_refresh):', http.cold_path, '\nfallback path:', http.fallback_path, '\nservice memory after load:', http.service_memory);
+}
+const sql = args['skip-sql'] ? null : await sqlBench();
+if (sql) console.table(sql);
+
+const results = { measured_at: new Date().toISOString(), machine, duration_s: duration, http, sql };
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeDocs(results);
+
+function table(rows: Array<Record<string, unknown>>): string {
+  const cols = Object.keys(rows[0] ?? {});
+  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => String(r[c] ?? '')).join(' | ')} |`)].join(
+    '\n',
+  );
+}
+
+function writeDocs(r: typeof results) {
+  const file = join(root, 'docs/benchmarks.md');
+  const doc = readFileSync(file, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const parts = [
+    start,
+    `Generated by \`npm run bench\` on ${r.measured_at.slice(0, 16)}Z: ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memory_gb} GiB, Node ${r.machine.node}, ${r.machine.database} + ${r.machine.cache}, ${r.duration_s} s per load run (autocannon, 1 process; server and baseline each in their own process).`,
+  ];
+  if (r.http) {
+    parts.push(
+      `\n### Cache-hit path vs a bare node:http server (same bytes, ${r.http.body_bytes} B identity, ${r.http.events} events)\n`,
+      table(r.http.load),
+      `\nCold path (force_refresh=true: past every cache, read the view, build and compress): p50 ${r.http.cold_path.p50_ms} ms, p99 ${r.http.cold_path.p99_ms} ms, max ${r.http.cold_path.max_ms} ms over 200 sequential requests.`,
+      `\nFallback path (view unpopulated): ${typeof r.http.fallback_path === 'string' ? r.http.fallback_path : `p50 ${r.http.fallback_path.p50_ms} ms, p99 ${r.http.fallback_path.p99_ms} ms over 100 requests`}.`,
+      `\nService memory after the load runs: RSS ${r.http.service_memory.rss_mb} MB, peak ${r.http.service_memory.peak_rss_mb} MB.`,
+    );
+  }
+  if (r.sql) parts.push('\n### refresh_sidebar_data() and the fallback query by table size\n', table(r.sql));
+  parts.push(end);
+  const generated = parts.join('\n');
+  const next = doc.includes(start) ? doc.replace(new RegExp(`${start}[\\s\\S]*${end}`), generated) : `${doc}\n## Latest \`npm run bench\`\n\n${generated}\n`;
+  writeFileSync(file, next);
+}
