@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     'skip-http': { type: 'boolean', default: false },
     'skip-sql': { type: 'boolean', default: false },
+    'skip-load': { type: 'boolean', default: false },
   },
 });
 const pgUrl = process.env.BENCH_DATABASE_URL;
@@ -124,7 +125,7 @@ async function httpBench() {
     ...process.env,
     PORT: String(servicePort),
     HOST: '127.0.0.1',
-    LOG_LEVEL: "error",
+    LOG_LEVEL: 'error',
     ADMIN_API_KEY: adminKey,
     SCHEDULER_ENABLED: 'false',
     SEED_DEMO_DATA: 'false',
@@ -148,7 +149,7 @@ async function httpBench() {
     const baselineUrl = `http://127.0.0.1:${baselinePort}/api/v1/shared/sidebar`;
 
     const rows: Array<Record<string, unknown>> = [];
-    for (const connections of [100, 1000]) {
+    for (const connections of args['skip-load'] ? [] : [100, 1000]) {
       for (const variant of ['identity', 'gzip'] as const) {
         const headers = { 'accept-encoding': variant };
         const b = await load(baselineUrl, connections, headers);

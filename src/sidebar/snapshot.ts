@@ -32,13 +32,39 @@ export function buildSnapshot(body: string): Snapshot {
     headers: {},
   };
   // The cold path must not wait ~8 ms for the best brotli: serve quality 5 now, swap in 11 when ready.
-  brotliCompress(identity, brotli(11, identity.length), (err, best) => {
+  upgradeBrotli(snapshot);
+  return snapshot;
+}
+
+// One background compression at a time, for the newest snapshot only, started once reloads
+// have settled for a moment: a burst of reloads (a flapping cache, a benchmark of the cold
+// path) must not queue CPU work for bytes nobody will serve, nor compete with the reloads.
+const upgradeDelayMs = 100;
+let upgrading = false;
+let nextUpgrade: Snapshot | null = null;
+let timer: NodeJS.Timeout | null = null;
+
+function upgradeBrotli(snapshot: Snapshot): void {
+  nextUpgrade = snapshot;
+  if (timer) clearTimeout(timer);
+  timer = setTimeout(startUpgrade, upgradeDelayMs);
+  timer.unref();
+}
+
+function startUpgrade(): void {
+  timer = null;
+  const snapshot = nextUpgrade;
+  if (upgrading || !snapshot) return;
+  nextUpgrade = null;
+  upgrading = true;
+  brotliCompress(snapshot.identity, brotli(11, snapshot.identity.length), (err, best) => {
     if (!err && best.length < snapshot.br.length) {
       snapshot.br = best;
       delete snapshot.headers.br;
     }
+    upgrading = false;
+    if (nextUpgrade && !timer) startUpgrade();
   });
-  return snapshot;
 }
 
 /** The headers every answer with these bytes carries (the per-request ones are added by the caller). */
