@@ -18,6 +18,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 import { metricsRoutes } from './observability/routes.js';
 import { createRefreshCoalescer, type RefreshCoalescer } from './scheduler/coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './scheduler/refresh-loop.js';
+import { createRetentionJob } from './scheduler/retention.js';
 import { createSidebarFastPath } from './sidebar/fast-path.js';
 import { createSidebarRepository, type SidebarRepository } from './sidebar/repository.js';
 import { sidebarRoutes } from './sidebar/routes.js';
@@ -127,6 +128,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     log: app.log,
   });
 
+  const retention = createRetentionJob({
+    db,
+    log: app.log,
+    options: { days: config.retentionDays, archive: config.retentionArchive, batchSize: config.retentionBatchSize, maxBatches: 500, pauseMs: 50 },
+  });
+
   app.decorate('refreshLoop', refreshLoop);
   app.decorate('refreshCoalescer', refreshCoalescer);
 
@@ -152,11 +159,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onReady', async () => {
     // Not awaited: the start-up refresh must not hold back serving (the fallback covers it).
     refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
+    retention.start();
   });
   // Stop the scheduler before connections close, so an in-flight refresh finishes against an open pool.
   app.addHook('preClose', async () => {
     closing = true;
-    await Promise.all([refreshLoop.stop(), refreshCoalescer.stop()]);
+    await Promise.all([refreshLoop.stop(), refreshCoalescer.stop(), retention.stop()]);
   });
   app.addHook('onClose', async () => {
     if (!options.cache) await cache.close();

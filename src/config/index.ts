@@ -37,6 +37,12 @@ export interface Config {
   refreshAlertSeconds: number;
   refreshRateLimitPerMinute: number;
 
+  /** Events finished more than this many days ago are moved out of odds_events hourly; 0: never. */
+  retentionDays: number;
+  /** Move them to odds_events_archive (true) or delete them. */
+  retentionArchive: boolean;
+  retentionBatchSize: number;
+
   /** Largest POST /events body, after decompression. */
   importMaxBodyBytes: number;
   /** Imports within this window share one refresh. */
@@ -105,6 +111,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshIntervalSeconds: e.SIDEBAR_REFRESH_INTERVAL_SECONDS,
     refreshAlertSeconds: e.SIDEBAR_REFRESH_ALERT_SECONDS,
     refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
+    retentionDays: e.RETENTION_DAYS,
+    retentionArchive: e.RETENTION_ARCHIVE,
+    retentionBatchSize: e.RETENTION_BATCH_SIZE,
     importMaxBodyBytes: e.IMPORT_MAX_BODY_BYTES,
     importRefreshDelaySeconds: e.IMPORT_REFRESH_DELAY_SECONDS,
     feedLiveWindowHours: e.FEED_LIVE_WINDOW_HOURS,

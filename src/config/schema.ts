@@ -37,6 +37,10 @@ export const envSchema = Type.Object({
   SIDEBAR_REFRESH_ALERT_SECONDS: Type.Number({ minimum: 0, default: 30 }),
   SIDEBAR_REFRESH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
 
+  RETENTION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
+  RETENTION_ARCHIVE: Type.Boolean({ default: true }),
+  RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 100000, default: 1000 }),
+
   IMPORT_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
   IMPORT_REFRESH_DELAY_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 5 }),
   FEED_LIVE_WINDOW_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 168, default: 4 }),

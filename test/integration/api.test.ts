@@ -329,7 +329,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(ready.json()).toMatchObject({
         status: 'ready',
         database: { kind: backend.dbKind, reachable: true },
-        migrations: { current: 6, latest: 6, applied: true },
+        migrations: { current: 7, latest: 7, applied: true },
       });
     });
 
