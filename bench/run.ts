@@ -13,7 +13,7 @@
  * docs/benchmarks.md.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 npm run bench
- *   npm run bench -- --duration 5 --sizes 10000,100000 --skip-http
+ *   npm run bench -- --duration 5 --sizes 10000,100000 --skip-http --no-write
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,8 @@ const { values: args } = parseArgs({
     'skip-http': { type: 'boolean', default: false },
     'skip-sql': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
+    // Print only: leave bench/results and docs/benchmarks.md as they are.
+    'no-write': { type: 'boolean', default: false },
   },
 });
 const pgUrl = process.env.BENCH_DATABASE_URL;
@@ -262,9 +264,11 @@ const sql = args['skip-sql'] ? null : await sqlBench();
 if (sql) console.table(sql);
 
 const results = { measured_at: new Date().toISOString(), machine, duration_s: duration, http, sql };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeDocs(results);
+if (!args['no-write']) {
+  mkdirSync(join(root, 'bench/results'), { recursive: true });
+  writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeDocs(results);
+}
 
 function table(rows: Array<Record<string, unknown>>): string {
   const cols = Object.keys(rows[0] ?? {});
