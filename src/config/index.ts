@@ -83,7 +83,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = dropEmpty(env);
   let e: Env;
   try {
-    e = validateEnv<Env>({ schema: envSchema, data: cleaned, dotenv: false });
+    // env: false: validate exactly what we were given (env-schema would otherwise merge process.env back in, empty values and all).
+    e = validateEnv<Env>({ schema: envSchema, data: cleaned, dotenv: false, env: false });
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${describeErrors(error, cleaned)}`);
   }

@@ -23,6 +23,17 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, refreshAlertSeconds: 0.5, schedulerEnabled: false, trustProxy: true });
   });
 
+  it('reads only the environment it is given, never process.env behind it', () => {
+    const saved = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = '';
+    try {
+      expect(loadConfig({ PORT: '4000' })).toMatchObject({ port: 4000, databaseUrl: undefined });
+    } finally {
+      if (saved === undefined) delete process.env.DATABASE_URL;
+      else process.env.DATABASE_URL = saved;
+    }
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '', PORT: '' })).toMatchObject({ databaseUrl: undefined, redisUrl: undefined, port: 3000 });
   });
