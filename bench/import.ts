@@ -9,13 +9,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
-import { createPostgresDb } from '../src/db/postgres.js';
 import type { Db } from '../src/db/types.js';
 import { generateEvents } from '../src/events/generator.js';
 import { importFeeds } from '../src/feeds/importer.js';
+import { scratchPostgres } from './data.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '100000,1000000' } } });
 const sizes = values.sizes.split(',').map(Number);
@@ -53,25 +52,6 @@ function oddsApiNdjson(count: number): string {
   return lines.join('\n');
 }
 
-async function scratchPostgres(url: string): Promise<{ db: Db; drop: () => Promise<void> }> {
-  const name = `sidebar_bench_${process.pid}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(sql).finally(() => c.end());
-  };
-  await admin(`drop database if exists ${name}`);
-  await admin(`create database ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  const db = createPostgresDb({ connectionString: target.toString(), max: 4, onIdleError: () => {} });
-  const drop = async () => {
-    await db.close();
-    await admin(`drop database ${name} with (force)`);
-  };
-  return { db, drop };
-}
-
 const targets: Array<{ name: string; open: () => Promise<{ db: Db; drop: () => Promise<void> }> }> = [
   {
     name: 'pglite',
@@ -81,7 +61,7 @@ const targets: Array<{ name: string; open: () => Promise<{ db: Db; drop: () => P
     },
   },
 ];
-if (process.env.BENCH_DATABASE_URL) targets.unshift({ name: 'postgres', open: () => scratchPostgres(process.env.BENCH_DATABASE_URL as string) });
+if (process.env.BENCH_DATABASE_URL) targets.unshift({ name: 'postgres', open: () => scratchPostgres(process.env.BENCH_DATABASE_URL as string, 'import') });
 
 const results: Array<Record<string, unknown>> = [];
 for (const size of sizes) {

@@ -21,12 +21,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
-import { createPostgresDb } from '../src/db/postgres.js';
 import type { Db } from '../src/db/types.js';
-import { fillEvents } from './data.js';
+import { fillEvents, scratchPostgres } from './data.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -59,22 +57,7 @@ async function openDb(name: string, pgliteDir = 'memory://'): Promise<{ db: Db; 
     const db = await createPgliteDb(pgliteDir);
     return { db, drop: () => db.close() };
   }
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: pgUrl });
-    await c.connect();
-    await c.query(sql).finally(() => c.end());
-  };
-  const dbName = `sidebar_bench_${name}_${process.pid}`;
-  await admin(`drop database if exists ${dbName}`);
-  await admin(`create database ${dbName}`);
-  const url = new URL(pgUrl);
-  url.pathname = `/${dbName}`;
-  const db = createPostgresDb({ connectionString: url.toString(), max: 4, onIdleError: () => {} });
-  const drop = async () => {
-    await db.close();
-    await admin(`drop database if exists ${dbName} with (force)`);
-  };
-  return { db, url: url.toString(), drop };
+  return scratchPostgres(pgUrl, name);
 }
 
 async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
