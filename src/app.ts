@@ -91,6 +91,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     viewState: () => sidebarRepository.viewState(),
   });
 
+  // Imports ask for refreshes through this, so a feed pushing every few seconds cannot hammer the database.
+  const refreshCoalescer = createRefreshCoalescer({
+    delayMs: config.importRefreshDelaySeconds * 1000,
+    run: () => sidebarService.refresh('import'),
+    log: app.log,
+  });
+
+  const retention = createRetentionJob({
+    db,
+    log: app.log,
+    options: { days: config.retentionDays, archive: config.retentionArchive, batchSize: config.retentionBatchSize, maxBatches: 500, pauseMs: 50 },
+  });
+
   fastPath = createSidebarFastPath({
     service: sidebarService,
     observe: (status, seconds) => metrics.observeFastPath(status, seconds),
@@ -121,19 +134,6 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('metrics', metrics);
   app.decorate('sidebarRepository', sidebarRepository);
   app.decorate('sidebarService', sidebarService);
-  // Imports ask for refreshes through this, so a feed pushing every few seconds cannot hammer the database.
-  const refreshCoalescer = createRefreshCoalescer({
-    delayMs: config.importRefreshDelaySeconds * 1000,
-    run: () => sidebarService.refresh('import'),
-    log: app.log,
-  });
-
-  const retention = createRetentionJob({
-    db,
-    log: app.log,
-    options: { days: config.retentionDays, archive: config.retentionArchive, batchSize: config.retentionBatchSize, maxBatches: 500, pauseMs: 50 },
-  });
-
   app.decorate('refreshLoop', refreshLoop);
   app.decorate('refreshCoalescer', refreshCoalescer);
 
