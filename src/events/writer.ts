@@ -13,9 +13,10 @@ export interface UpsertCounts {
  * values did not change is left alone (no dead tuple, no trigger) and counted as unchanged;
  * xmax = 0 tells a fresh insert from an update.
  *
- * An inferred status never replaces a final status that a feed stated (migration 006): the
- * "kept" CTE column works out the status each row ends up with, once, for both the SET and
- * the change test.
+ * An inferred status never replaces a final status that a feed stated (migration 006). That
+ * rule is written out in the SET and again in the change test because only inside ON CONFLICT
+ * does it see the existing row as locked for this update; computing it once in a CTE would
+ * read the row before the lock and could race a concurrent import.
  */
 const upsertEventsSql = `
   with incoming as (

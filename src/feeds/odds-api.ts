@@ -1,5 +1,5 @@
 import type { EventStatus, OddsEvent } from '../events/types.js';
-import { feedId, isObject, nonEmptyString, parseFeedTime, slugify, titleCase } from './values.js';
+import { feedId, nonEmptyString, parseFeedTime, slugify, titleCase } from './values.js';
 
 /** A /v4/sports entry: the group (sport) and title (league) of a sport_key. */
 export interface OddsApiSport {
@@ -134,4 +134,3 @@ export const isOddsApiSportsEntry = (value: Record<string, unknown>) => 'key' in
 export const isOddsApiEvent = (value: Record<string, unknown>) =>
   'sport_key' in value && ('commence_time' in value || 'id' in value || 'home_team' in value || 'teams' in value);
 export const isOddsApiV3 = (value: Record<string, unknown>) => 'sport_nice' in value || (Array.isArray(value.teams) && !('away_team' in value));
-export { isObject };

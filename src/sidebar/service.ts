@@ -3,7 +3,7 @@ import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import { buildSidebar, type SidebarSource } from './hierarchy.js';
-import { createLocalCopy, type Layer, type LocalCopyResult } from './local-copy.js';
+import { createLocalCopy, type LocalCopyResult } from './local-copy.js';
 import type { RefreshLogRow, RefreshTrigger, SidebarRepository } from './repository.js';
 import { buildSnapshot } from './snapshot.js';
 
@@ -172,5 +172,3 @@ export function createSidebarService({ repository, cache, log, config, metrics }
 }
 
 export type SidebarService = ReturnType<typeof createSidebarService>;
-
-export const cacheStatus = (layer: Layer): 'HIT' | 'MISS' => (layer === 'database' ? 'MISS' : 'HIT');
