@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
  */
 export function createRefreshCoalescer(deps: { delayMs: number; run: () => Promise<unknown>; log: FastifyBaseLogger }) {
   let timer: NodeJS.Timeout | null = null;
+  let dueAt = 0;
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -16,6 +17,7 @@ export function createRefreshCoalescer(deps: { delayMs: number; run: () => Promi
 
   function schedule(): void {
     if (stopped || timer) return;
+    dueAt = Date.now() + deps.delayMs;
     timer = setTimeout(() => {
       timer = null;
       running = (async () => {
@@ -36,12 +38,18 @@ export function createRefreshCoalescer(deps: { delayMs: number; run: () => Promi
   }
 
   return {
-    /** Asks for a refresh soon; returns when it is due (ISO time) for the caller to report. */
+    /**
+     * Asks for a refresh soon; returns when it is due (ISO time) for the caller to report: the
+     * pending refresh's time, or, while one runs, the earliest the next can start.
+     */
     request(): string {
       requests++;
-      if (running) again = true;
-      else schedule();
-      return new Date(Date.now() + (timer ? deps.delayMs : 0)).toISOString();
+      if (running) {
+        again = true;
+        return new Date(Date.now() + deps.delayMs).toISOString();
+      }
+      schedule();
+      return new Date(dueAt).toISOString();
     },
     /** Cancels what is pending and waits for a refresh in progress. */
     async stop(): Promise<void> {
