@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
+import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createCache } from './cache/index.js';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
-import { createDb } from './db/index.js';
-import { migrate } from './db/migrate.js';
 import { generateEvents } from './events/generator.js';
 import { writeEvents } from './events/writer.js';
 import { type FeedFormat, feedFormats } from './feeds/extract.js';
@@ -13,9 +14,8 @@ import { changedAnything, type ImportSummary, importFeeds } from './feeds/import
 import { liveWindowsWithDefault } from './feeds/odds-api.js';
 import { FeedFileError, type FeedSource, readSources } from './feeds/read.js';
 import { cliLogger } from './logger.js';
+import { openDatabase } from './process.js';
 import { startServer } from './server.js';
-import { createSidebarRepository } from './sidebar/repository.js';
-import { createSidebarService } from './sidebar/service.js';
 
 const usage = `Usage: sidebar <command> [options]
 
@@ -31,25 +31,26 @@ Commands:
 
 Configuration comes from the environment (and ./.env if present); see .env.example.`;
 
-async function withServices<T>(fn: (deps: Awaited<ReturnType<typeof openServices>>) => Promise<T>): Promise<T> {
-  const deps = await openServices();
-  try {
-    return await fn(deps);
-  } finally {
-    await deps.cache.close();
-    await deps.db.close();
-  }
-}
-
-async function openServices() {
+/**
+ * Runs fn with the service's parts, built exactly as the server builds them (buildApp, role
+ * 'cli': no jobs, no polling, no listening), on a database opened (and migrated, unless
+ * `migrate` is false) by the same start-up code.
+ */
+async function withApp<T>(fn: (app: FastifyInstance, log: Logger) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const config = loadConfig();
   const log = cliLogger(config.logLevel);
-  const db = await createDb(config, log);
-  const cache = await createCache(config, log);
-  log.info({ database: db.description, cache: cache.description }, 'connected');
-  const repository = createSidebarRepository(db);
-  const service = createSidebarService({ repository, cache, log, config });
-  return { config, log, db, cache, service };
+  const db = await openDatabase(config, log, { migrate: options.migrate ?? true, seedDemo: false });
+  try {
+    const app = await buildApp({ config, db, logger: log, role: 'cli' });
+    try {
+      await app.ready();
+      return await fn(app, log);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await db.close();
+  }
 }
 
 async function seed(args: string[]): Promise<void> {
@@ -59,8 +60,7 @@ async function seed(args: string[]): Promise<void> {
   });
   const count = Number(values.events);
   if (!Number.isInteger(count) || count < 1) throw new ConfigError(`--events must be a positive integer, got ${values.events}`);
-  await withServices(async ({ db, service, log }) => {
-    await migrate(db);
+  await withApp(async ({ db, sidebarService }, log) => {
     const started = Date.now();
     const bar = process.stdout.isTTY
       ? new cliProgress.SingleBar({ format: 'seeding [{bar}] {percentage}% {value}/{total} events  {eta}s left' }, cliProgress.Presets.shades_classic)
@@ -79,7 +79,7 @@ async function seed(args: string[]): Promise<void> {
     bar?.stop();
     const seconds = (Date.now() - started) / 1000;
     log.info({ ...totals, seconds, events_per_second: Math.round(count / seconds) }, 'seeded events');
-    await service.refresh('manual');
+    await sidebarService.refresh('manual');
   });
 }
 
@@ -106,8 +106,7 @@ async function importCommand(args: string[]): Promise<number> {
     throw error;
   }
 
-  return withServices(async ({ db, service, config }) => {
-    await migrate(db);
+  return withApp(async ({ db, sidebarService, config }) => {
     const bar =
       process.stdout.isTTY && !values.json
         ? new cliProgress.SingleBar({ format: 'writing [{bar}] {percentage}% {value}/{total} events' }, cliProgress.Presets.shades_classic)
@@ -131,7 +130,7 @@ async function importCommand(args: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else process.stdout.write(formatSummary(summary));
     // The service logs the refresh's outcome.
-    if (changedAnything(summary) && !values['no-refresh']) await service.refresh('import');
+    if (changedAnything(summary) && !values['no-refresh']) await sidebarService.refresh('import');
     return summary.file_errors.length ? 1 : 0;
   });
 }
@@ -150,10 +149,12 @@ function formatSummary(s: ImportSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function text(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+/** Migrations alone need no app: open the database, migrate (openDatabase logs what it applied), close. */
+async function migrateCommand(): Promise<number> {
+  const config = loadConfig();
+  const db = await openDatabase(config, cliLogger(config.logLevel), { migrate: true, seedDemo: false });
+  await db.close();
+  return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -164,18 +165,13 @@ async function main(argv: string[]): Promise<number> {
       await startServer(loadConfig());
       return -1; // keep running
     case 'migrate':
-      return withServices(async ({ db, log }) => {
-        const { applied, version } = await migrate(db);
-        log.info({ applied, version }, applied.length ? 'migrations applied' : 'database schema is already current');
-        return 0;
-      });
+      return migrateCommand();
     case 'seed':
       await seed(rest);
       return 0;
     case 'refresh':
-      return withServices(async ({ db, service }) => {
-        await migrate(db);
-        const result = await service.refresh('manual');
+      return withApp(async ({ sidebarService }) => {
+        const result = await sidebarService.refresh('manual');
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return result.status === 'error' ? 1 : 0;
       });

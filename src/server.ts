@@ -1,21 +1,26 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/index.js';
 import { loggerOptions } from './logger.js';
+import { openDatabase } from './process.js';
 
 /**
- * Runs the service as a process: builds the app, listens, and on SIGTERM/SIGINT stops taking
- * connections, lets in-flight requests and a running refresh finish (within the grace period),
- * then closes the database and cache.
+ * Runs the service as a process: opens and migrates the database, builds the app, listens,
+ * and on SIGTERM/SIGINT stops taking connections, lets in-flight requests and a running
+ * refresh finish (within the grace period), then closes the cache and the database.
  */
 export async function startServer(config: Config): Promise<FastifyInstance> {
-  const app = await buildApp({ config, logger: loggerOptions(config.logLevel) });
+  const log = pino(loggerOptions(config.logLevel));
+  const db = await openDatabase(config, log);
+  const app = await buildApp({ config, db, logger: log });
 
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'fatal error; shutting down');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
+    await db.close();
   });
 
   await app.listen({ port: config.port, host: config.host });

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { HttpError } from '../http/errors.js';
 import { type AdminSecrets, adminAuthMode, createAdminVerifier } from './verify.js';
 
 declare module 'fastify' {
@@ -9,13 +10,9 @@ declare module 'fastify' {
   }
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
+/** RFC 6750's challenge for a 401: which scheme to use, and whether the token sent was bad. */
+export function bearerChallenge(realm: string, tokenSent: boolean): Record<string, string> {
+  return { 'www-authenticate': `Bearer realm="${realm}"${tokenSent ? ', error="invalid_token"' : ''}` };
 }
 
 /** Admin authentication: ADMIN_API_KEY (constant-time) or a Supabase JWT with an admin role. */
@@ -27,10 +24,14 @@ export const authPlugin = fp<AdminSecrets>(
     else app.log.info({ auth: mode }, 'admin authentication enabled');
 
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      const decision = await verify(request.headers.authorization);
-      if (!decision.ok) throw new HttpError(decision.status, decision.message);
+      const { authorization } = request.headers;
+      const decision = await verify(authorization);
+      if (!decision.ok) {
+        const challenge = decision.status === 401 ? bearerChallenge('sidebar-admin', Boolean(authorization)) : {};
+        throw new HttpError(decision.status, decision.message, challenge);
+      }
       request.log.debug({ principal: decision.principal }, 'admin request');
     });
   },
-  { name: 'auth' },
+  { name: 'auth', fastify: '5.x', dependencies: ['errors'] },
 );

@@ -24,8 +24,8 @@ export interface Config {
   cacheKeyPrefix: string;
   cacheTtlSeconds: number;
   fallbackCacheTtlSeconds: number;
-  /** How long this process serves its copy of the sidebar bytes before asking the shared cache again. */
-  localCopyTtlMs: number;
+  /** How often each instance reads sidebar_data's version: the bound on seeing a refresh made elsewhere. 0: never. */
+  versionPollMs: number;
 
   adminApiKey?: string;
   supabaseJwtSecret?: string;
@@ -64,6 +64,12 @@ function dropEmpty(env: Record<string, string | undefined>): Record<string, stri
   return out;
 }
 
+/** Variables the schema marks writeOnly: their values are never echoed. */
+function isSecret(name: string): boolean {
+  const property = (envSchema.properties as Record<string, { writeOnly?: boolean } | undefined>)[name];
+  return property?.writeOnly === true;
+}
+
 /** Turns ajv's "/PORT must be <= 65535" into a message that names the variable and its value. */
 function describeErrors(error: unknown, env: Record<string, string>): string {
   const errors = (error as { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> }).errors;
@@ -71,7 +77,7 @@ function describeErrors(error: unknown, env: Record<string, string>): string {
   return errors
     .map((e) => {
       const name = e.instancePath.replace(/^\//, '') || String(e.params?.missingProperty ?? '');
-      const shown = /KEY|SECRET|PASSWORD|URL/.test(name) ? '(hidden)' : JSON.stringify(env[name]);
+      const shown = isSecret(name) ? '(hidden)' : JSON.stringify(env[name]);
       const allowed = Array.isArray(e.params?.allowedValues) ? `: ${e.params.allowedValues.join(', ')}` : '';
       return `${name} ${e.message}${allowed} (got ${shown})`;
     })
@@ -104,7 +110,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,
     fallbackCacheTtlSeconds: e.SIDEBAR_FALLBACK_CACHE_TTL_SECONDS,
-    localCopyTtlMs: e.SIDEBAR_LOCAL_TTL_MS,
+    versionPollMs: e.SIDEBAR_VERSION_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,
     supabaseJwtSecret: e.SUPABASE_JWT_SECRET,
     metricsToken: e.METRICS_TOKEN,

@@ -4,6 +4,12 @@ export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 's
 export type LogLevel = (typeof logLevels)[number];
 
 /**
+ * Marks a variable whose value must never be echoed (in errors or logs): JSON Schema's
+ * writeOnly annotation, which validators know and ignore.
+ */
+const secret = { writeOnly: true } as const;
+
+/**
  * Every environment variable the service reads, with its type, bounds and default.
  * The same schema documents `.env.example` and is the only place that knows variable names.
  */
@@ -14,23 +20,23 @@ export const envSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
 
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   PGLITE_DATA_DIR: Type.String({ minLength: 1, default: './data/pglite' }),
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   SEED_DEMO_DATA: Type.Boolean({ default: true }),
 
-  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', ...secret })),
   REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 500 }),
   CACHE_KEY_PREFIX: Type.String({ minLength: 1, default: 'sidebar' }),
   SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   SIDEBAR_FALLBACK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
-  SIDEBAR_LOCAL_TTL_MS: Type.Integer({ minimum: 0, maximum: 600000, default: 1000 }),
+  SIDEBAR_VERSION_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000 }),
 
-  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
-  SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, ...secret })),
+  SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, ...secret })),
 
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, ...secret })),
 
   SCHEDULER_ENABLED: Type.Boolean({ default: true }),
   SIDEBAR_REFRESH_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),

@@ -1,9 +1,9 @@
+import type { FeedFormat } from '../contract/index.js';
 import { isOddsApiEvent, isOddsApiSportsEntry, isOddsApiV3 } from './odds-api.js';
 import { isOpticFixture } from './optic.js';
 import { isObject } from './values.js';
 
-export const feedFormats = ['the-odds-api', 'the-odds-api-v3', 'optic-odds'] as const;
-export type FeedFormat = (typeof feedFormats)[number];
+export { type FeedFormat, feedFormats } from '../contract/index.js';
 
 export type FoundRecord =
   | { kind: 'event'; format: FeedFormat; record: Record<string, unknown>; position: string }

@@ -1,12 +1,15 @@
 import * as hdr from 'hdr-histogram-js';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { paths } from '../contract/index.js';
 
-/** What the metrics read at scrape time from the rest of the app (nothing costs per request). */
-export interface MetricSources {
+/** What the metrics read from the sidebar module at scrape time (nothing costs per request). */
+export interface SidebarReadings {
   answers: () => { memory: number; cache: number; database: number; stale: number; errors: number };
   viewAgeSeconds: () => Promise<number | null>;
-  scheduler: () => { running: boolean; last_run_at: string | null; next_run_at: string | null };
 }
+
+/** What the metrics read from the scheduler module at scrape time. */
+export type SchedulerReading = () => { running: boolean; last_run_at: string | null; next_run_at: string | null };
 
 const durationBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
 const windowMs = 10 * 60_000;
@@ -30,8 +33,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
   });
   const fastPath = {
-    200: httpDuration.labels({ route: '/api/v1/shared/sidebar', method: 'GET', status_code: '200', layer: 'memory' }),
-    304: httpDuration.labels({ route: '/api/v1/shared/sidebar', method: 'GET', status_code: '304', layer: 'memory' }),
+    200: httpDuration.labels({ route: paths.sidebar, method: 'GET', status_code: '200', layer: 'memory' }),
+    304: httpDuration.labels({ route: paths.sidebar, method: 'GET', status_code: '304', layer: 'memory' }),
   };
   const refreshDuration = new Histogram({
     name: 'sidebar_refresh_duration_seconds',
@@ -43,15 +46,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const refreshes = new Counter({ name: 'sidebar_refresh_total', help: 'Refresh calls by outcome', labelNames: ['status', 'trigger'], registers: [registry] });
   const alerts = new Counter({ name: 'sidebar_refresh_alerts_total', help: 'Refreshes slower than the alert threshold', registers: [registry] });
 
-  let sources: MetricSources | null = null;
+  let sidebar: SidebarReadings | null = null;
+  let scheduler: SchedulerReading | null = null;
   new Counter({
     name: 'sidebar_answers_total',
     help: 'Sidebar answers by layer: memory (this process), cache (shared cache), database; stale: memory answers served while reloading',
     labelNames: ['layer'],
     registers: [registry],
     collect() {
-      if (!sources) return;
-      const counts = sources.answers();
+      if (!sidebar) return;
+      const counts = sidebar.answers();
       this.reset();
       for (const layer of ['memory', 'cache', 'database', 'stale'] as const) this.inc({ layer }, counts[layer]);
     },
@@ -61,9 +65,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     help: 'Failed shared-cache reads and writes',
     registers: [registry],
     collect() {
-      if (!sources) return;
+      if (!sidebar) return;
       this.reset();
-      this.inc(sources.answers().errors);
+      this.inc(sidebar.answers().errors);
     },
   });
   new Gauge({
@@ -71,7 +75,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     help: 'Seconds since the last successful refresh of sidebar_data',
     registers: [registry],
     async collect() {
-      const age = await sources?.viewAgeSeconds().catch(() => null);
+      const age = await sidebar?.viewAgeSeconds().catch(() => null);
       if (age !== null && age !== undefined) this.set(age);
     },
   });
@@ -80,7 +84,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     help: '1 while the refresh scheduler runs',
     registers: [registry],
     collect() {
-      if (sources) this.set(sources.scheduler().running ? 1 : 0);
+      if (scheduler) this.set(scheduler().running ? 1 : 0);
     },
   });
   new Gauge({
@@ -88,7 +92,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     help: 'When the scheduler refreshes next (Unix time)',
     registers: [registry],
     collect() {
-      const next = sources?.scheduler().next_run_at;
+      const next = scheduler?.().next_run_at;
       if (next) this.set(Date.parse(next) / 1000);
     },
   });
@@ -97,7 +101,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     help: 'When the scheduler last ran (Unix time)',
     registers: [registry],
     collect() {
-      const last = sources?.scheduler().last_run_at;
+      const last = scheduler?.().last_run_at;
       if (last) this.set(Date.parse(last) / 1000);
     },
   });
@@ -130,8 +134,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       if (result.status === 'success') refreshDuration.observe({ trigger: result.trigger }, result.duration_ms / 1000);
       if (result.alert_triggered) alerts.inc();
     },
-    bind(s: MetricSources) {
-      sources = s;
+    bindSidebar(readings: SidebarReadings) {
+      sidebar = readings;
+    },
+    bindScheduler(reading: SchedulerReading) {
+      scheduler = reading;
     },
     /** p50/p95/p99 in milliseconds over the last 10-20 minutes, null before the first request. */
     sidebarLatencyMs() {

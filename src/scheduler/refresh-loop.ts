@@ -1,18 +1,8 @@
 import { Cron } from 'croner';
 import type { FastifyBaseLogger } from 'fastify';
-import type { RefreshLogRow, RefreshTrigger, ViewState } from '../sidebar/repository.js';
+import type { RefreshTrigger, SchedulerState } from '../contract/index.js';
+import type { RefreshLogRow, ViewState } from '../sidebar/repository.js';
 import { schedulePattern } from './pattern.js';
-
-export interface SchedulerState {
-  enabled: boolean;
-  running: boolean;
-  busy: boolean;
-  interval_seconds: number;
-  pattern: string;
-  last_run_at: string | null;
-  next_run_at: string | null;
-  last_result: { status: RefreshLogRow['status'] | 'failed'; duration_ms: number | null; message: string | null } | null;
-}
 
 export interface RefreshLoopDeps {
   intervalSeconds: number;

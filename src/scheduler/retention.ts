@@ -21,6 +21,15 @@ export interface RetentionRun {
   more: boolean;
 }
 
+// Migration 007: moves (or deletes) one batch and returns how many rows it moved.
+const callPurgeFinishedEvents = 'select purge_finished_events($1, $2, $3) as n';
+
+/** One batch of purge_finished_events(); SQL only. */
+async function purgeFinishedEvents(db: Queryable, options: Pick<RetentionOptions, 'days' | 'batchSize' | 'archive'>): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(callPurgeFinishedEvents, [options.days, options.batchSize, options.archive]);
+  return rows[0]?.n ?? 0;
+}
+
 /** Runs purge_finished_events() batch after batch until nothing is left or maxBatches is reached. */
 export async function runRetention(db: Queryable, options: RetentionOptions): Promise<RetentionRun> {
   const started = Date.now();
@@ -28,8 +37,7 @@ export async function runRetention(db: Queryable, options: RetentionOptions): Pr
   let batches = 0;
   let last = options.batchSize;
   while (last === options.batchSize && batches < options.maxBatches) {
-    const { rows } = await db.query<{ n: number }>('select purge_finished_events($1, $2, $3) as n', [options.days, options.batchSize, options.archive]);
-    last = rows[0]?.n ?? 0;
+    last = await purgeFinishedEvents(db, options);
     moved += last;
     batches++;
     if (last === options.batchSize && options.pauseMs > 0) await new Promise((r) => setTimeout(r, options.pauseMs));

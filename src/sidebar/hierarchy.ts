@@ -1,33 +1,5 @@
+import type { Sidebar, SidebarOrigin, Sport } from '../contract/index.js';
 import type { SidebarRow } from './repository.js';
-
-export type SidebarSource = 'materialized_view' | 'fallback';
-
-export interface SidebarLeague {
-  league_id: string;
-  league: string;
-  icon: string | null;
-  priority: number | null;
-  game_count: number;
-  live_game_count: number;
-  next_start: string | null;
-}
-
-export interface SidebarSport {
-  sport_id: string;
-  sport: string;
-  icon: string | null;
-  priority: number | null;
-  game_count: number;
-  live_game_count: number;
-  leagues: SidebarLeague[];
-}
-
-export interface SidebarResponse {
-  sports: SidebarSport[];
-  totals: { sports: number; leagues: number; game_count: number; live_game_count: number };
-  refreshed_at: string | null;
-  source: SidebarSource;
-}
 
 /** ISO 8601 to the second: the sidebar never needs milliseconds, and every byte is sent a lot. */
 function isoSeconds(date: Date | null): string | null {
@@ -43,9 +15,9 @@ function byRank(a: SidebarRow, b: SidebarRow): number {
  * leagues in league_rank order (the ranks encode the ordering rules, see migration 003).
  * A sport's counts are the sums of its leagues', so the two can never disagree.
  */
-export function buildSidebar(rows: readonly SidebarRow[], meta: { source: SidebarSource; refreshedAt: Date | null }): SidebarResponse {
-  const sports: SidebarSport[] = [];
-  const bySportId = new Map<string, SidebarSport>();
+export function buildSidebar(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null }): Sidebar {
+  const sports: Sport[] = [];
+  const bySportId = new Map<string, Sport>();
 
   for (const row of [...rows].sort(byRank)) {
     let sport = bySportId.get(row.sport_id);

@@ -1,3 +1,4 @@
+import type { RefreshLog, RefreshTrigger } from '../contract/index.js';
 import type { Queryable } from '../db/index.js';
 
 /** One (sport, league) row of sidebar_data or sidebar_source, already ranked by the SQL. */
@@ -17,20 +18,24 @@ export interface SidebarRow {
   league_rank: number;
 }
 
-export type RefreshTrigger = 'scheduler' | 'manual' | 'startup' | 'import';
-
-/** A row of sidebar_refresh_log. */
-export interface RefreshLogRow {
-  id: number;
+/** A row of sidebar_refresh_log as the driver returns it (the API's RefreshLog, with Dates). */
+export type RefreshLogRow = Omit<RefreshLog, 'started_at' | 'finished_at' | 'trigger'> & {
   started_at: Date;
   finished_at: Date;
-  duration_ms: number;
-  row_count: number | null;
-  status: 'success' | 'error' | 'skipped';
-  error_message: string | null;
   trigger: RefreshTrigger;
-  alert_triggered: boolean;
-  alert_threshold_ms: number;
+};
+
+/** The version of sidebar_data: the id of the refresh that made it (migration 008). */
+export interface ViewVersion {
+  version: number;
+  refreshed_at: Date;
+}
+
+/** sidebar_data at one version, read in one statement so rows and version agree. */
+export interface VersionedRows {
+  /** null when the view was populated without refresh_sidebar_data() (no success logged). */
+  version: ViewVersion | null;
+  rows: SidebarRow[];
 }
 
 export interface RefreshSummary {
@@ -50,13 +55,23 @@ export interface ViewState {
 const sidebarColumns = `sport_id, sport, sport_icon, sport_priority, league_id, league, league_icon,
   league_priority, game_count, live_game_count, next_start, sport_rank, league_rank`;
 
-const selectSidebarData = `select ${sidebarColumns} from sidebar_data order by sport_rank, league_rank`;
+// One statement, so one snapshot: the version is the one whose refresh produced these rows.
+// The outer "one" row keeps the version when the view is empty (no open events anywhere).
+const selectSidebarDataVersioned = `
+  select v.version, v.refreshed_at, d.*
+  from (select 1) as one
+  left join sidebar_data_version() as v on true
+  left join (select ${sidebarColumns} from sidebar_data) as d on true
+  order by d.sport_rank, d.league_rank`;
+
 const selectSidebarSource = `select ${sidebarColumns} from sidebar_source order by sport_rank, league_rank`;
+
+const selectViewVersion = 'select version, refreshed_at from sidebar_data_version()';
 
 const selectViewState = `
   select
     coalesce((select relispopulated from pg_class where oid = to_regclass('sidebar_data')), false) as populated,
-    (select max(finished_at) from sidebar_refresh_log where status = 'success') as last_success_at`;
+    (select refreshed_at from sidebar_data_version()) as last_success_at`;
 
 const callRefresh = 'select * from refresh_sidebar_data($1, $2, $3)';
 
@@ -74,17 +89,29 @@ const selectRefreshSummary = `
   from sidebar_refresh_log
   where started_at > now() - make_interval(hours => $1)`;
 
+type VersionedRow = Partial<SidebarRow> & { version: number | null; refreshed_at: Date | null };
+
 /** SQL only: one function per query, parameters always bound. */
 export function createSidebarRepository(db: Queryable) {
   return {
-    /** Throws when sidebar_data is missing or not yet populated. */
-    async readView(): Promise<SidebarRow[]> {
-      return (await db.query<SidebarRow>(selectSidebarData)).rows;
+    /** sidebar_data and its version. Throws when the view is missing or not yet populated. */
+    async readView(): Promise<VersionedRows> {
+      const { rows } = await db.query<VersionedRow>(selectSidebarDataVersioned);
+      const first = rows[0];
+      const version = first?.version != null && first.refreshed_at ? { version: first.version, refreshed_at: first.refreshed_at } : null;
+      const data = rows.filter((r) => r.sport_id != null).map(({ version: _v, refreshed_at: _r, ...row }) => row as SidebarRow);
+      return { version, rows: data };
     },
 
     /** The same aggregation, computed from odds_events now. */
     async readSource(): Promise<SidebarRow[]> {
       return (await db.query<SidebarRow>(selectSidebarSource)).rows;
+    },
+
+    /** The current version: one row from a partial index, cheap enough to ask every second. */
+    async readVersion(): Promise<ViewVersion | null> {
+      const { rows } = await db.query<ViewVersion>(selectViewVersion);
+      return rows[0] ?? null;
     },
 
     async viewState(): Promise<ViewState> {

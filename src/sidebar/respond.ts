@@ -1,4 +1,4 @@
-import type { Layer } from './local-copy.js';
+import type { Layer } from './process-copy.js';
 import { etagMatches, negotiateEncodingCached, type Snapshot, staticHeaders } from './snapshot.js';
 
 export interface SidebarReply {

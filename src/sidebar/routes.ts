@@ -1,114 +1,121 @@
-import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import { ErrorRef, paths, RefreshLog, Sidebar, SidebarQuery, Stats } from '../contract/index.js';
 import { sidebarReply } from './respond.js';
-import { errorResponses, refreshResponseSchema, sidebarQuerySchema, sidebarSchema, statsSchema } from './schemas.js';
 
 const security = [{ bearerAuth: [] }];
+
+const errorResponses = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 429: ErrorRef, 500: ErrorRef, 503: ErrorRef } as const;
 
 /** HTTP status for a refresh outcome; the body is the log row in every case. */
 const refreshStatusCode = { success: 200, skipped: 409, error: 500 } as const;
 
-export const sidebarRoutes: FastifyPluginAsync = async (app) => {
-  const { sidebarService, sidebarRepository, refreshLoop, metrics, cache, config } = app;
+/** The sidebar's routes; they only orchestrate the sidebar service, repository, scheduler and metrics. */
+export const sidebarRoutes = fp(
+  async (app) => {
+    const { sidebarService, sidebarRepository, refreshLoop, metrics, cache, config } = app;
 
-  app.get<{ Querystring: { force_refresh?: boolean } }>(
-    '/api/v1/shared/sidebar',
-    {
-      schema: {
-        tags: ['sidebar'],
-        summary: 'The navigation sidebar: sports and leagues with open and live game counts, in display order',
-        description:
-          'Served from pre-built bytes when possible (X-Cache: HIT or MISS; Server-Timing names the layer: memory, cache or database). Strong ETag (If-None-Match → 304), br/gzip/identity by Accept-Encoding. force_refresh=true bypasses every cache and needs admin credentials.',
-        querystring: sidebarQuerySchema,
-        response: { 200: sidebarSchema, ...errorResponses },
-      },
-      // The hottest route: no per-request access log (errors are still logged); latency goes to metrics.
-      logLevel: 'warn',
-      // The bytes come pre-compressed.
-      compress: false,
-      onResponse: async (_request, reply) => {
-        metrics.observeSidebar(reply.elapsedTime / 1000);
-      },
-    },
-    async (request, reply) => {
-      const started = performance.now();
-      const bypassCache = request.query.force_refresh === true;
-      // Bypassing the cache costs a database query, so only admins may.
-      if (bypassCache) await app.requireAdmin(request, reply);
-      const result = await sidebarService.getSidebar({ bypassCache });
-      const answer = sidebarReply(
-        result.snapshot,
-        { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] },
-        result.layer,
-        performance.now() - started,
-      );
-      reply.code(answer.status);
-      for (let i = 0; i < answer.headers.length; i += 2) reply.header(answer.headers[i] as string, answer.headers[i + 1]);
-      return reply.send(answer.body ?? undefined);
-    },
-  );
-
-  app.post(
-    '/api/v1/shared/sidebar/refresh',
-    {
-      preHandler: app.requireAdmin,
-      config: { rateLimit: { max: config.refreshRateLimitPerMinute, timeWindow: 60_000 } },
-      schema: {
-        tags: ['admin'],
-        summary: 'Refresh sidebar_data now and invalidate the cache',
-        description: 'Answers with the refresh log row: 200 success, 409 skipped (another refresh is running), 500 error (the previous view is kept).',
-        security,
-        response: { 200: refreshResponseSchema, 409: refreshResponseSchema, ...errorResponses, 500: refreshResponseSchema },
-      },
-    },
-    async (_request, reply) => {
-      const result = await sidebarService.refresh('manual');
-      return reply.code(refreshStatusCode[result.status]).send(result);
-    },
-  );
-
-  app.get(
-    '/api/v1/shared/sidebar/stats',
-    {
-      preHandler: app.requireAdmin,
-      schema: {
-        tags: ['admin'],
-        summary: 'Refresh history, scheduler, cache and latency figures',
-        security,
-        response: { 200: statsSchema, ...errorResponses },
-      },
-    },
-    async () => {
-      const [recent, last24h, view] = await Promise.all([
-        sidebarRepository.recentRefreshes(20),
-        sidebarRepository.refreshSummary(24),
-        sidebarRepository.viewState(),
-      ]);
-      const latency = metrics.sidebarLatencyMs();
-      const { memory, cache: shared, database, stale, errors } = sidebarService.counters;
-      const hits = memory + shared;
-      const misses = database;
-      const lastSuccess = view.last_success_at;
-      return {
-        refreshes: {
-          recent,
-          last_24h: last24h,
-          last_success_at: lastSuccess?.toISOString() ?? null,
-          view_age_seconds: lastSuccess ? Math.round((Date.now() - lastSuccess.getTime()) / 100) / 10 : null,
-          view_populated: view.populated,
+    app.get<{ Querystring: SidebarQuery }>(
+      paths.sidebar,
+      {
+        schema: {
+          tags: ['sidebar'],
+          summary: 'The navigation sidebar: sports and leagues with open and live game counts, in display order',
+          description:
+            'Served from pre-built bytes when possible (X-Cache: HIT or MISS; Server-Timing names the layer: memory, cache or database). Strong ETag (If-None-Match → 304), br/gzip/identity by Accept-Encoding. force_refresh=true bypasses every cache and needs admin credentials.',
+          querystring: SidebarQuery,
+          response: { 200: Sidebar, ...errorResponses },
         },
-        scheduler: refreshLoop.state(),
-        cache: {
-          backend: cache.backend,
-          connected: cache.isConnected(),
-          hits,
-          misses,
-          errors,
-          layers: { memory, cache: shared, database, stale },
-          hit_ratio: hits + misses ? Math.round((hits / (hits + misses)) * 1e4) / 1e4 : null,
-          ttl_seconds: config.cacheTtlSeconds,
+        // The hottest route: no per-request access log (errors are still logged); latency goes to metrics.
+        logLevel: 'warn',
+        // The bytes come pre-compressed.
+        compress: false,
+        onResponse: async (_request, reply) => {
+          metrics.observeSidebar(reply.elapsedTime / 1000);
         },
-        requests: { sidebar_latency_ms: latency },
-      };
-    },
-  );
-};
+      },
+      async (request, reply) => {
+        const started = performance.now();
+        const bypassCache = request.query.force_refresh === true;
+        // Bypassing the cache costs a database query, so only admins may.
+        if (bypassCache) await app.requireAdmin(request, reply);
+        const result = await sidebarService.getSidebar({ bypassCache });
+        request.answerLayer = result.layer;
+        const answer = sidebarReply(
+          result.snapshot,
+          { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] },
+          result.layer,
+          performance.now() - started,
+        );
+        reply.code(answer.status);
+        for (let i = 0; i < answer.headers.length; i += 2) reply.header(answer.headers[i] as string, answer.headers[i + 1]);
+        return reply.send(answer.body ?? undefined);
+      },
+    );
+
+    app.post(
+      paths.refresh,
+      {
+        preHandler: app.requireAdmin,
+        config: { rateLimit: { max: config.refreshRateLimitPerMinute, timeWindow: 60_000 } },
+        schema: {
+          tags: ['admin'],
+          summary: 'Refresh sidebar_data now; the new version replaces the cached one everywhere',
+          description: 'Answers with the refresh log row: 200 success, 409 skipped (another refresh is running), 500 error (the previous view is kept).',
+          security,
+          response: { ...errorResponses, 200: RefreshLog, 409: RefreshLog, 500: RefreshLog },
+        },
+      },
+      async (_request, reply) => {
+        const result = await sidebarService.refresh('manual');
+        return reply.code(refreshStatusCode[result.status]).send(result);
+      },
+    );
+
+    app.get(
+      paths.stats,
+      {
+        preHandler: app.requireAdmin,
+        schema: {
+          tags: ['admin'],
+          summary: 'Refresh history, scheduler, cache and latency figures',
+          security,
+          response: { 200: Stats, ...errorResponses },
+        },
+      },
+      async () => {
+        const [recent, last24h, view] = await Promise.all([
+          sidebarRepository.recentRefreshes(20),
+          sidebarRepository.refreshSummary(24),
+          sidebarRepository.viewState(),
+        ]);
+        const latency = metrics.sidebarLatencyMs();
+        const { memory, cache: shared, database, stale, errors } = sidebarService.counters;
+        const hits = memory + shared;
+        const misses = database;
+        const lastSuccess = view.last_success_at;
+        return {
+          refreshes: {
+            recent,
+            last_24h: last24h,
+            last_success_at: lastSuccess?.toISOString() ?? null,
+            view_age_seconds: lastSuccess ? Math.round((Date.now() - lastSuccess.getTime()) / 100) / 10 : null,
+            view_populated: view.populated,
+          },
+          scheduler: refreshLoop.state(),
+          cache: {
+            backend: cache.backend,
+            connected: cache.isConnected(),
+            hits,
+            misses,
+            errors,
+            layers: { memory, cache: shared, database, stale },
+            hit_ratio: hits + misses ? Math.round((hits / (hits + misses)) * 1e4) / 1e4 : null,
+            ttl_seconds: config.cacheTtlSeconds,
+          },
+          requests: { sidebar_latency_ms: latency },
+        };
+      },
+    );
+  },
+  { name: 'sidebar-routes', fastify: '5.x', dependencies: ['sidebar', 'scheduler', 'auth', 'observability'] },
+);

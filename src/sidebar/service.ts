@@ -1,21 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
-import type { Metrics } from '../observability/metrics.js';
-import { buildSidebar, type SidebarSource } from './hierarchy.js';
-import { createLocalCopy, type LocalCopyResult } from './local-copy.js';
-import type { RefreshLogRow, RefreshTrigger, SidebarRepository } from './repository.js';
-import { buildSnapshot } from './snapshot.js';
+import type { AnswerLayers, RefreshTrigger } from '../contract/index.js';
+import { buildSidebar } from './hierarchy.js';
+import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
+import type { RefreshLogRow, SidebarRepository } from './repository.js';
+import { buildSnapshot, type Snapshot } from './snapshot.js';
+import type { VersionWatcher } from './version-watcher.js';
 
-export interface LayerCounters {
-  /** Answered from this process's copy. */
-  memory: number;
-  /** Answered from the shared cache (Redis, or the in-process cache backend). */
-  cache: number;
-  /** Answered from the database. */
-  database: number;
-  /** Of the memory answers, those served past the copy's TTL while it reloaded. */
-  stale: number;
+export interface LayerCounters extends AnswerLayers {
   /** Failed cache reads and writes (the request went on to the database). */
   errors: number;
 }
@@ -23,30 +16,49 @@ export interface LayerCounters {
 export interface SidebarServiceDeps {
   repository: SidebarRepository;
   cache: Cache;
+  versions: VersionWatcher;
   log: FastifyBaseLogger;
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'localCopyTtlMs'>;
-  metrics?: Pick<Metrics, 'observeRefresh'>;
+  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds'>;
+  /** Told of every refresh outcome (metrics). */
+  onRefresh?: (result: RefreshLogRow) => void;
 }
 
 /** Bump when the response shape changes, so instances never read each other's old bodies. */
-const cacheSchemaVersion = 'v1';
+const cacheSchemaVersion = 'v2';
+/** A fallback copy in this process is re-checked this often, so the view takes over soon after it recovers. */
+const fallbackRecheckMs = 1000;
+/** A database read that returns an older version than one already known is retried this often. */
+const staleReadRetries = 2;
 
-export function sidebarCacheKey(prefix: string): string {
-  return `${prefix}:${cacheSchemaVersion}:sidebar`;
+/**
+ * Shared-cache keys. A version's body never changes, so it is written under its own key and
+ * never overwritten: a slow reader that finishes after a refresh can only write the old
+ * version's key, which nobody who knows the new version reads.
+ */
+export function sidebarCacheKeys(prefix: string) {
+  const base = `${prefix}:${cacheSchemaVersion}:sidebar`;
+  return { version: (v: number) => `${base}:${v}`, fallback: `${base}:fallback` };
 }
 
 /**
- * The sidebar read path (this process's copy of the bytes, then the shared cache, then the
- * materialized view, then the fallback aggregation) and the refresh path (refresh the view,
- * then invalidate the caches).
+ * The sidebar read path (this process's copy, then the shared cache, then the materialized
+ * view, then the fallback aggregation), versioned end to end by the refresh that made the
+ * data, and the refresh path.
  */
-export function createSidebarService({ repository, cache, log, config, metrics }: SidebarServiceDeps) {
-  const key = sidebarCacheKey(config.cacheKeyPrefix);
+export function createSidebarService({ repository, cache, versions, log, config, onRefresh }: SidebarServiceDeps) {
+  const keys = sidebarCacheKeys(config.cacheKeyPrefix);
   const counters: LayerCounters = { memory: 0, cache: 0, database: 0, stale: 0, errors: 0 };
   // Concurrent database loads share one query.
-  let dbLoad: Promise<{ body: string; source: SidebarSource }> | null = null;
+  let dbLoad: Promise<Loaded> | null = null;
+  // The bytes last built, reused when a load brings the same body (a refresh that changed nothing).
+  let last: { body: string; snapshot: Snapshot } | null = null;
 
-  async function readCache(): Promise<string | null> {
+  function snapshotOf(body: string): Snapshot {
+    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body) };
+    return last.snapshot;
+  }
+
+  async function readCache(key: string): Promise<string | null> {
     // A disconnected Redis would fail at once anyway; skipping it keeps the log quiet.
     if (!cache.isConnected()) return null;
     try {
@@ -58,7 +70,7 @@ export function createSidebarService({ repository, cache, log, config, metrics }
     }
   }
 
-  async function writeCache(body: string, ttlSeconds: number): Promise<void> {
+  async function writeCache(key: string, body: string, ttlSeconds: number): Promise<void> {
     if (!cache.isConnected()) return;
     try {
       await cache.set(key, body, ttlSeconds);
@@ -68,70 +80,75 @@ export function createSidebarService({ repository, cache, log, config, metrics }
     }
   }
 
-  async function loadFromDatabase(): Promise<{ body: string; source: SidebarSource }> {
-    let source: SidebarSource = 'materialized_view';
-    let rows: Awaited<ReturnType<SidebarRepository['readView']>>;
-    let refreshedAt: Date | null;
-    try {
-      [rows, { last_success_at: refreshedAt }] = await Promise.all([repository.readView(), repository.viewState()]);
-    } catch (err) {
-      // Missing, unpopulated or failing view: compute the same aggregation from odds_events.
-      log.warn({ err: (err as Error).message }, 'sidebar_data unavailable; serving the fallback aggregation');
-      source = 'fallback';
-      rows = await repository.readSource();
-      refreshedAt = new Date();
-    }
-    const body = JSON.stringify(buildSidebar(rows, { source, refreshedAt }));
-    // A fallback is costly and temporary: cache it briefly so the view takes over soon.
-    await writeCache(body, source === 'fallback' ? config.fallbackCacheTtlSeconds : config.cacheTtlSeconds);
-    return { body, source };
+  /** The same aggregation computed from odds_events now: costly, unversioned, cached briefly. */
+  async function loadFallback(cause: unknown, bypassCache: boolean): Promise<Loaded> {
+    log.warn({ err: (cause as Error).message }, 'sidebar_data unavailable; serving the fallback aggregation');
+    const cached = bypassCache ? null : await readCache(keys.fallback);
+    if (cached !== null) return { snapshot: snapshotOf(cached), version: null, origin: 'cache' };
+    const rows = await repository.readSource();
+    const body = JSON.stringify(buildSidebar(rows, { source: 'fallback', refreshedAt: new Date() }));
+    await writeCache(keys.fallback, body, config.fallbackCacheTtlSeconds);
+    return { snapshot: snapshotOf(body), version: null, origin: 'database' };
   }
 
-  function loadFromDatabaseOnce() {
-    dbLoad ??= loadFromDatabase().finally(() => {
+  async function loadFromDatabase(bypassCache: boolean): Promise<Loaded> {
+    for (let attempt = 0; ; attempt++) {
+      let read: Awaited<ReturnType<SidebarRepository['readView']>>;
+      try {
+        read = await repository.readView();
+      } catch (err) {
+        // Missing, unpopulated or failing view.
+        return loadFallback(err, bypassCache);
+      }
+      const version = read.version?.version ?? 0;
+      versions.observe(version);
+      // A refresh committed while this read ran, and this process already knows: read again.
+      if (version < versions.current() && attempt < staleReadRetries) continue;
+      const body = JSON.stringify(buildSidebar(read.rows, { source: 'materialized_view', refreshedAt: read.version?.refreshed_at ?? null }));
+      if (version > 0 && version >= versions.current()) await writeCache(keys.version(version), body, config.cacheTtlSeconds);
+      return { snapshot: snapshotOf(body), version, origin: 'database' };
+    }
+  }
+
+  function loadFromDatabaseOnce(bypassCache: boolean): Promise<Loaded> {
+    if (bypassCache) return loadFromDatabase(true);
+    dbLoad ??= loadFromDatabase(false).finally(() => {
       dbLoad = null;
     });
     return dbLoad;
   }
 
-  const localCopy = createLocalCopy({
-    ttlMs: config.localCopyTtlMs,
+  const copy = createProcessCopy({
+    currentVersion: versions.current,
+    fallbackRecheckMs,
     onBackgroundError: (err) => log.warn({ err }, 'background reload of the sidebar failed; serving the previous copy'),
     async load({ bypassCache }) {
-      const cached = bypassCache ? null : await readCache();
-      if (cached !== null) {
-        log.debug({ cache: 'HIT', backend: cache.backend }, 'sidebar cache hit');
-        return { snapshot: buildSnapshot(cached), origin: 'cache' };
+      if (!bypassCache) {
+        // Learn the version first (once, at start-up), so the shared cache can answer.
+        const version = versions.current() || (await versions.check());
+        const cached = version > 0 ? await readCache(keys.version(version)) : null;
+        if (cached !== null) {
+          log.debug({ cache: 'HIT', backend: cache.backend, version }, 'sidebar cache hit');
+          return { snapshot: snapshotOf(cached), version, origin: 'cache' };
+        }
       }
-      log.debug({ cache: 'MISS', backend: cache.backend, bypass: bypassCache }, 'sidebar cache miss');
-      const { body } = await loadFromDatabaseOnce();
-      return { snapshot: buildSnapshot(body), origin: 'database' };
+      log.debug({ cache: 'MISS', backend: cache.backend, bypass: bypassCache, version: versions.current() }, 'sidebar cache miss');
+      return loadFromDatabaseOnce(bypassCache);
     },
   });
 
-  function count(result: LocalCopyResult): LocalCopyResult {
+  function count(result: CopyRead): CopyRead {
     counters[result.layer]++;
     if (result.stale) counters.stale++;
     return result;
   }
 
-  async function invalidate(): Promise<void> {
-    localCopy.invalidate();
-    try {
-      await cache.del(key);
-    } catch (err) {
-      counters.errors++;
-      // The entry then expires on its TTL; worth a warning, since readers may see old data until then.
-      log.warn({ err, cache: cache.backend }, 'sidebar cache invalidation failed');
-    }
-  }
-
   return {
     counters,
 
-    /** The hot path's only question: fresh bytes in this process, or null. No I/O. */
+    /** The hot path's only question: bytes this process may serve now, or null. No I/O. */
     peekFresh() {
-      return localCopy.peekFresh();
+      return copy.peekFresh();
     },
 
     /** Counts an answer the hot path gave from peekFresh(). */
@@ -139,14 +156,14 @@ export function createSidebarService({ repository, cache, log, config, metrics }
       counters.memory++;
     },
 
-    async getSidebar(options: { bypassCache?: boolean } = {}): Promise<LocalCopyResult> {
-      return count(options.bypassCache ? await localCopy.reload() : await localCopy.get());
+    async getSidebar(options: { bypassCache?: boolean } = {}): Promise<CopyRead> {
+      return count(options.bypassCache ? await copy.reload() : await copy.get());
     },
 
-    /** Runs refresh_sidebar_data() and, when it changed the view, invalidates the caches. */
+    /** Runs refresh_sidebar_data(); a success is a new version, which every layer then serves. */
     async refresh(trigger: RefreshTrigger, minIntervalSeconds: number | null = null): Promise<RefreshLogRow> {
       const result = await repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds);
-      metrics?.observeRefresh(result);
+      onRefresh?.(result);
       const fields = {
         refresh: {
           id: result.id,
@@ -156,7 +173,7 @@ export function createSidebarService({ repository, cache, log, config, metrics }
           row_count: result.row_count,
         },
       };
-      if (result.status === 'success') await invalidate();
+      if (result.status === 'success') versions.observe(result.id);
       if (result.alert_triggered) {
         log.warn({ ...fields, alert_threshold_ms: result.alert_threshold_ms }, 'sidebar refresh was slower than the alert threshold');
       } else if (result.status === 'error') {
@@ -167,7 +184,20 @@ export function createSidebarService({ repository, cache, log, config, metrics }
       return result;
     },
 
-    invalidate,
+    /**
+     * Drops this process's copy and the shared entries of the current version and of the
+     * fallback, so the next read goes to the database (after repairs made behind the service's
+     * back, such as a view dropped and re-created).
+     */
+    async invalidate(): Promise<void> {
+      copy.invalidate();
+      try {
+        await cache.del(keys.version(versions.current()), keys.fallback);
+      } catch (err) {
+        counters.errors++;
+        log.warn({ err, cache: cache.backend }, 'sidebar cache invalidation failed');
+      }
+    },
   };
 }
 

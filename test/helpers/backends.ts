@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { createMemoryCache } from '../../src/cache/memory.js';
+import { createInProcessCache } from '../../src/cache/in-process.js';
 import { createRedisCache } from '../../src/cache/redis.js';
 import type { Cache } from '../../src/cache/types.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -81,7 +81,7 @@ async function createPostgresTestDb(adminUrl: string): Promise<TestDb> {
 }
 
 async function createMemoryTestCache(): Promise<TestCache> {
-  const cache = createMemoryCache();
+  const cache = createInProcessCache();
   return { cache, prefix: 'sidebar-test', cleanup: () => cache.close() };
 }
 

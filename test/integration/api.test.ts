@@ -2,7 +2,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SidebarResponse } from '../../src/sidebar/hierarchy.js';
+import type { Sidebar as SidebarResponse } from '../../src/contract/index.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
@@ -329,7 +329,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(ready.json()).toMatchObject({
         status: 'ready',
         database: { kind: backend.dbKind, reachable: true },
-        migrations: { current: 7, latest: 7, applied: true },
+        migrations: { current: 8, latest: 8, applied: true },
       });
     });
 

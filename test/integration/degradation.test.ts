@@ -2,10 +2,8 @@ import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createRedisCache } from '../../src/cache/redis.js';
-import { createSidebarRepository } from '../../src/sidebar/repository.js';
-import { createSidebarService } from '../../src/sidebar/service.js';
 import { loadFixtures } from '../fixtures/events.js';
-import { asAdmin, buildTestApp, testConfig } from '../helpers/app.js';
+import { asAdmin, buildTestApp, buildTestSidebarService, testConfig } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 import { capturingLogger, silentLogger } from '../helpers/logger.js';
 
@@ -103,13 +101,7 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
 
   it('a refresh over the alert threshold is flagged and logged at warn level', async () => {
     const { log, lines } = capturingLogger();
-    const repository = createSidebarRepository(testDb.db);
-    const service = createSidebarService({
-      repository,
-      cache: testCache.cache,
-      log,
-      config: { ...testConfig({ cacheKeyPrefix: testCache.prefix }), refreshAlertSeconds: -1 },
-    });
+    const { service } = buildTestSidebarService({ db: testDb.db, cache: testCache.cache, log }, { cacheKeyPrefix: testCache.prefix, refreshAlertSeconds: -1 });
     const result = await service.refresh('manual');
     expect(result).toMatchObject({ status: 'success', alert_triggered: true });
     const warning = lines.find((l) => l.level === 40 && String(l.msg).includes('alert threshold'));
@@ -118,28 +110,26 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
 
   it('cache hits and misses are logged at debug level with structured fields', async () => {
     const { log, lines } = capturingLogger();
-    const service = createSidebarService({
-      repository: createSidebarRepository(testDb.db),
-      cache: testCache.cache,
-      log,
-      // No local copy: every read goes to the shared cache, whose hits and misses are logged.
-      config: testConfig({ cacheKeyPrefix: `${testCache.prefix}:logs`, localCopyTtlMs: 0 }),
-    });
-    await service.invalidate();
-    await service.getSidebar();
-    await service.getSidebar();
-    expect(lines.filter((l) => l.level === 20).map((l) => l.cache)).toEqual(['MISS', 'HIT']);
-    expect(service.counters).toMatchObject({ cache: 1, database: 1 });
+    // Two instances on one shared cache: the first misses and fills it, the second hits.
+    const deps = { db: testDb.db, cache: testCache.cache, log };
+    const first = buildTestSidebarService(deps, { cacheKeyPrefix: `${testCache.prefix}:logs` });
+    const second = buildTestSidebarService(deps, { cacheKeyPrefix: `${testCache.prefix}:logs` });
+    await first.service.refresh('manual');
+    await first.service.getSidebar();
+    await second.service.getSidebar();
+    expect(lines.filter((l) => l.level === 20 && l.cache).map((l) => [l.cache, l.backend])).toEqual([
+      ['MISS', testCache.cache.backend],
+      ['HIT', testCache.cache.backend],
+    ]);
+    expect(first.service.counters).toMatchObject({ cache: 0, database: 1 });
+    expect(second.service.counters).toMatchObject({ cache: 1, database: 0 });
   });
 
   it('concurrent misses share one database load', async () => {
-    const repository = createSidebarRepository(testDb.db);
-    const service = createSidebarService({
-      repository,
-      cache: testCache.cache,
-      log: silentLogger(),
-      config: testConfig({ cacheKeyPrefix: `${testCache.prefix}:sf` }),
-    });
+    const { repository, service } = buildTestSidebarService(
+      { db: testDb.db, cache: testCache.cache, log: silentLogger() },
+      { cacheKeyPrefix: `${testCache.prefix}:sf` },
+    );
     await repository.refresh('manual', 30);
     await service.invalidate();
     let loads = 0;

@@ -18,7 +18,7 @@ const noStdin = async () => '';
 async function sidebarLines(db: Db): Promise<string[]> {
   const repo = createSidebarRepository(db);
   await repo.refresh('import', 30);
-  return (await repo.readView()).map((r) => `${r.sport} / ${r.league}: ${r.game_count}/${r.live_game_count}`).sort();
+  return (await repo.readView()).rows.map((r) => `${r.sport} / ${r.league}: ${r.game_count}/${r.live_game_count}`).sort();
 }
 
 /** Worked out by hand from the files in fixtures/feeds/good and the mapping rules. */

@@ -91,7 +91,7 @@ describe.skipIf(!existsSync(feedsDir)).each(backends)('real feed dumps (../share
   it('moved into the future, the sidebar counts exactly the events no scores record completed, per league', async () => {
     const repo = createSidebarRepository(testDb.db);
     expect((await repo.refresh('import', 30)).status).toBe('success');
-    const rows = await repo.readView();
+    const { rows } = await repo.readView();
 
     const oddsApiRows = rows.filter((r) => expected.oddsApi.has(r.league_id));
     const got = Object.fromEntries(oddsApiRows.map((r) => [r.league_id, `${r.league}: ${r.game_count}`]));

@@ -31,8 +31,8 @@ describe.each(backends)('SQL on $name', (backend) => {
   afterAll(() => testDb?.drop());
 
   it('migrations are current, and running them again does no harm', async () => {
-    expect(await migrate(db)).toEqual({ applied: [], version: 7 });
-    expect(await migrationStatus(db)).toEqual({ current: 7, latest: 7 });
+    expect(await migrate(db)).toEqual({ applied: [], version: 8 });
+    expect(await migrationStatus(db)).toEqual({ current: 8, latest: 8 });
   });
 
   it('the view starts unpopulated, so reading it fails until the first refresh', async () => {
@@ -49,12 +49,12 @@ describe.each(backends)('SQL on $name', (backend) => {
     expect(log).toMatchObject({ status: 'success', trigger: 'startup', row_count: 12, alert_triggered: false, error_message: null });
     expect(log.duration_ms).toBeGreaterThanOrEqual(0);
     expect(log.finished_at.getTime()).toBeGreaterThanOrEqual(log.started_at.getTime());
-    expect(summarise(await repo.readView())).toEqual(expectedSidebar);
-    expect(await repo.readView()).toEqual(await repo.readSource());
+    expect(summarise((await repo.readView()).rows)).toEqual(expectedSidebar);
+    expect((await repo.readView()).rows).toEqual(await repo.readSource());
   });
 
   it('next_start is the earliest upcoming start, and null when every open game has started', async () => {
-    const rows = await repo.readView();
+    const { rows } = await repo.readView();
     const nba = rows.find((r) => r.league_id === 'nba');
     const curling = rows.find((r) => r.league_id === 'grand_slam');
     // NBA: the 11 h-old scheduled game and the live one have started; the next is 2 h ahead.
@@ -64,13 +64,13 @@ describe.each(backends)('SQL on $name', (backend) => {
   });
 
   it('priorities and icons come from the configuration tables, and editing them reorders the next refresh', async () => {
-    const before = await repo.readView();
+    const before = (await repo.readView()).rows;
     expect(before.find((r) => r.sport_id === 'basketball')).toMatchObject({ sport_icon: '🏀', sport_priority: 20, league_priority: 10 });
     expect(before.find((r) => r.sport_id === 'curling')).toMatchObject({ sport_icon: null, sport_priority: null });
 
     await db.query(`insert into sidebar_sport_config (sport_id, priority, icon) values ('curling', 1, '🥌')`);
     await repo.refresh('manual', 30);
-    const after = summarise(await repo.readView());
+    const after = summarise((await repo.readView()).rows);
     expect(after.map((s) => s[0])).toEqual(['curling', 'basketball', 'soccer', 'chess', 'handball']);
     await db.query(`delete from sidebar_sport_config where sport_id = 'curling'`);
     await repo.refresh('manual', 30);
@@ -93,7 +93,7 @@ describe.each(backends)('SQL on $name', (backend) => {
   });
 
   it('a failed refresh is logged as an error and keeps the previous view contents', async () => {
-    const before = await repo.readView();
+    const before = (await repo.readView()).rows;
     await db.query(`insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
       values ('fx-new', 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`);
     // Without its unique index the view cannot be refreshed concurrently: the refresh fails.
@@ -102,7 +102,7 @@ describe.each(backends)('SQL on $name', (backend) => {
       const log = await repo.refresh('manual', 30);
       expect(log.status).toBe('error');
       expect(log.error_message).toMatch(/concurrently/i);
-      expect(await repo.readView()).toEqual(before);
+      expect((await repo.readView()).rows).toEqual(before);
     } finally {
       await db.query('create unique index idx_sidebar_data_sport_league on sidebar_data (sport_id, league_id)');
       await db.query(`delete from odds_events where id = 'fx-new'`);

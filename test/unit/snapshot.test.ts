@@ -1,6 +1,5 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createLocalCopy } from '../../src/sidebar/local-copy.js';
 import { sidebarReply } from '../../src/sidebar/respond.js';
 import { buildSnapshot, etagMatches, negotiateEncoding } from '../../src/sidebar/snapshot.js';
 
@@ -84,84 +83,5 @@ describe('sidebarReply', () => {
     expect(reply).toMatchObject({ status: 304, body: null });
     expect(headersOf(reply.headers)).toMatchObject({ etag: snapshot.etag, 'x-cache': 'MISS' });
     expect(headersOf(reply.headers)['content-length']).toBeUndefined();
-  });
-});
-
-describe('local copy', () => {
-  function setup(ttlMs = 1000) {
-    let t = 0;
-    let version = 0;
-    const loads: Array<{ resolve: () => void; bypass: boolean }> = [];
-    const copy = createLocalCopy({
-      ttlMs,
-      now: () => t,
-      load: ({ bypassCache }) =>
-        new Promise((resolve) => {
-          const v = ++version;
-          loads.push({ bypass: bypassCache, resolve: () => resolve({ snapshot: buildSnapshot(`v${v}`), origin: bypassCache ? 'database' : 'cache' }) });
-        }),
-    });
-    return { copy, loads, advance: (ms: number) => (t += ms) };
-  }
-  const tick = () => new Promise((r) => setImmediate(r));
-
-  it('loads once for concurrent first readers, then serves from memory until the TTL', async () => {
-    const { copy, loads, advance } = setup();
-    const readers = [copy.get(), copy.get(), copy.get()];
-    await tick();
-    expect(loads).toHaveLength(1);
-    loads[0]?.resolve();
-    const results = await Promise.all(readers);
-    expect(results.map((r) => r.layer)).toEqual(['cache', 'cache', 'cache']);
-    advance(999);
-    expect(copy.peekFresh()?.snapshot.identity.toString()).toBe('v1');
-    expect(await copy.get()).toMatchObject({ layer: 'memory', stale: false });
-    advance(1);
-    expect(copy.peekFresh()).toBeNull();
-  });
-
-  it('past the TTL serves the old bytes while one background load replaces them', async () => {
-    const { copy, loads, advance } = setup();
-    const first = copy.get();
-    await tick();
-    loads[0]?.resolve();
-    await first;
-    advance(1500);
-    const stale = await Promise.all([copy.get(), copy.get()]);
-    expect(stale.map((r) => [r.layer, r.stale, r.snapshot.identity.toString()])).toEqual([
-      ['memory', true, 'v1'],
-      ['memory', true, 'v1'],
-    ]);
-    expect(loads).toHaveLength(2);
-    loads[1]?.resolve();
-    await tick();
-    expect(await copy.get()).toMatchObject({ layer: 'memory', stale: false });
-    expect(copy.peekFresh()?.snapshot.identity.toString()).toBe('v2');
-  });
-
-  it('a load that began before an invalidation does not bring the old bytes back', async () => {
-    const { copy, loads } = setup();
-    const early = copy.get();
-    await tick();
-    copy.invalidate();
-    const late = copy.get();
-    await tick();
-    expect(loads).toHaveLength(2);
-    loads[0]?.resolve(); // the pre-invalidation load finishes last-but-one
-    await early;
-    expect(copy.peekFresh()).toBeNull();
-    loads[1]?.resolve();
-    expect((await late).snapshot.identity.toString()).toBe('v2');
-    expect(copy.peekFresh()?.snapshot.identity.toString()).toBe('v2');
-  });
-
-  it('reload() reads past the caches and installs the result', async () => {
-    const { copy, loads } = setup();
-    const result = copy.reload();
-    await tick();
-    expect(loads[0]?.bypass).toBe(true);
-    loads[0]?.resolve();
-    expect(await result).toMatchObject({ layer: 'database' });
-    expect(copy.peekFresh()).not.toBeNull();
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryCache } from '../../src/cache/memory.js';
+import { createInProcessCache } from '../../src/cache/in-process.js';
 
 describe('memory cache', () => {
   it('returns what was set until its TTL passes, then nothing', async () => {
     let now = 1_000_000;
-    const cache = createMemoryCache(() => now);
+    const cache = createInProcessCache(() => now);
     await cache.set('k', 'v', 10);
     expect(await cache.get('k')).toBe('v');
     now += 9_999;
@@ -15,7 +15,7 @@ describe('memory cache', () => {
   });
 
   it('deletes keys on invalidation', async () => {
-    const cache = createMemoryCache();
+    const cache = createInProcessCache();
     await cache.set('a', '1', 60);
     await cache.set('b', '2', 60);
     await cache.del('a', 'b');

@@ -9,7 +9,7 @@ interface Entry {
  * In-process cache, the default when REDIS_URL is unset. Expired entries are dropped when
  * read and swept periodically, so a key written once is not kept forever.
  */
-export function createMemoryCache(now: () => number = Date.now): Cache {
+export function createInProcessCache(now: () => number = Date.now): Cache {
   const entries = new Map<string, Entry>();
   const sweep = setInterval(() => {
     const t = now();

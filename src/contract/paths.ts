@@ -1,0 +1,10 @@
+/** The API's paths, written once. */
+export const paths = {
+  sidebar: '/api/v1/shared/sidebar',
+  refresh: '/api/v1/shared/sidebar/refresh',
+  stats: '/api/v1/shared/sidebar/stats',
+  events: '/api/v1/shared/events',
+  health: '/health',
+  ready: '/ready',
+  metrics: '/metrics',
+} as const;

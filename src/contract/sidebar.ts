@@ -1,0 +1,51 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const Count = Type.Integer({ minimum: 0 });
+const Priority = Type.Union([Type.Integer(), Type.Null()], {
+  description: 'Configured priority; null when unconfigured (shown after configured ones).',
+});
+/** ISO 8601 UTC, to the second. */
+const Instant = Type.String({ format: 'date-time' });
+
+export const League = Type.Object({
+  league_id: Type.String({ examples: ['nba'] }),
+  league: Type.String({ examples: ['NBA'] }),
+  icon: Type.Union([Type.String(), Type.Null()]),
+  priority: Priority,
+  game_count: Count,
+  live_game_count: Count,
+  next_start: Type.Union([Instant, Type.Null()], { description: 'Earliest upcoming start among open games.' }),
+});
+export type League = Static<typeof League>;
+
+export const Sport = Type.Object({
+  sport_id: Type.String({ examples: ['basketball'] }),
+  sport: Type.String({ examples: ['Basketball'] }),
+  icon: Type.Union([Type.String(), Type.Null()]),
+  priority: Priority,
+  game_count: Count,
+  live_game_count: Count,
+  leagues: Type.Array(League),
+});
+export type Sport = Static<typeof Sport>;
+
+export const SidebarOrigin = Type.Union([Type.Literal('materialized_view'), Type.Literal('fallback')], {
+  description: 'materialized_view: the last refresh; fallback: computed from odds_events now, because the view was unavailable.',
+});
+export type SidebarOrigin = Static<typeof SidebarOrigin>;
+
+export const Sidebar = Type.Object(
+  {
+    sports: Type.Array(Sport),
+    totals: Type.Object({ sports: Count, leagues: Count, game_count: Count, live_game_count: Count }),
+    refreshed_at: Type.Union([Instant, Type.Null()]),
+    source: SidebarOrigin,
+  },
+  { description: 'Sports in sidebar order, each with its leagues in order; only sports and leagues with open games.' },
+);
+export type Sidebar = Static<typeof Sidebar>;
+
+export const SidebarQuery = Type.Object({
+  force_refresh: Type.Optional(Type.Boolean({ default: false, description: 'Bypass the cache and read the database (admin only).' })),
+});
+export type SidebarQuery = Static<typeof SidebarQuery>;

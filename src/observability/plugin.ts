@@ -1,0 +1,54 @@
+import fp from 'fastify-plugin';
+import { bearerChallenge } from '../auth/plugin.js';
+import { bearerToken, constantTimeEqual } from '../auth/verify.js';
+import type { Config } from '../config/index.js';
+import { paths } from '../contract/index.js';
+import { HttpError } from '../http/errors.js';
+import type { Layer } from '../sidebar/process-copy.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+  interface FastifyRequest {
+    /** Set by the sidebar route: which layer answered, for the request-duration metric. */
+    answerLayer: Layer | null;
+  }
+}
+
+/**
+ * Decorates `metrics` (prom-client, in a registry of this app's own), records every
+ * request through Fastify by route, method, status and answering layer, and serves
+ * GET /metrics in Prometheus text format, behind METRICS_TOKEN when it is set.
+ */
+export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken'> }>(
+  async (app, { config }) => {
+    const metrics = createMetrics({ defaultMetrics: true });
+    app.decorate('metrics', metrics);
+    app.decorateRequest('answerLayer', null);
+
+    // The sidebar fast path records its own answers; this sees everything that reaches Fastify.
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.httpDuration.observe(
+        { route: request.routeOptions.url ?? 'unmatched', method: request.method, status_code: String(reply.statusCode), layer: request.answerLayer ?? 'none' },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+    app.get(
+      paths.metrics,
+      { logLevel: 'warn', schema: { tags: ['health'], summary: 'Prometheus metrics (Bearer METRICS_TOKEN when configured)' } },
+      async (request, reply) => {
+        if (config.metricsToken) {
+          const token = bearerToken(request.headers.authorization);
+          if (!token || !constantTimeEqual(token, config.metricsToken)) {
+            throw new HttpError(401, 'metrics need Authorization: Bearer <METRICS_TOKEN>', bearerChallenge('metrics', token !== null));
+          }
+        }
+        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+      },
+    );
+  },
+  { name: 'observability', fastify: '5.x', dependencies: ['errors'] },
+);

@@ -1,0 +1,66 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config/index.js';
+import { createRefreshCoalescer, type RefreshCoalescer } from './coalescer.js';
+import { createRefreshLoop, type RefreshLoop } from './refresh-loop.js';
+import { createRetentionJob } from './retention.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    refreshLoop: RefreshLoop;
+    refreshCoalescer: RefreshCoalescer;
+  }
+}
+
+export interface SchedulerPluginOptions {
+  config: Pick<
+    Config,
+    'schedulerEnabled' | 'refreshIntervalSeconds' | 'importRefreshDelaySeconds' | 'retentionDays' | 'retentionArchive' | 'retentionBatchSize'
+  >;
+  /** Run the jobs (a serving process); false in the CLI, which refreshes by itself. */
+  runJobs: boolean;
+}
+
+/**
+ * Background jobs: the refresh schedule, the coalescer that imports ask for refreshes
+ * through, and the retention job. They start once the app is ready and stop before its
+ * connections close, so an in-flight refresh finishes against an open pool.
+ */
+export const schedulerPlugin = fp<SchedulerPluginOptions>(
+  async (app, { config, runJobs }) => {
+    const { sidebarService, sidebarRepository, metrics, db } = app;
+    const refreshLoop = createRefreshLoop({
+      enabled: config.schedulerEnabled && runJobs,
+      intervalSeconds: config.refreshIntervalSeconds,
+      log: app.log,
+      refresh: (trigger, minInterval) => sidebarService.refresh(trigger, minInterval),
+      viewState: () => sidebarRepository.viewState(),
+    });
+    // Imports ask for refreshes through this, so a feed pushing every few seconds cannot hammer the database.
+    const refreshCoalescer = createRefreshCoalescer({
+      delayMs: config.importRefreshDelaySeconds * 1000,
+      run: () => sidebarService.refresh('import'),
+      log: app.log,
+    });
+    const retention = createRetentionJob({
+      db,
+      log: app.log,
+      options: { days: config.retentionDays, archive: config.retentionArchive, batchSize: config.retentionBatchSize, maxBatches: 500, pauseMs: 50 },
+    });
+
+    app.decorate('refreshLoop', refreshLoop);
+    app.decorate('refreshCoalescer', refreshCoalescer);
+    metrics.bindScheduler(() => refreshLoop.state());
+
+    if (runJobs) {
+      app.addHook('onReady', async () => {
+        // Not awaited: the start-up refresh must not hold back serving (the fallback covers it).
+        refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
+        retention.start();
+      });
+    }
+    app.addHook('preClose', async () => {
+      await Promise.all([refreshLoop.stop(), refreshCoalescer.stop(), retention.stop()]);
+    });
+  },
+  { name: 'scheduler', fastify: '5.x', dependencies: ['db', 'sidebar', 'observability'] },
+);

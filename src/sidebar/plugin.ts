@@ -1,0 +1,67 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fp from 'fastify-plugin';
+import type { Config } from '../config/index.js';
+import { createSidebarFastPath } from './fast-path.js';
+import { createSidebarRepository, type SidebarRepository } from './repository.js';
+import { createSidebarService, type SidebarService } from './service.js';
+import { createVersionWatcher, type VersionWatcher } from './version-watcher.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sidebarRepository: SidebarRepository;
+    sidebarService: SidebarService;
+    sidebarVersions: VersionWatcher;
+  }
+}
+
+/** Where the node:http server looks for the hot path; filled in by this plugin. */
+export interface HotPathSlot {
+  handle: ((req: IncomingMessage, res: ServerResponse) => boolean) | null;
+}
+
+export interface SidebarPluginOptions {
+  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'versionPollMs'>;
+  /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
+  hotPath?: HotPathSlot;
+  /** Poll the database for versions made elsewhere (a serving process); false in the CLI. */
+  watchVersions: boolean;
+}
+
+/**
+ * The sidebar core: the repository (SQL), the version watcher, the service (process copy →
+ * shared cache → view → fallback, and refresh) and the hot path. Routes are registered apart
+ * (routes.ts), once the scheduler they report on exists.
+ */
+export const sidebarPlugin = fp<SidebarPluginOptions>(
+  async (app, { config, hotPath, watchVersions }) => {
+    const { db, cache, metrics } = app;
+    const repository = createSidebarRepository(db);
+    const versions = createVersionWatcher({ read: () => repository.readVersion(), intervalMs: config.versionPollMs, log: app.log });
+    const service = createSidebarService({ repository, cache, versions, log: app.log, config, onRefresh: (result) => metrics.observeRefresh(result) });
+
+    app.decorate('sidebarRepository', repository);
+    app.decorate('sidebarService', service);
+    app.decorate('sidebarVersions', versions);
+
+    metrics.bindSidebar({
+      answers: () => service.counters,
+      viewAgeSeconds: async () => {
+        const { last_success_at } = await repository.viewState();
+        return last_success_at ? (Date.now() - last_success_at.getTime()) / 1000 : null;
+      },
+    });
+
+    if (hotPath) {
+      let closing = false;
+      hotPath.handle = createSidebarFastPath({ service, observe: (status, seconds) => metrics.observeFastPath(status, seconds), isClosing: () => closing });
+      app.addHook('preClose', async () => {
+        closing = true;
+      });
+    }
+    if (watchVersions) {
+      app.addHook('onReady', async () => versions.start());
+      app.addHook('onClose', () => versions.stop());
+    }
+  },
+  { name: 'sidebar', fastify: '5.x', dependencies: ['db', 'cache', 'observability'] },
+);

@@ -1,0 +1,127 @@
+import type { Snapshot } from './snapshot.js';
+
+/**
+ * Which layer produced the bytes a request got: this process's copy, the shared cache, or
+ * the database. The names are part of the API (Server-Timing, /stats, metrics): "memory"
+ * here always means this process's copy, never the in-process cache backend.
+ */
+export type Layer = 'memory' | 'cache' | 'database';
+
+/** What a load produces: the bytes, the sidebar_data version they show, and where they came from. */
+export interface Loaded {
+  snapshot: Snapshot;
+  /** The refresh that made these bytes; null for a fallback answer (computed from odds_events, unversioned). */
+  version: number | null;
+  origin: Exclude<Layer, 'memory'>;
+}
+
+export interface CopyEntry extends Loaded {
+  loadedAt: number;
+}
+
+export interface CopyRead extends CopyEntry {
+  layer: Layer;
+  /** A fallback copy served past its re-check time while a reload runs in the background. */
+  stale: boolean;
+}
+
+export interface ProcessCopyOptions {
+  /** Loads from the shared cache or the database (bypassCache: the database). */
+  load: (options: { bypassCache: boolean }) => Promise<Loaded>;
+  /** The newest sidebar_data version this process knows of; a copy older than it is not served. */
+  currentVersion: () => number;
+  /** How long a fallback copy is served before it is re-checked (it has no version to compare). */
+  fallbackRecheckMs: number;
+  onBackgroundError?: (err: unknown) => void;
+  now?: () => number;
+}
+
+/**
+ * This process's copy of the sidebar bytes, in front of the shared cache and the database.
+ *
+ * - A copy of version v is served, with no I/O, while v is the newest version this process
+ *   knows of; it needs no TTL, because a version's bytes never change.
+ * - A newer version known (a refresh here, or one seen by the version watcher): the next
+ *   reader loads it, and concurrent readers wait for that same load (single-flight).
+ * - A fallback copy has no version: it is served for fallbackRecheckMs, then once more while
+ *   one background load replaces it (stale-while-revalidate).
+ * - Nothing older ever replaces something newer: a load that returns an older version than
+ *   the copy or than the newest known is handed to its callers but not installed, and a load
+ *   begun before invalidate() does not install at all.
+ */
+export function createProcessCopy(options: ProcessCopyOptions) {
+  const now = options.now ?? (() => Date.now());
+  let entry: CopyEntry | null = null;
+  let generation = 0;
+  let inFlight: Promise<CopyEntry> | null = null;
+
+  function isCurrent(e: CopyEntry): boolean {
+    return e.version !== null ? e.version >= options.currentVersion() : now() - e.loadedAt < options.fallbackRecheckMs;
+  }
+
+  function mayInstall(loaded: Loaded): boolean {
+    if (loaded.version === null) return entry === null || entry.version === null || !isCurrent(entry);
+    if (loaded.version < options.currentVersion()) return false;
+    return entry === null || entry.version === null || loaded.version >= entry.version;
+  }
+
+  function install(bypassCache: boolean): Promise<CopyEntry> {
+    const startedIn = generation;
+    return options.load({ bypassCache }).then((loaded) => {
+      const fresh: CopyEntry = { ...loaded, loadedAt: now() };
+      if (startedIn === generation && mayInstall(loaded)) entry = fresh;
+      return fresh;
+    });
+  }
+
+  function loadOnce(): Promise<CopyEntry> {
+    if (inFlight) return inFlight;
+    const p = install(false);
+    inFlight = p;
+    const clear = () => {
+      if (inFlight === p) inFlight = null;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
+  return {
+    /** The copy if it may be served now, without any I/O; null otherwise. The hot path's whole cost. */
+    peekFresh(): CopyEntry | null {
+      return entry && isCurrent(entry) ? entry : null;
+    },
+
+    async get(): Promise<CopyRead> {
+      const current = entry;
+      if (current && isCurrent(current)) return { ...current, layer: 'memory', stale: false };
+      if (current && current.version === null) {
+        loadOnce().catch((err) => options.onBackgroundError?.(err));
+        return { ...current, layer: 'memory', stale: true };
+      }
+      const loaded = await loadOnce();
+      return { ...loaded, layer: loaded.origin, stale: false };
+    },
+
+    /** Reads the database now, past every cache (force_refresh), and installs the result. */
+    async reload(): Promise<CopyRead> {
+      generation++;
+      inFlight = null;
+      const loaded = await install(true);
+      return { ...loaded, layer: loaded.origin, stale: false };
+    },
+
+    /** Drops the copy; a load already under way will not install its result. */
+    invalidate(): void {
+      generation++;
+      entry = null;
+      inFlight = null;
+    },
+
+    /** The version of the copy held, for logs and tests (null: none, or a fallback). */
+    version(): number | null {
+      return entry?.version ?? null;
+    },
+  };
+}
+
+export type ProcessCopy = ReturnType<typeof createProcessCopy>;

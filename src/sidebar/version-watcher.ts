@@ -1,0 +1,88 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ViewVersion } from './repository.js';
+
+export interface VersionWatcherOptions {
+  /** Reads the current version from the database (sidebar_data_version()). */
+  read: () => Promise<ViewVersion | null>;
+  /** How often to read it; the bound on how long a refresh made elsewhere goes unseen. 0: never poll. */
+  intervalMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * The newest sidebar_data version this process knows of. It only ever moves forward, and it
+ * learns from three places: the refreshes this process runs, the database loads it makes, and
+ * a poll of sidebar_data_version() every intervalMs, which is how refreshes made by other
+ * instances, psql or pg_cron reach it. Polling (one indexed row) rather than LISTEN, because
+ * LISTEN does not work through transaction poolers (PgBouncer, Supabase's pooler).
+ */
+export function createVersionWatcher(options: VersionWatcherOptions) {
+  const { log } = options;
+  let current = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = true;
+  let checking: Promise<number> | null = null;
+  let failing = false;
+  let lastCheckAt: number | null = null;
+
+  function observe(version: number): boolean {
+    if (version <= current) return false;
+    current = version;
+    return true;
+  }
+
+  async function readOnce(): Promise<number> {
+    try {
+      const row = await options.read();
+      lastCheckAt = Date.now();
+      if (failing) log.info('sidebar version check works again');
+      failing = false;
+      if (row && observe(row.version)) log.debug({ version: row.version }, 'sidebar_data has a new version');
+    } catch (err) {
+      // Logged on the transition only: a database outage would otherwise log every second.
+      if (!failing) log.warn({ err: (err as Error).message }, 'cannot read the sidebar version; keeping the last known one');
+      failing = true;
+    }
+    return current;
+  }
+
+  function schedule(): void {
+    if (stopped || options.intervalMs <= 0) return;
+    timer = setTimeout(async () => {
+      timer = null;
+      await check();
+      schedule();
+    }, options.intervalMs);
+    timer.unref();
+  }
+
+  /** Reads the version now (concurrent callers share one read); resolves to the newest known. */
+  function check(): Promise<number> {
+    checking ??= readOnce().finally(() => {
+      checking = null;
+    });
+    return checking;
+  }
+
+  return {
+    /** The newest known version; 0 before any is known. */
+    current: () => current,
+    observe,
+    check,
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    /** Stops polling and waits for a read under way. Idempotent. */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await checking;
+    },
+    state: () => ({ version: current, last_check_at: lastCheckAt, failing }),
+  };
+}
+
+export type VersionWatcher = ReturnType<typeof createVersionWatcher>;

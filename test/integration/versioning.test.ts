@@ -1,0 +1,149 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Config } from '../../src/config/index.js';
+import { paths, type Sidebar } from '../../src/contract/index.js';
+import { sidebarCacheKeys } from '../../src/sidebar/service.js';
+import { loadFixtures } from '../fixtures/events.js';
+import { asAdmin, buildTestApp } from '../helpers/app.js';
+import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+
+/** A promise the test settles by hand. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+describe.each(backends)('one version per refresh, in every layer, on $name', (backend) => {
+  let testDb: TestDb;
+  let testCache: TestCache;
+  const apps: FastifyInstance[] = [];
+  let prefixes = 0;
+
+  /** An instance of the service on the shared database and cache (its own key prefix per test unless given). */
+  async function instance(prefix: string, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
+    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix }, overrides);
+    apps.push(app);
+    return app;
+  }
+  const freshPrefix = () => `${testCache.prefix}:v${++prefixes}`;
+  const read = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>();
+  const addEvent = (id: string) =>
+    testDb.db.query(
+      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+       values ($1, 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`,
+      [id],
+    );
+  const currentVersion = async () => (await testDb.db.query<{ version: number }>('select version from sidebar_data_version()')).rows[0]?.version ?? 0;
+
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+    testCache = await backend.createCache();
+    await loadFixtures(testDb.db);
+    await testDb.db.query(`select refresh_sidebar_data('startup')`);
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  afterAll(async () => {
+    await testCache?.cleanup();
+    await testDb?.drop();
+  });
+
+  it('a database read that finishes after a refresh never puts the old sidebar back, in this process or in the shared cache', async () => {
+    const prefix = freshPrefix();
+    const app = await instance(prefix);
+    const before = await read(app);
+    const oldVersion = await currentVersion();
+    await addEvent(`race-${prefix}`);
+
+    // The next view read runs now, against the data as it is, but answers only when the gate opens.
+    const release = gate();
+    let readFinished = false;
+    const realReadView = app.sidebarRepository.readView;
+    vi.spyOn(app.sidebarRepository, 'readView').mockImplementationOnce(async () => {
+      const rows = await realReadView();
+      readFinished = true;
+      await release.opened;
+      return rows;
+    });
+    await app.sidebarService.invalidate(); // the copy and the shared entry are gone: the next read is a miss
+    const slowRequest = app.inject({ method: 'GET', url: paths.sidebar });
+    await vi.waitFor(() => expect(readFinished).toBe(true));
+
+    // While that read is held: a refresh, with the new event, and its cache invalidation.
+    const refreshed = await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    expect(refreshed.json()).toMatchObject({ status: 'success' });
+    const newVersion = refreshed.json<{ id: number }>().id;
+    expect(newVersion).toBeGreaterThan(oldVersion);
+    release.open();
+
+    const gameCount = before.totals.game_count + 1;
+    // The held request gets the new sidebar (its stale result was read again), and so does every later one.
+    expect((await slowRequest).json<Sidebar>().totals.game_count).toBe(gameCount);
+    for (let i = 0; i < 3; i++) expect((await read(app)).totals.game_count).toBe(gameCount);
+    // The shared cache holds the new version only: the old read wrote nothing.
+    const keys = sidebarCacheKeys(prefix);
+    expect(await testCache.cache.get(keys.version(oldVersion))).toBeNull();
+    expect(JSON.parse((await testCache.cache.get(keys.version(newVersion))) ?? 'null')?.totals.game_count).toBe(gameCount);
+    // A second instance starting now, on the same shared cache, is answered the new version from it.
+    const other = await instance(prefix);
+    const fromOther = await other.inject({ method: 'GET', url: paths.sidebar });
+    expect(fromOther.headers['server-timing']).toMatch(/desc="cache"/);
+    expect(fromOther.json<Sidebar>().totals.game_count).toBe(gameCount);
+  });
+
+  it('a refresh made outside the service (SQL, as psql or pg_cron would) reaches every instance within the poll bound', async () => {
+    const prefix = freshPrefix();
+    const pollMs = 100;
+    const [a, b] = [await instance(prefix, { versionPollMs: pollMs }), await instance(prefix, { versionPollMs: pollMs })];
+    const before = (await read(a as FastifyInstance)).totals.game_count;
+    expect((await read(b as FastifyInstance)).totals.game_count).toBe(before);
+    await addEvent(`external-${prefix}`);
+    // Still the cached version: nothing was refreshed yet.
+    expect((await read(a as FastifyInstance)).totals.game_count).toBe(before);
+
+    await testDb.db.query(`select refresh_sidebar_data('manual')`);
+    const started = Date.now();
+    await vi.waitFor(
+      async () => {
+        for (const app of [a, b] as FastifyInstance[]) expect((await read(app)).totals.game_count).toBe(before + 1);
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    // The documented bound is one poll interval plus one read; allow generously for a loaded CI machine.
+    expect(Date.now() - started).toBeLessThan(pollMs * 10);
+  });
+
+  it('a fallback copy re-read with the same body keeps its bytes: nothing is compressed again', async () => {
+    const app = await instance(freshPrefix());
+    await testDb.db.query('refresh materialized view sidebar_data with no data');
+    try {
+      await app.sidebarService.invalidate();
+      expect((await read(app)).source).toBe('fallback');
+      const first = app.sidebarService.peekFresh();
+      expect(first?.version).toBeNull();
+      // Past the fallback re-check time the copy is served once more while it reloads (from the shared fallback entry).
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 1500);
+      expect(app.sidebarService.peekFresh()).toBeNull();
+      await read(app);
+      await vi.waitFor(() => expect(app.sidebarService.peekFresh()).not.toBeNull());
+      expect(app.sidebarService.peekFresh()?.snapshot).toBe(first?.snapshot);
+    } finally {
+      vi.useRealTimers();
+      await testDb.db.query(`select refresh_sidebar_data('manual')`);
+    }
+  });
+
+  it('reading the view and its version is one snapshot: the version read with the rows is the refresh that made them', async () => {
+    await addEvent(`snapshot-${prefixes}`);
+    const log = await testDb.db.query<{ id: number; row_count: number }>(`select * from refresh_sidebar_data('manual')`);
+    const { version, rows } = await (await instance(freshPrefix())).sidebarRepository.readView();
+    expect(version?.version).toBe(log.rows[0]?.id);
+    expect(rows.length).toBe(log.rows[0]?.row_count);
+  });
+});

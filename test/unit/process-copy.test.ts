@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.js';
+import { buildSnapshot } from '../../src/sidebar/snapshot.js';
+
+/** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
+function setup() {
+  let t = 0;
+  let known = 0;
+  const loads: Array<{ finish: (version: number | null, body?: string) => void; fail: (err: Error) => void; bypass: boolean }> = [];
+  const copy = createProcessCopy({
+    currentVersion: () => known,
+    fallbackRecheckMs: 1000,
+    now: () => t,
+    load: ({ bypassCache }) =>
+      new Promise<Loaded>((resolve, reject) => {
+        loads.push({
+          bypass: bypassCache,
+          fail: reject,
+          finish: (version, body = `v${version ?? 'fallback'}`) =>
+            resolve({ snapshot: buildSnapshot(body), version, origin: bypassCache ? 'database' : 'cache' }),
+        });
+      }),
+  });
+  return {
+    copy,
+    loads,
+    advance: (ms: number) => {
+      t += ms;
+    },
+    know: (version: number) => {
+      known = Math.max(known, version);
+    },
+  };
+}
+const tick = () => new Promise((r) => setImmediate(r));
+const bodyOf = (r: { snapshot: { identity: Buffer } } | null) => r?.snapshot.identity.toString() ?? null;
+
+describe('process copy', () => {
+  it('loads once for concurrent first readers, then serves from memory for as long as its version is the newest known', async () => {
+    const { copy, loads, advance, know } = setup();
+    know(1);
+    const readers = [copy.get(), copy.get(), copy.get()];
+    await tick();
+    expect(loads).toHaveLength(1);
+    loads[0]?.finish(1);
+    expect((await Promise.all(readers)).map((r) => r.layer)).toEqual(['cache', 'cache', 'cache']);
+    advance(3_600_000); // no TTL: a version's bytes never change
+    expect(bodyOf(copy.peekFresh())).toBe('v1');
+    expect(await copy.get()).toMatchObject({ layer: 'memory', stale: false, version: 1 });
+    know(2);
+    expect(copy.peekFresh()).toBeNull();
+  });
+
+  it('once a newer version is known, readers wait for it rather than get the older bytes', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    know(2);
+    const readers = [copy.get(), copy.get()];
+    await tick();
+    expect(loads).toHaveLength(2);
+    loads[1]?.finish(2);
+    expect((await Promise.all(readers)).map(bodyOf)).toEqual(['v2', 'v2']);
+    expect(bodyOf(copy.peekFresh())).toBe('v2');
+  });
+
+  it('a load that returns an older version than the newest known is handed to its callers but not installed', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const slow = copy.get();
+    await tick();
+    know(2); // a refresh committed while the load ran
+    loads[0]?.finish(1);
+    expect(bodyOf(await slow)).toBe('v1');
+    expect(copy.peekFresh()).toBeNull();
+    const next = copy.get();
+    await tick();
+    loads[1]?.finish(2);
+    expect(bodyOf(await next)).toBe('v2');
+    expect(bodyOf(copy.peekFresh())).toBe('v2');
+  });
+
+  it('never replaces a copy with an older version, even from a forced reload', async () => {
+    const { copy, loads, know } = setup();
+    know(3);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(3);
+    await first;
+    const forced = copy.reload();
+    await tick();
+    loads[1]?.finish(2);
+    expect(bodyOf(await forced)).toBe('v2');
+    expect(bodyOf(copy.peekFresh())).toBe('v3');
+  });
+
+  it('a fallback copy is served for its re-check time, then once more while one background load replaces it', async () => {
+    const { copy, loads, advance, know } = setup();
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(null);
+    await first;
+    advance(999);
+    expect(bodyOf(copy.peekFresh())).toBe('vfallback');
+    advance(1);
+    expect(copy.peekFresh()).toBeNull();
+    const stale = await Promise.all([copy.get(), copy.get()]);
+    expect(stale.map((r) => [r.layer, r.stale, bodyOf(r)])).toEqual([
+      ['memory', true, 'vfallback'],
+      ['memory', true, 'vfallback'],
+    ]);
+    expect(loads).toHaveLength(2);
+    know(4); // the view is back
+    loads[1]?.finish(4);
+    await tick();
+    expect(await copy.get()).toMatchObject({ layer: 'memory', stale: false, version: 4 });
+  });
+
+  it('a load that began before an invalidation does not bring the old bytes back', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const early = copy.get();
+    await tick();
+    copy.invalidate();
+    const late = copy.get();
+    await tick();
+    expect(loads).toHaveLength(2);
+    loads[0]?.finish(1, 'before the repair');
+    await early;
+    expect(copy.peekFresh()).toBeNull();
+    loads[1]?.finish(1, 'after the repair');
+    expect(bodyOf(await late)).toBe('after the repair');
+    expect(bodyOf(copy.peekFresh())).toBe('after the repair');
+  });
+
+  it('reload() reads past the caches and installs the result', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const result = copy.reload();
+    await tick();
+    expect(loads[0]?.bypass).toBe(true);
+    loads[0]?.finish(1);
+    expect(await result).toMatchObject({ layer: 'database' });
+    expect(copy.peekFresh()).not.toBeNull();
+  });
+
+  it('a failed load fails its readers and leaves the copy as it was', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    know(2);
+    const failing = copy.get();
+    await tick();
+    loads[1]?.fail(new Error('database down'));
+    await expect(failing).rejects.toThrow('database down');
+    expect(copy.version()).toBe(1);
+  });
+});
