@@ -50,10 +50,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const serving = role === 'server';
   // Plain sidebar GETs are answered in the node:http handler, ahead of Fastify, once the sidebar plugin fills this in.
   const hotPath: HotPathSlot = { handle: null };
-  const logger = options.logger === false ? { level: 'silent' } : options.logger ? undefined : { level: config.logLevel };
   const app: FastifyInstance = Fastify({
     serverFactory: (handler) => createServer((req, res) => hotPath.handle?.(req, res) || handler(req, res)),
-    ...(options.logger ? { loggerInstance: options.logger } : { logger }),
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: options.logger === false ? false : { level: config.logLevel } }),
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

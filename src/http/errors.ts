@@ -31,13 +31,15 @@ const sqlStates: Record<string, { status: number; message: string }> = {
   '3D000': { status: 503, message: 'The configured database does not exist' }, // invalid_catalog_name
 };
 
-function statusOf(error: FastifyError & { code?: string }): { status: number; message: string } {
-  if (error.validation) return { status: 400, message: error.message };
-  if (error instanceof HttpError) return { status: error.statusCode, message: error.message };
+/** The status and client-facing message of an error; `expected` errors are the service working as designed. */
+function statusOf(error: FastifyError & { code?: string }): { status: number; message: string; expected: boolean } {
+  if (error.validation) return { status: 400, message: error.message, expected: true };
+  if (error instanceof HttpError) return { status: error.statusCode, message: error.message, expected: true };
   const known = typeof error.code === 'string' ? sqlStates[error.code] : undefined;
-  if (known) return known;
+  if (known) return { ...known, expected: true };
   const status = error.statusCode ?? 500;
-  return { status: status >= 400 && status < 600 ? status : 500, message: status < 500 ? error.message : 'Internal Server Error' };
+  if (status >= 400 && status < 500) return { status, message: error.message, expected: true };
+  return { status: 500, message: 'Internal Server Error', expected: false };
 }
 
 /**
@@ -103,10 +105,9 @@ export const errorsPlugin = fp(
     });
 
     app.setErrorHandler((error: FastifyError & { code?: string; headers?: Record<string, string> }, request: FastifyRequest, reply: FastifyReply) => {
-      const { status, message } = statusOf(error);
-      if (status >= 500 && !(error instanceof HttpError)) {
-        request.log.error({ err: error, request: { method: request.method, url: request.url } }, 'unhandled error');
-      }
+      const { status, message, expected } = statusOf(error);
+      if (!expected) request.log.error({ err: error, request: { method: request.method, url: request.url } }, 'unhandled error');
+      else if (status >= 500) request.log.warn({ err: error.message, status }, message);
       if (error.headers) reply.headers(error.headers);
       return reply.code(status).send(errorBody(status, message, request.id));
     });

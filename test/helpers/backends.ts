@@ -20,8 +20,8 @@ export interface Backend {
   name: string;
   dbKind: Db['kind'];
   cacheKind: Cache['backend'];
-  /** A migrated, empty database of its own. */
-  createDb(): Promise<TestDb>;
+  /** A migrated, empty database of its own (never migrated, with `{ migrate: false }`). */
+  createDb(options?: { migrate?: boolean }): Promise<TestDb>;
   /** A cache and the key prefix to use with it. */
   createCache(): Promise<TestCache>;
 }
@@ -44,14 +44,14 @@ const testRedisUrl = process.env.TEST_REDIS_URL;
 
 const uniqueName = (kind: string) => `sidebar_test_${kind}_${process.pid}_${randomBytes(4).toString('hex')}`;
 
-async function createPgliteTestDb(): Promise<TestDb> {
+async function createPgliteTestDb({ migrate: migrated = true } = {}): Promise<TestDb> {
   const db = await createPgliteDb('memory://');
-  await migrate(db);
+  if (migrated) await migrate(db);
   return { db, drop: () => db.close() };
 }
 
 /** Creates a database next to TEST_DATABASE_URL's, migrates it, and drops it (with force) afterwards. */
-async function createPostgresTestDb(adminUrl: string): Promise<TestDb> {
+async function createPostgresTestDb(adminUrl: string, { migrate: migrated = true } = {}): Promise<TestDb> {
   const name = uniqueName('db');
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -63,7 +63,7 @@ async function createPostgresTestDb(adminUrl: string): Promise<TestDb> {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const db = createPostgresDb({ connectionString: url.toString(), max: 5, onIdleError: () => {} });
-  await migrate(db);
+  if (migrated) await migrate(db);
   return {
     db,
     url: url.toString(),
@@ -119,7 +119,7 @@ function realBackend(): Backend | null {
     name: `${testDatabaseUrl ? 'postgres' : 'pglite'} + ${testRedisUrl ? 'redis' : 'memory'}`,
     dbKind: testDatabaseUrl ? 'postgres' : 'pglite',
     cacheKind: testRedisUrl ? 'redis' : 'memory',
-    createDb: testDatabaseUrl ? () => createPostgresTestDb(testDatabaseUrl) : createPgliteTestDb,
+    createDb: testDatabaseUrl ? (options) => createPostgresTestDb(testDatabaseUrl, options) : createPgliteTestDb,
     createCache: testRedisUrl ? () => createRedisTestCache(testRedisUrl) : createMemoryTestCache,
   };
 }

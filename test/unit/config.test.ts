@@ -52,5 +52,11 @@ describe('loadConfig', () => {
   it('never echoes secrets in its errors', () => {
     expect(() => loadConfig({ ADMIN_API_KEY: 'short-secret' })).toThrow(/ADMIN_API_KEY must NOT have fewer than 16 characters \(got \(hidden\)\)/);
     expect(() => loadConfig({ ADMIN_API_KEY: 'short-secret' })).not.toThrow(/short-secret/);
+    // Every secret, by its schema mark, not its name:
+    for (const name of ['METRICS_TOKEN', 'SUPABASE_JWT_SECRET', 'DATABASE_URL', 'REDIS_URL']) {
+      expect(() => loadConfig({ [name]: 'leaky-value' }), name).toThrow(/\(got \(hidden\)\)/);
+      expect(() => loadConfig({ [name]: 'leaky-value' }), name).not.toThrow(/leaky-value/);
+    }
+    expect(() => loadConfig({ PORT: 'not-a-secret' })).toThrow(/"not-a-secret"/);
   });
 });
