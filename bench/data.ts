@@ -1,26 +1,17 @@
-import pg from 'pg';
 import { createPostgresDb } from '../src/db/postgres.js';
 import type { Db, Queryable } from '../src/db/types.js';
 import { demoCatalog } from '../src/events/catalog.js';
+import { createScratchDatabase } from '../test/helpers/scratch-db.js';
 
 /** A database of the benchmark's own next to `adminUrl`, created empty and dropped by drop(). */
 export async function scratchPostgres(adminUrl: string, name: string): Promise<{ db: Db; url: string; drop: () => Promise<void> }> {
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(sql).finally(() => c.end());
-  };
-  const dbName = `sidebar_bench_${name}_${process.pid}`;
-  await admin(`drop database if exists ${dbName}`);
-  await admin(`create database ${dbName}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
-  const db = createPostgresDb({ connectionString: url.toString(), max: 4, onIdleError: () => {} });
+  const scratch = await createScratchDatabase(adminUrl, `sidebar_bench_${name}_${process.pid}`);
+  const db = createPostgresDb({ connectionString: scratch.url, max: 4, onIdleError: () => {} });
   const drop = async () => {
     await db.close();
-    await admin(`drop database if exists ${dbName} with (force)`);
+    await scratch.drop();
   };
-  return { db, url: url.toString(), drop };
+  return { db, url: scratch.url, drop };
 }
 
 const leagues = demoCatalog.flatMap((s) => s.leagues.map((l) => [s.id, s.name, l.id, l.name] as const));

@@ -12,7 +12,7 @@ import { writeEvents } from './events/writer.js';
 import { type FeedFormat, feedFormats } from './feeds/extract.js';
 import { changedAnything, type ImportSummary, importFeeds } from './feeds/importer.js';
 import { liveWindowsWithDefault } from './feeds/odds-api.js';
-import { FeedFileError, type FeedSource, readSources } from './feeds/read.js';
+import { FeedFileError, type FeedInput, readInputs } from './feeds/read.js';
 import { cliLogger } from './logger.js';
 import { openDatabase } from './process.js';
 import { startServer } from './server.js';
@@ -98,9 +98,9 @@ async function importCommand(args: string[]): Promise<number> {
   const format = values.format as FeedFormat | undefined;
   if (format && !feedFormats.includes(format)) throw new ConfigError(`import: --format must be one of ${feedFormats.join(', ')}`);
 
-  let sources: FeedSource[];
+  let sources: FeedInput[];
   try {
-    sources = await readSources(positionals, () => text(process.stdin));
+    sources = await readInputs(positionals, () => text(process.stdin));
   } catch (error) {
     if (error instanceof FeedFileError) throw new ConfigError(`import: ${error.message}`);
     throw error;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/index.js';
+import { paths } from './contract/index.js';
 import { loggerOptions } from './logger.js';
 import { openDatabase } from './process.js';
 
@@ -24,6 +25,6 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   });
 
   await app.listen({ port: config.port, host: config.host });
-  app.log.info(`sidebar: http://localhost:${config.port}/api/v1/shared/sidebar   docs: http://localhost:${config.port}/docs`);
+  app.log.info(`sidebar: http://localhost:${config.port}${paths.sidebar}   docs: http://localhost:${config.port}/docs`);
   return app;
 }

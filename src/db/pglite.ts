@@ -29,7 +29,6 @@ export async function createPgliteDb(dataDir: string): Promise<Db> {
     description: inMemory ? 'embedded PGlite (in memory)' : `embedded PGlite at ${location}`,
     query: session.query,
     withSession: (fn) => fn(session),
-    transaction: (fn) => pglite.transaction((tx) => fn({ query: (sql, params) => tx.query(sql, params) as never })),
     close: () => pglite.close(),
   };
 }

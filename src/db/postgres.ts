@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable, Session } from './types.js';
+import type { Db, Session } from './types.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -47,20 +47,6 @@ export function createPostgresDb(options: PostgresOptions): Db {
       const client = await pool.connect();
       try {
         return await fn(asSession(client));
-      } finally {
-        client.release();
-      }
-    },
-    async transaction(fn) {
-      const client = await pool.connect();
-      try {
-        await client.query('begin');
-        const result = await fn(asSession(client) as Queryable);
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback').catch(() => {});
-        throw error;
       } finally {
         client.release();
       }

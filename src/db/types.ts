@@ -19,7 +19,5 @@ export interface Db extends Queryable {
   readonly description: string;
   /** Runs fn on one dedicated connection. */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
-  /** Runs fn inside BEGIN/COMMIT on one connection, rolling back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

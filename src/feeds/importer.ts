@@ -4,7 +4,7 @@ import { type UpsertCounts, writeEvents } from '../events/writer.js';
 import { type FeedFormat, findRecords } from './extract.js';
 import { defaultLiveWindows, type LiveWindows, type Mapped, mapOddsApiEvent, type OddsApiSport, readOddsApiSport } from './odds-api.js';
 import { mapOpticFixture } from './optic.js';
-import { FeedFileError, type FeedSource, type ParsedSource, parseSource } from './read.js';
+import { FeedFileError, type FeedInput, type ParsedInput, parseInput } from './read.js';
 import { parseFeedTime } from './values.js';
 
 export interface Rejection {
@@ -84,7 +84,7 @@ function earliestStart(records: readonly PendingRecord[]): number | null {
  * merges repeated ids, and upserts in batches of one statement each. Bad records are listed
  * and skipped; a source that is not JSON at all is listed under file_errors; neither stops the rest.
  */
-export async function importFeeds(db: Queryable, sources: readonly FeedSource[], options: ImportOptions = {}): Promise<ImportSummary> {
+export async function importFeeds(db: Queryable, sources: readonly FeedInput[], options: ImportOptions = {}): Promise<ImportSummary> {
   const started = Date.now();
   const now = options.now ?? new Date();
   const maxListed = options.maxRejectionsListed ?? 100;
@@ -119,9 +119,9 @@ export async function importFeeds(db: Queryable, sources: readonly FeedSource[],
   const sports = new Map<string, OddsApiSport>();
   const pending: PendingRecord[] = [];
   for (const source of sources) {
-    let parsed: ParsedSource;
+    let parsed: ParsedInput;
     try {
-      parsed = parseSource(source);
+      parsed = parseInput(source);
     } catch (error) {
       if (!(error instanceof FeedFileError)) throw error;
       summary.file_errors.push({ file: source.name, reason: error.message.slice(source.name.length + 2) });

@@ -2,13 +2,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 
 /** One input: a file's text, or a request body. */
-export interface FeedSource {
+export interface FeedInput {
   name: string;
   text: string;
 }
 
 /** A parsed input: its JSON values, each with where it came from (NDJSON: one per line). */
-export interface ParsedSource {
+export interface ParsedInput {
   name: string;
   values: Array<{ value: unknown; position: string }>;
   /** NDJSON lines that are not JSON: reported as rejected records, not a whole-file error. */
@@ -27,8 +27,8 @@ export class FeedFileError extends Error {
 const feedExtensions = new Set(['.json', '.ndjson', '.jsonl']);
 
 /** Expands folders (every .json/.ndjson file inside, recursively, in name order) and reads each file; '-' is stdin. */
-export async function readSources(paths: readonly string[], stdin: () => Promise<string>): Promise<FeedSource[]> {
-  const sources: FeedSource[] = [];
+export async function readInputs(paths: readonly string[], stdin: () => Promise<string>): Promise<FeedInput[]> {
+  const sources: FeedInput[] = [];
   for (const path of paths) {
     if (path === '-') {
       sources.push({ name: '<stdin>', text: await stdin() });
@@ -58,7 +58,7 @@ export async function readSources(paths: readonly string[], stdin: () => Promise
  * JSON but whose first line is a JSON value on its own is read as NDJSON; otherwise the file
  * is malformed and the error names it and where parsing stopped.
  */
-export function parseSource(source: FeedSource): ParsedSource {
+export function parseInput(source: FeedInput): ParsedInput {
   const text = source.text.replace(/^\uFEFF/, '');
   if (text.trim() === '') throw new FeedFileError(source.name, 'empty input');
   const ndjsonByName = /\.(ndjson|jsonl)$/i.test(source.name);
@@ -69,8 +69,8 @@ export function parseSource(source: FeedSource): ParsedSource {
       if (!looksLikeNdjson(text)) throw new FeedFileError(source.name, `not valid JSON (${(error as Error).message})`);
     }
   }
-  const values: ParsedSource['values'] = [];
-  const badLines: ParsedSource['badLines'] = [];
+  const values: ParsedInput['values'] = [];
+  const badLines: ParsedInput['badLines'] = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (line.trim() === '') return;
     try {

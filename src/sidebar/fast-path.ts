@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { paths } from '../contract/index.js';
 import { sidebarReply } from './respond.js';
 import type { SidebarService } from './service.js';
-
-export const sidebarPath = '/api/v1/shared/sidebar';
 
 /**
  * The sidebar's hot path, run by the node:http server before Fastify sees the request: a
@@ -18,7 +17,7 @@ export function createSidebarFastPath(deps: {
   isClosing: () => boolean;
 }) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method !== 'GET' || req.url !== sidebarPath || deps.isClosing()) return false;
+    if (req.method !== 'GET' || req.url !== paths.sidebar || deps.isClosing()) return false;
     const started = performance.now();
     const entry = deps.service.peekFresh();
     if (!entry) return false;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompress, brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { negotiate } from '@fastify/accept-negotiator';
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 
@@ -104,29 +105,18 @@ export function negotiateEncodingCached(acceptEncoding: string | undefined): Enc
   return encoding;
 }
 
+// In order of preference; x-gzip is gzip (RFC 9110 section 8.4.1.3).
+const supportedEncodings = ['br', 'gzip', 'x-gzip', 'identity'];
+
 /**
- * The best encoding the client accepts: br, then gzip, then identity. Honours q-values
- * (q=0 refuses) and `*`; identity is always acceptable unless refused outright.
+ * The best encoding the client accepts (@fastify/accept-negotiator: q-values, q=0 refuses,
+ * `*`), br first, then gzip, else identity. Codings are case-insensitive.
  */
 export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
   if (!acceptEncoding) return 'identity';
-  let br = -1;
-  let gzip = -1;
-  let star = -1;
-  for (const part of acceptEncoding.split(',')) {
-    const [name = '', ...params] = part.trim().toLowerCase().split(';');
-    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const q = qParam ? Number(qParam.slice(2)) : 1;
-    const weight = Number.isFinite(q) ? q : 0;
-    if (name === 'br') br = weight;
-    else if (name === 'gzip' || name === 'x-gzip') gzip = weight;
-    else if (name === '*') star = weight;
-  }
-  if (br < 0) br = star;
-  if (gzip < 0) gzip = star;
-  if (br > 0 && br >= gzip) return 'br';
-  if (gzip > 0) return 'gzip';
-  return 'identity';
+  const chosen = negotiate(acceptEncoding.toLowerCase(), supportedEncodings);
+  if (chosen === 'br') return 'br';
+  return chosen === 'gzip' || chosen === 'x-gzip' ? 'gzip' : 'identity';
 }
 
 /** Whether an If-None-Match header matches the tag (weak comparison, as RFC 9110 asks for GET). */

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { createInProcessCache } from '../../src/cache/in-process.js';
 import { createRedisCache } from '../../src/cache/redis.js';
 import type { Cache } from '../../src/cache/types.js';
@@ -9,6 +8,7 @@ import { createPgliteDb } from '../../src/db/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import type { Db } from '../../src/db/types.js';
 import { silentLogger } from './logger.js';
+import { createScratchDatabase } from './scratch-db.js';
 
 /**
  * Where integration tests run: always on the embedded defaults (PGlite + in-process cache), and
@@ -52,30 +52,15 @@ async function createPgliteTestDb({ migrate: migrated = true } = {}): Promise<Te
 
 /** Creates a database next to TEST_DATABASE_URL's, migrates it, and drops it (with force) afterwards. */
 async function createPostgresTestDb(adminUrl: string, { migrate: migrated = true } = {}): Promise<TestDb> {
-  const name = uniqueName('db');
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = createPostgresDb({ connectionString: url.toString(), max: 5, onIdleError: () => {} });
+  const scratch = await createScratchDatabase(adminUrl, uniqueName('db'));
+  const db = createPostgresDb({ connectionString: scratch.url, max: 5, onIdleError: () => {} });
   if (migrated) await migrate(db);
   return {
     db,
-    url: url.toString(),
+    url: scratch.url,
     async drop() {
       await db.close();
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
+      await scratch.drop();
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/types.js';
 import type { OddsEvent } from '../../src/events/types.js';
 import { writeEvents } from '../../src/events/writer.js';
 import { importFeeds } from '../../src/feeds/importer.js';
-import { readSources } from '../../src/feeds/read.js';
+import { readInputs } from '../../src/feeds/read.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
@@ -47,7 +47,7 @@ describe.each(backends)('feed import on $name', (backend) => {
   });
 
   it('imports a folder of both formats and the sidebar shows the right sports, leagues and counts', async () => {
-    const summary = await importFeeds(db, await readSources([`${fixtures}good`], noStdin));
+    const summary = await importFeeds(db, await readInputs([`${fixtures}good`], noStdin));
     expect(summary).toMatchObject({
       files: 5,
       read: 17,
@@ -67,7 +67,7 @@ describe.each(backends)('feed import on $name', (backend) => {
   });
 
   it('a second import of the same files changes nothing and says so', async () => {
-    const sources = await readSources([`${fixtures}good`], noStdin);
+    const sources = await readInputs([`${fixtures}good`], noStdin);
     await importFeeds(db, sources);
     const again = await importFeeds(db, sources);
     expect(again).toMatchObject({ inserted: 0, updated: 0, unchanged: 15 });
@@ -76,7 +76,7 @@ describe.each(backends)('feed import on $name', (backend) => {
   });
 
   it('a newer record updates status, time and teams', async () => {
-    await importFeeds(db, await readSources([`${fixtures}good`], noStdin));
+    await importFeeds(db, await readInputs([`${fixtures}good`], noStdin));
     const newer = [
       {
         id: 'OP-1',
@@ -105,7 +105,7 @@ describe.each(backends)('feed import on $name', (backend) => {
   });
 
   it('bad records are reported with file, position and reason, and never stop the good ones', async () => {
-    const summary = await importFeeds(db, await readSources([`${fixtures}bad/mixed-bad.json`], noStdin));
+    const summary = await importFeeds(db, await readInputs([`${fixtures}bad/mixed-bad.json`], noStdin));
     expect(summary).toMatchObject({ read: 6, inserted: 2, rejected: 4 });
     expect(summary.rejections).toEqual([
       { file: `${fixtures}bad/mixed-bad.json`, position: '$.events[1]', reason: 'missing id', format: 'the-odds-api' },
@@ -118,7 +118,7 @@ describe.each(backends)('feed import on $name', (backend) => {
   });
 
   it('a malformed file is an error naming it, and the other files are still imported', async () => {
-    const summary = await importFeeds(db, await readSources([`${fixtures}bad`], noStdin));
+    const summary = await importFeeds(db, await readInputs([`${fixtures}bad`], noStdin));
     expect(summary.file_errors).toEqual([{ file: `${fixtures}bad/malformed.json`, reason: expect.stringMatching(/^not valid JSON/) }]);
     expect(summary.inserted).toBe(2);
   });

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFeeds } from '../../src/feeds/importer.js';
-import { readSources } from '../../src/feeds/read.js';
+import { readInputs } from '../../src/feeds/read.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { backends, type TestDb } from '../helpers/backends.js';
 
@@ -80,7 +80,7 @@ describe.skipIf(!existsSync(feedsDir)).each(backends)('real feed dumps (../share
   afterAll(() => testDb?.drop());
 
   it('every file imports without a whole-file error or a rejected record', async () => {
-    const summary = await importFeeds(testDb.db, await readSources([feedsDir], async () => ''), { shiftToFuture: true });
+    const summary = await importFeeds(testDb.db, await readInputs([feedsDir], async () => ''), { shiftToFuture: true });
     expect(summary.file_errors).toEqual([]);
     expect(summary.rejections).toEqual([]);
     expect(summary.files).toBeGreaterThanOrEqual(37);

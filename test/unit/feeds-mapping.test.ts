@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { findRecords } from '../../src/feeds/extract.js';
 import { defaultLiveWindows, groupFromSportKey, inferOddsApiStatus, liveWindowHours, mapOddsApiEvent, type OddsApiSport } from '../../src/feeds/odds-api.js';
 import { mapOpticFixture } from '../../src/feeds/optic.js';
-import { FeedFileError, parseSource } from '../../src/feeds/read.js';
+import { FeedFileError, parseInput } from '../../src/feeds/read.js';
 import { parseFeedTime, slugify } from '../../src/feeds/values.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -237,20 +237,20 @@ describe('findRecords', () => {
   });
 });
 
-describe('parseSource', () => {
+describe('parseInput', () => {
   it('reads NDJSON, reporting bad lines without failing the file', () => {
-    const parsed = parseSource({ name: 'feed.ndjson', text: '{"a":1}\n\nnot json\n{"b":2}\n' });
+    const parsed = parseInput({ name: 'feed.ndjson', text: '{"a":1}\n\nnot json\n{"b":2}\n' });
     expect(parsed.values.map((v) => v.position)).toEqual(['line 1', 'line 4']);
     expect(parsed.badLines).toEqual([{ position: 'line 3', reason: expect.stringMatching(/not valid JSON/) }]);
   });
 
   it('detects NDJSON without the extension', () => {
-    expect(parseSource({ name: 'body', text: '{"a":1}\n{"b":2}' }).values).toHaveLength(2);
+    expect(parseInput({ name: 'body', text: '{"a":1}\n{"b":2}' }).values).toHaveLength(2);
   });
 
   it('names the file of a malformed document', () => {
-    expect(() => parseSource({ name: 'broken.json', text: '{"data": [ {"id": "x", ' })).toThrow(FeedFileError);
-    expect(() => parseSource({ name: 'broken.json', text: '{"data": [' })).toThrow(/^broken\.json: not valid JSON/);
-    expect(() => parseSource({ name: 'empty.json', text: '  ' })).toThrow(/empty\.json: empty input/);
+    expect(() => parseInput({ name: 'broken.json', text: '{"data": [ {"id": "x", ' })).toThrow(FeedFileError);
+    expect(() => parseInput({ name: 'broken.json', text: '{"data": [' })).toThrow(/^broken\.json: not valid JSON/);
+    expect(() => parseInput({ name: 'empty.json', text: '  ' })).toThrow(/empty\.json: empty input/);
   });
 });
