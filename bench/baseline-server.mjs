@@ -1,18 +1,22 @@
-// The yardstick: a bare node:http server sending the same pre-built bytes as the service
-// (identity, or gzip when accepted), with no framework at all. Usage: node baseline-server.mjs PORT BODY_FILE
+// The yardstick: a bare node:http server that sends, byte for byte, what the service sends on
+// its hot path (status line, headers and body, per encoding, and the 304), recorded from the
+// service itself, with no framework and no per-request work beyond picking the variant.
+// Usage: node baseline-server.mjs PORT SPEC_FILE   (SPEC_FILE: written by bench/http-load.ts)
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { gzipSync } from 'node:zlib';
 
 const [port, file] = process.argv.slice(2);
-const identity = readFileSync(file);
-const gzip = gzipSync(identity, { level: 9 });
+const spec = JSON.parse(readFileSync(file, 'utf8'));
+const variants = Object.fromEntries(Object.entries(spec.variants).map(([name, v]) => [name, { headers: v.headers, body: Buffer.from(v.body, 'base64') }]));
 
 createServer((req, res) => {
-  const gz = (req.headers['accept-encoding'] ?? '').includes('gzip');
-  const body = gz ? gzip : identity;
-  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length };
-  if (gz) headers['content-encoding'] = 'gzip';
-  res.writeHead(200, headers);
-  res.end(body);
-}).listen(Number(port), '127.0.0.1', () => process.send?.('ready'));
+  if (req.headers['if-none-match'] === spec.etag) {
+    res.writeHead(304, spec.notModified.headers);
+    res.end();
+    return;
+  }
+  const accept = req.headers['accept-encoding'] ?? '';
+  const v = accept.includes('br') ? variants.br : accept.includes('gzip') ? variants.gzip : variants.identity;
+  res.writeHead(200, v.headers);
+  res.end(v.body);
+}).listen(Number(port), '127.0.0.1', 4096, () => process.send?.('ready')); // the service's backlog too

@@ -2,10 +2,12 @@
  * `npm run bench`: the service's figures, measured in one run on this machine.
  *
  * 1. HTTP: the built service (embedded PGlite, or BENCH_DATABASE_URL / BENCH_REDIS_URL) and a
- *    bare node:http server sending the same bytes, each in its own process, loaded in turn by
- *    autocannon at 100 and 1,000 connections: identity, gzip, and 304 revalidation. Then the
- *    cold path (force_refresh: past every cache to the view) and the fallback path (view
- *    unpopulated; PostgreSQL only), and the service's memory under that load.
+ *    bare node:http server sending byte for byte what the service sends (status, headers,
+ *    body, recorded from it), each in its own process, loaded in turn by wrk (one thread) at
+ *    100 and 1,000 connections: identity, gzip, and 304 revalidation, with the CPU share of
+ *    wrk and of the server printed for each run (the generator must not be the bottleneck).
+ *    Then the cold path (force_refresh: past every cache to the view) and the fallback path
+ *    (view unpopulated; PostgreSQL only), and the service's memory under that load.
  * 2. SQL: refresh_sidebar_data() and the fallback query at 10k to 5M events with 2-3% open,
  *    without the partial index on open events ("before") and with it ("after").
  *
@@ -13,22 +15,23 @@
  * docs/benchmarks.md.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 npm run bench
- *   npm run bench -- --duration 5 --sizes 10000,100000 --skip-http --no-write
+ *   npm run bench -- --duration 5 --rounds 3 --sizes 10000,100000 --skip-http --no-write
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
 import type { Db } from '../src/db/types.js';
 import { fillEvents, scratchPostgres } from './data.js';
+import { ensureWrk, type LoadResult, rawGet, wrk } from './http-load.js';
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     sizes: { type: 'string' },
     'skip-http': { type: 'boolean', default: false },
     'skip-sql': { type: 'boolean', default: false },
@@ -69,15 +72,6 @@ async function waitFor(url: string, timeoutMs = 60_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-function load(url: string, connections: number, headers: Record<string, string> = {}) {
-  return new Promise<{ rps: number; p50: number; p99: number; errors: number; non2xx: number }>((resolve, reject) => {
-    autocannon({ url, connections, duration, headers, pipelining: 1 }, (err, r) => {
-      if (err) return reject(err);
-      resolve({ rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
-    });
-  });
 }
 
 function memoryOf(pid: number): { rss_mb: number; peak_rss_mb: number } {
@@ -124,41 +118,56 @@ async function httpBench() {
   let baseline: ChildProcess | null = null;
   try {
     await waitFor(`http://127.0.0.1:${servicePort}/ready`);
-    const first = await fetch(base, { headers: { 'accept-encoding': 'identity' } });
-    const body = Buffer.from(await first.arrayBuffer());
-    const etag = String(first.headers.get('etag'));
-    const bodyFile = join(pgliteDir, 'body.json');
-    writeFileSync(bodyFile, body);
-    baseline = fork(join(root, 'bench/baseline-server.mjs'), [String(baselinePort), bodyFile], { stdio: 'inherit' });
+    const servicePid = service.pid as number;
+    // Record what the service sends on its hot path (warm it first), for the baseline to replay.
+    await rawGet(base, {});
+    const variants: Record<string, { headers: string[]; body: string }> = {};
+    for (const encoding of ['identity', 'gzip', 'br']) {
+      const answer = await rawGet(base, { 'accept-encoding': encoding });
+      variants[encoding] = { headers: answer.headers, body: answer.body.toString('base64') };
+    }
+    const identity = await rawGet(base, { 'accept-encoding': 'identity' });
+    const body = identity.body;
+    const etag = String(identity.headers[identity.headers.findIndex((h) => h.toLowerCase() === 'etag') + 1]);
+    const notModified = await rawGet(base, { 'if-none-match': etag, 'accept-encoding': 'gzip' });
+    if (notModified.status !== 304) throw new Error(`expected a 304 from the service, got ${notModified.status}`);
+    const specFile = join(pgliteDir, 'baseline.json');
+    writeFileSync(specFile, JSON.stringify({ etag, variants, notModified: { headers: notModified.headers } }));
+    baseline = fork(join(root, 'bench/baseline-server.mjs'), [String(baselinePort), specFile], { stdio: 'inherit' });
     await new Promise((resolve) => baseline?.once('message', resolve));
+    const baselinePid = baseline.pid as number;
     const baselineUrl = `http://127.0.0.1:${baselinePort}/api/v1/shared/sidebar`;
 
     const rows: Array<Record<string, unknown>> = [];
+    const requests = [
+      ['identity', { 'accept-encoding': 'identity' }],
+      ['gzip', { 'accept-encoding': 'gzip' }],
+      ['304', { 'if-none-match': etag, 'accept-encoding': 'gzip' }],
+    ] as const;
+    // The machine's noise (a shared host) moves single runs by 10-30%: each case alternates
+    // baseline and service `rounds` times and reports medians, the ratio being the median of
+    // the pairs' ratios; timeouts and errors are summed over all rounds.
+    const rounds = Number(args.rounds);
     for (const connections of args['skip-load'] ? [] : [100, 1000]) {
-      for (const variant of ['identity', 'gzip'] as const) {
-        const headers = { 'accept-encoding': variant };
-        const b = await load(baselineUrl, connections, headers);
-        const s = await load(base, connections, headers);
+      for (const [name, headers] of requests) {
+        const pairs: Array<{ b: LoadResult; s: LoadResult }> = [];
+        for (let i = 0; i < rounds; i++) {
+          const b = await wrk(baselineUrl, { connections, seconds: duration, headers, serverPid: baselinePid });
+          const s = await wrk(base, { connections, seconds: duration, headers, serverPid: servicePid });
+          pairs.push({ b, s });
+        }
+        const b = summarise(pairs.map((p) => p.b));
+        const s = summarise(pairs.map((p) => p.s));
         rows.push({
           connections,
-          request: variant,
+          request: name,
           ...prefix('baseline', b),
           ...prefix('service', s),
-          rps_ratio: round(s.rps / b.rps),
-          p99_ratio: round(s.p99 / Math.max(b.p99, 1)),
+          rps_ratio: round(median(pairs.map((p) => p.s.rps / p.b.rps))),
+          p99_ratio: round(median(pairs.map((p) => p.s.p99_ms / p.b.p99_ms))),
         });
         console.log(JSON.stringify(rows.at(-1)));
       }
-      const notModified = await load(base, connections, { 'if-none-match': etag, 'accept-encoding': 'gzip' });
-      const full = rows.find((r) => r.connections === connections && r.request === 'gzip') as { service_rps: number; service_p99: number };
-      rows.push({
-        connections,
-        request: '304 (vs full gzip hit)',
-        ...prefix('service', notModified),
-        rps_ratio: round(notModified.rps / full.service_rps),
-        p99_ratio: round(notModified.p99 / Math.max(full.service_p99, 1)),
-      });
-      console.log(JSON.stringify(rows.at(-1)));
     }
     const memory = memoryOf(service.pid as number);
     const auth = { authorization: `Bearer ${adminKey}`, 'accept-encoding': 'gzip' };
@@ -178,7 +187,22 @@ async function httpBench() {
   }
 }
 
-function prefix(name: string, r: Record<string, number>) {
+/** Medians of the rounds' figures; timeouts and errors summed. */
+function summarise(runs: LoadResult[]): LoadResult {
+  const med = (key: keyof LoadResult) => round(median(runs.map((r) => r[key])));
+  const sum = (key: keyof LoadResult) => runs.reduce((n, r) => n + r[key], 0);
+  return {
+    rps: Math.round(med('rps')),
+    p50_ms: med('p50_ms'),
+    p99_ms: med('p99_ms'),
+    timeouts: sum('timeouts'),
+    errors: sum('errors'),
+    wrk_cpu: med('wrk_cpu'),
+    server_cpu: med('server_cpu'),
+  };
+}
+
+function prefix(name: string, r: LoadResult) {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [`${name}_${k}`, v]));
 }
 
@@ -238,6 +262,7 @@ const machine = {
   database: pgUrl ? 'postgresql' : 'pglite',
   cache: redisUrl ? 'redis' : 'memory',
 };
+if (!args['skip-http']) ensureWrk();
 const http = args['skip-http'] ? null : await httpBench();
 if (http) {
   console.table(http.load);
@@ -246,7 +271,7 @@ if (http) {
 const sql = args['skip-sql'] ? null : await sqlBench();
 if (sql) console.table(sql);
 
-const results = { measured_at: new Date().toISOString(), machine, duration_s: duration, http, sql };
+const results = { measured_at: new Date().toISOString(), machine, duration_s: duration, rounds: Number(args.rounds), http, sql };
 if (!args['no-write']) {
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, 'bench/results/latest.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -267,11 +292,11 @@ function writeDocs(r: typeof results) {
   const end = '<!-- bench:end -->';
   const parts = [
     start,
-    `Generated by \`npm run bench\` on ${r.measured_at.slice(0, 16)}Z: ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memory_gb} GiB, Node ${r.machine.node}, ${r.machine.database} + ${r.machine.cache}, ${r.duration_s} s per load run (autocannon, 1 process; server and baseline each in their own process).`,
+    `Generated by \`npm run bench\` on ${r.measured_at.slice(0, 16)}Z: ${r.machine.cpus} × ${r.machine.cpu}, ${r.machine.memory_gb} GiB, Node ${r.machine.node}, ${r.machine.database} + ${r.machine.cache}, ${r.duration_s} s per load run, ${r.rounds} rounds per case, medians (wrk, 1 thread; server and baseline each in their own process; *_cpu is the share of one core each side used during the run).`,
   ];
   if (r.http) {
     parts.push(
-      `\n### Cache-hit path vs a bare node:http server (same bytes, ${r.http.body_bytes} B identity, ${r.http.events} events)\n`,
+      `\n### Cache-hit path vs a bare node:http server sending the same status, headers and body (${r.http.body_bytes} B identity, ${r.http.events} events)\n`,
       table(r.http.load),
       `\nCold path (force_refresh=true: past every cache, read the view, build and compress): p50 ${r.http.cold_path.p50_ms} ms, p99 ${r.http.cold_path.p99_ms} ms, max ${r.http.cold_path.max_ms} ms over 200 sequential requests.`,
       `\nFallback path (view unpopulated): ${typeof r.http.fallback_path === 'string' ? r.http.fallback_path : `p50 ${r.http.fallback_path.p50_ms} ms, p99 ${r.http.fallback_path.p99_ms} ms over 100 requests`}.`,

@@ -24,7 +24,10 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     await db.close();
   });
 
-  await app.listen({ port: config.port, host: config.host });
+  // A deep accept queue: thousands of clients (re)connecting at once, after a deploy or a load
+  // balancer's failover, must not have their SYNs dropped (Node's default is 511; the kernel
+  // caps it at net.core.somaxconn).
+  await app.listen({ port: config.port, host: config.host, backlog: 4096 });
   app.log.info(`sidebar: http://localhost:${config.port}${paths.sidebar}   docs: http://localhost:${config.port}/docs`);
   return app;
 }

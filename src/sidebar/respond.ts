@@ -1,5 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import type { Layer } from './process-copy.js';
-import { etagMatches, negotiateEncodingCached, type Snapshot, staticHeaders } from './snapshot.js';
+import { type Encoding, etagMatches, negotiateEncodingCached, type Snapshot, staticHeaders } from './snapshot.js';
 
 export interface SidebarReply {
   status: 200 | 304;
@@ -8,18 +9,68 @@ export interface SidebarReply {
   body: Buffer | null;
 }
 
+/** The headers of a 304: the validator and what a cache needs to keep serving its copy. */
+function notModifiedHeaders(snapshot: Snapshot): string[] {
+  return ['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', 'public, no-cache'];
+}
+
+const timingPrefix = (layer: Layer) => `sidebar;desc="${layer}";dur=`;
+
+// Server-Timing values of hot-path answers, formatted once per microsecond (they take a few).
+const memoryTimings: string[] = [];
+function memoryTiming(durationMs: number): string {
+  const micros = Math.round(durationMs * 1000);
+  if (micros >= 1000) return `${timingPrefix('memory')}${durationMs.toFixed(3)}`;
+  let value = memoryTimings[micros];
+  if (value === undefined) {
+    value = `${timingPrefix('memory')}${(micros / 1000).toFixed(3)}`;
+    memoryTimings[micros] = value;
+  }
+  return value;
+}
+
 /**
  * The answer to a sidebar GET, from the pre-built bytes: 304 when the client has this
- * version, else the best encoding it accepts. Shared by the Fastify route and the raw fast
- * path, so both answer byte for byte alike. Headers are mostly prebuilt per snapshot; only
- * X-Cache and Server-Timing are per request.
+ * version, else the best encoding it accepts. The Fastify route answers with it; the hot path
+ * writes the same bytes and headers with writeHotReply(). X-Cache and Server-Timing name the
+ * layer that answered.
  */
 export function sidebarReply(snapshot: Snapshot, request: { acceptEncoding?: string; ifNoneMatch?: string }, layer: Layer, durationMs: number): SidebarReply {
-  const perRequest = ['x-cache', layer === 'database' ? 'MISS' : 'HIT', 'server-timing', `sidebar;desc="${layer}";dur=${durationMs.toFixed(3)}`];
+  const perRequest = ['x-cache', layer === 'database' ? 'MISS' : 'HIT', 'server-timing', `${timingPrefix(layer)}${durationMs.toFixed(3)}`];
   if (request.ifNoneMatch !== undefined && etagMatches(request.ifNoneMatch, snapshot.etag)) {
-    return { status: 304, headers: ['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', 'public, no-cache', ...perRequest], body: null };
+    return { status: 304, headers: [...notModifiedHeaders(snapshot), ...perRequest], body: null };
   }
   const encoding = negotiateEncodingCached(request.acceptEncoding);
-  const body = snapshot[encoding];
-  return { status: 200, headers: staticHeaders(snapshot, encoding).concat(perRequest), body };
+  return { status: 200, headers: staticHeaders(snapshot, encoding).concat(perRequest), body: snapshot[encoding] };
+}
+
+function hotHeaders(snapshot: Snapshot, variant: Encoding | 'notModified'): string[] {
+  let headers = snapshot.hot[variant];
+  if (!headers) {
+    const fixed = variant === 'notModified' ? notModifiedHeaders(snapshot) : staticHeaders(snapshot, variant);
+    headers = [...fixed, 'x-cache', 'HIT', 'server-timing', ''];
+    snapshot.hot[variant] = headers;
+  }
+  return headers;
+}
+
+/**
+ * sidebarReply() for this process's copy, written straight to the response: the same status,
+ * headers and body, with no allocation per request (the header list is the snapshot's, its
+ * Server-Timing value set in place). Returns the status written.
+ */
+export function writeHotReply(res: ServerResponse, snapshot: Snapshot, acceptEncoding: string | undefined, ifNoneMatch: string | undefined, started: number): 200 | 304 {
+  if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, snapshot.etag)) {
+    const headers = hotHeaders(snapshot, 'notModified');
+    headers[headers.length - 1] = memoryTiming(performance.now() - started);
+    res.writeHead(304, headers);
+    res.end();
+    return 304;
+  }
+  const encoding = negotiateEncodingCached(acceptEncoding);
+  const headers = hotHeaders(snapshot, encoding);
+  headers[headers.length - 1] = memoryTiming(performance.now() - started);
+  res.writeHead(200, headers);
+  res.end(snapshot[encoding]);
+  return 200;
 }

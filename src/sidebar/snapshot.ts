@@ -17,6 +17,12 @@ export interface Snapshot {
   etag: string;
   /** Response headers per encoding, built once per buffer: [name, value, name, value, …]. */
   headers: Partial<Record<Encoding, readonly string[]>>;
+  /**
+   * The hot path's complete header lists (per encoding, and for the 304), whose last value,
+   * Server-Timing, is written in place for each request: node:http's writeHead() reads the
+   * list synchronously, so one list per snapshot serves every request without allocation.
+   */
+  hot: Partial<Record<Encoding | 'notModified', string[]>>;
 }
 
 const brotli = (quality: number, size: number) => ({
@@ -31,6 +37,7 @@ export function buildSnapshot(body: string): Snapshot {
     br: brotliCompressSync(identity, brotli(5, identity.length)),
     etag: `"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`,
     headers: {},
+    hot: {},
   };
   // The cold path must not wait ~8 ms for the best brotli: serve quality 5 now, swap in 11 when ready.
   upgradeBrotli(snapshot);
@@ -62,6 +69,7 @@ function startUpgrade(): void {
     if (!err && best.length < snapshot.br.length) {
       snapshot.br = best;
       delete snapshot.headers.br;
+      delete snapshot.hot.br;
     }
     upgrading = false;
     if (nextUpgrade && !timer) startUpgrade();
