@@ -27,6 +27,7 @@ import { createPgliteDb } from '../src/db/pglite.js';
 import type { Db } from '../src/db/types.js';
 import { fillEvents, scratchPostgres } from './data.js';
 import { ensureWrk, type LoadResult, rawGet, wrk } from './http-load.js';
+import { haveValgrind, instructionsPerRequest } from './instructions.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     'skip-http': { type: 'boolean', default: false },
     'skip-sql': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
+    'skip-instructions': { type: 'boolean', default: false },
     // Print only: leave bench/results and docs/benchmarks.md as they are.
     'no-write': { type: 'boolean', default: false },
   },
@@ -178,11 +180,41 @@ async function httpBench() {
       fallback = await timeRequests(`${base}?force_refresh=true`, auth, 100);
       await db.query(`select refresh_sidebar_data('manual')`);
     }
-    return { events: httpEvents, body_bytes: body.length, load: rows, cold_path: cold, fallback_path: fallback, service_memory: memory };
+
+    // Instructions per request, under callgrind: the service and the baseline stop serving
+    // normally first (PGlite allows one process on its folder).
+    let instructions: Array<Record<string, unknown>> | string = 'not measured (valgrind missing, or --skip-instructions)';
+    if (!args['skip-instructions'] && haveValgrind()) {
+      baseline.kill();
+      service.kill('SIGTERM');
+      await new Promise((r) => service.once('exit', r));
+      instructions = [];
+      for (const encoding of ['gzip', 'identity']) {
+        const common = { dir: pgliteDir, headers: { 'accept-encoding': encoding }, warmup: 5000, count: 10_000 };
+        const b = await instructionsPerRequest({
+          ...common,
+          name: `baseline-${encoding}`,
+          command: [process.execPath, join(root, 'bench/baseline-server.mjs'), String(baselinePort), specFile],
+          url: baselineUrl,
+        });
+        const s = await instructionsPerRequest({
+          ...common,
+          name: `service-${encoding}`,
+          command: [process.execPath, join(root, 'dist/cli.js'), 'serve'],
+          env,
+          url: base,
+        });
+        instructions.push({ request: encoding, baseline: b, service: s, ratio: round(b / s, 3) });
+        console.log(JSON.stringify(instructions.at(-1)));
+      }
+    }
+    return { events: httpEvents, body_bytes: body.length, load: rows, instructions, cold_path: cold, fallback_path: fallback, service_memory: memory };
   } finally {
     baseline?.kill();
-    service.kill('SIGTERM');
-    await new Promise((r) => service.once('exit', r));
+    if (service.exitCode === null && service.signalCode === null) {
+      service.kill('SIGTERM');
+      await new Promise((r) => service.once('exit', r));
+    }
     if (pgUrl) await drop();
   }
 }
@@ -298,6 +330,8 @@ function writeDocs(r: typeof results) {
     parts.push(
       `\n### Cache-hit path vs a bare node:http server sending the same status, headers and body (${r.http.body_bytes} B identity, ${r.http.events} events)\n`,
       table(r.http.load),
+      `\nCPU instructions per hot-path request (callgrind; ratio = baseline / service, 1.0 = as cheap as the bare server):\n`,
+      typeof r.http.instructions === 'string' ? r.http.instructions : table(r.http.instructions),
       `\nCold path (force_refresh=true: past every cache, read the view, build and compress): p50 ${r.http.cold_path.p50_ms} ms, p99 ${r.http.cold_path.p99_ms} ms, max ${r.http.cold_path.max_ms} ms over 200 sequential requests.`,
       `\nFallback path (view unpopulated): ${typeof r.http.fallback_path === 'string' ? r.http.fallback_path : `p50 ${r.http.fallback_path.p50_ms} ms, p99 ${r.http.fallback_path.p99_ms} ms over 100 requests`}.`,
       `\nService memory after the load runs: RSS ${r.http.service_memory.rss_mb} MB, peak ${r.http.service_memory.peak_rss_mb} MB.`,

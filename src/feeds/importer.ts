@@ -1,43 +1,30 @@
+import type { ImportResult } from '../contract/index.js';
 import type { Queryable } from '../db/index.js';
 import type { OddsEvent } from '../events/types.js';
-import { type UpsertCounts, writeEvents } from '../events/writer.js';
+import { writeEvents } from '../events/writer.js';
 import { type FeedFormat, findRecords } from './extract.js';
 import { defaultLiveWindows, type LiveWindows, type Mapped, mapOddsApiEvent, type OddsApiSport, readOddsApiSport } from './odds-api.js';
 import { mapOpticFixture } from './optic.js';
 import { FeedFileError, type FeedInput, type ParsedInput, parseInput } from './read.js';
 import { parseFeedTime } from './values.js';
 
-export interface Rejection {
-  file: string;
-  position: string;
-  reason: string;
-  format?: FeedFormat;
-}
+/** One rejected record: where it is in the payload and why (the API's ImportResult['rejections'] entries). */
+export type Rejection = ImportResult['rejections'][number] & { format?: FeedFormat };
 
-export interface FormatCounts {
-  read: number;
-  accepted: number;
-  rejected: number;
-}
-
-export interface ImportSummary extends UpsertCounts {
-  files: number;
-  /** Event records found. */
-  read: number;
-  rejected: number;
-  /** Records whose id appeared earlier in the same import (merged into one row). */
-  duplicates: number;
-  sports_listed: number;
-  formats: Partial<Record<FeedFormat, FormatCounts>>;
+/**
+ * What an import did: the API's ImportResult (less the refresh, which the caller arranges),
+ * plus what only the CLI reports.
+ */
+export type ImportSummary = Omit<ImportResult, 'refresh' | 'formats' | 'rejections'> & {
+  formats: Partial<Record<FeedFormat, ImportResult['formats'][string]>>;
   /** The first rejections in full (rejections_total counts them all). */
   rejections: Rejection[];
-  rejections_total: number;
+  files: number;
   /** Files that could not be read at all. */
   file_errors: Array<{ file: string; reason: string }>;
   /** Milliseconds added to every start time (shiftToFuture). */
   shift_ms: number;
-  seconds: number;
-}
+};
 
 export interface ImportOptions {
   format?: FeedFormat;

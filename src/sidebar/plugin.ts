@@ -60,7 +60,8 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
     }
     if (watchVersions) {
       app.addHook('onReady', async () => versions.start());
-      app.addHook('onClose', () => versions.stop());
+      // preClose: before the database closes (onClose), so no poll runs against a closed pool.
+      app.addHook('preClose', () => versions.stop());
     }
   },
   { name: 'sidebar', fastify: '5.x', dependencies: ['db', 'cache', 'observability'] },

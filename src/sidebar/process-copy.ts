@@ -42,7 +42,8 @@ export interface ProcessCopyOptions {
  * - A copy of version v is served, with no I/O, while v is the newest version this process
  *   knows of; it needs no TTL, because a version's bytes never change.
  * - A newer version known (a refresh here, or one seen by the version watcher): the next
- *   reader loads it, and concurrent readers wait for that same load (single-flight).
+ *   reader loads it, and concurrent readers wait for that same load (single-flight). If that
+ *   load fails, they are served the copy they have (stale) rather than an error.
  * - A fallback copy has no version: it is served for fallbackRecheckMs, then once more while
  *   one background load replaces it (stale-while-revalidate).
  * - Nothing older ever replaces something newer: a load that returns an older version than
@@ -98,8 +99,16 @@ export function createProcessCopy(options: ProcessCopyOptions) {
         loadOnce().catch((err) => options.onBackgroundError?.(err));
         return { ...current, layer: 'memory', stale: true };
       }
-      const loaded = await loadOnce();
-      return { ...loaded, layer: loaded.origin, stale: false };
+      try {
+        const loaded = await loadOnce();
+        return { ...loaded, layer: loaded.origin, stale: false };
+      } catch (err) {
+        // The newer version cannot be loaded now (cache and database failing): the last good
+        // copy is a better answer than an error. Without one, the error stands.
+        if (!current) throw err;
+        options.onBackgroundError?.(err);
+        return { ...current, layer: 'memory', stale: true };
+      }
     },
 
     /** Reads the database now, past every cache (force_refresh), and installs the result. */

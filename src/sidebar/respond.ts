@@ -59,7 +59,13 @@ function hotHeaders(snapshot: Snapshot, variant: Encoding | 'notModified'): stri
  * headers and body, with no allocation per request (the header list is the snapshot's, its
  * Server-Timing value set in place). Returns the status written.
  */
-export function writeHotReply(res: ServerResponse, snapshot: Snapshot, acceptEncoding: string | undefined, ifNoneMatch: string | undefined, started: number): 200 | 304 {
+export function writeHotReply(
+  res: ServerResponse,
+  snapshot: Snapshot,
+  acceptEncoding: string | undefined,
+  ifNoneMatch: string | undefined,
+  started: number,
+): 200 | 304 {
   if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, snapshot.etag)) {
     const headers = hotHeaders(snapshot, 'notModified');
     headers[headers.length - 1] = memoryTiming(performance.now() - started);

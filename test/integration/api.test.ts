@@ -1,7 +1,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Sidebar as SidebarResponse } from '../../src/contract/index.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
@@ -25,12 +25,16 @@ describe.each(backends)('HTTP API on $name', (backend) => {
 
   const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
   const refresh = (headers: Record<string, string> = asAdmin) => app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers });
-  const addEvent = (id: string, league = 'nba') =>
-    testDb.db.query(
+  // Events a test adds are removed after it (and the view refreshed), so every test starts from the fixtures.
+  const added: string[] = [];
+  const addEvent = async (id: string, league = 'nba') => {
+    added.push(id);
+    await testDb.db.query(
       `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
        values ($1, 'basketball', 'Basketball', $2, upper($2), now() + interval '1 hour', 'scheduled')`,
       [id, league],
     );
+  };
 
   beforeAll(async () => {
     testDb = await backend.createDb();
@@ -38,6 +42,11 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     await loadFixtures(testDb.db);
     await testDb.db.query(`select refresh_sidebar_data('startup')`);
     app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix });
+  });
+  afterEach(async () => {
+    if (!added.length) return;
+    await testDb.db.query('delete from odds_events where id = any($1)', [added.splice(0)]);
+    await app.sidebarService.refresh('manual');
   });
   afterAll(async () => {
     await app?.close();
@@ -121,7 +130,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(res.statusCode).toBe(200);
       const body = res.json<SidebarResponse>();
       expect(body.source).toBe('fallback');
-      expect(body.totals.game_count).toBe(25);
+      expect(body.totals.game_count).toBe(24); // the fixtures: no earlier test's events are left
       expect((await get(sidebarUrl)).headers['x-cache']).toBe('HIT');
       await testDb.db.query(`select refresh_sidebar_data('manual')`);
       await app.sidebarService.invalidate();
@@ -181,6 +190,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     });
 
     it('serves br, gzip or identity by Accept-Encoding, the same bytes decoded, with Vary and Server-Timing', async () => {
+      await get(sidebarUrl); // this process's copy is current: all three come from it
       const plain = await get(sidebarUrl);
       const br = await get(sidebarUrl, { 'accept-encoding': 'gzip, deflate, br' });
       const gzip = await get(sidebarUrl, { 'accept-encoding': 'gzip' });
@@ -253,7 +263,9 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     });
 
     it('stats reports refreshes, scheduler, cache and latency', async () => {
-      await get(sidebarUrl);
+      await app.sidebarService.invalidate();
+      await get(sidebarUrl); // a miss
+      await get(sidebarUrl); // a hit
       const res = await get(`${sidebarUrl}/stats`, asAdmin);
       expect(res.statusCode).toBe(200);
       const stats = res.json();

@@ -147,18 +147,24 @@ describe('process copy', () => {
     expect(copy.peekFresh()).not.toBeNull();
   });
 
-  it('a failed load fails its readers and leaves the copy as it was', async () => {
+  it('when the newer version cannot be loaded, readers get the copy they have, marked stale; with no copy, the error', async () => {
     const { copy, loads, know } = setup();
     know(1);
     const first = copy.get();
     await tick();
-    loads[0]?.finish(1);
-    await first;
+    loads[0]?.fail(new Error('database down'));
+    await expect(first).rejects.toThrow('database down');
+
+    const second = copy.get();
+    await tick();
+    loads[1]?.finish(1);
+    await second;
     know(2);
     const failing = copy.get();
     await tick();
-    loads[1]?.fail(new Error('database down'));
-    await expect(failing).rejects.toThrow('database down');
+    loads[2]?.fail(new Error('database down'));
+    expect(await failing).toMatchObject({ layer: 'memory', stale: true, version: 1 });
     expect(copy.version()).toBe(1);
+    expect(copy.peekFresh()).toBeNull(); // not served from the hot path: the next reader tries again
   });
 });
