@@ -1,9 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-
-const Count = Type.Integer({ minimum: 0 });
-const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
-const Instant = Type.String({ format: 'date-time' });
-const NullableInstant = Type.Union([Instant, Type.Null()]);
+import { Count, Instant, NullableInstant, NullableNumber } from './common.js';
 
 export const refreshTriggers = ['scheduler', 'manual', 'startup', 'import'] as const;
 export const RefreshTrigger = Type.Union(refreshTriggers.map((t) => Type.Literal(t)));

@@ -1,11 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { Count, Instant, NullableInstant } from './common.js';
 
-const Count = Type.Integer({ minimum: 0 });
 const Priority = Type.Union([Type.Integer(), Type.Null()], {
   description: 'Configured priority; null when unconfigured (shown after configured ones).',
 });
-/** ISO 8601 UTC, to the second. */
-const Instant = Type.String({ format: 'date-time' });
 
 export const League = Type.Object({
   league_id: Type.String({ examples: ['nba'] }),
@@ -14,7 +12,7 @@ export const League = Type.Object({
   priority: Priority,
   game_count: Count,
   live_game_count: Count,
-  next_start: Type.Union([Instant, Type.Null()], { description: 'Earliest upcoming start among open games.' }),
+  next_start: Type.Union([Instant, Type.Null()], { description: 'Earliest upcoming start among open games (UTC, to the second).' }),
 });
 export type League = Static<typeof League>;
 
@@ -38,7 +36,7 @@ export const Sidebar = Type.Object(
   {
     sports: Type.Array(Sport),
     totals: Type.Object({ sports: Count, leagues: Count, game_count: Count, live_game_count: Count }),
-    refreshed_at: Type.Union([Instant, Type.Null()]),
+    refreshed_at: NullableInstant,
     source: SidebarOrigin,
   },
   { description: 'Sports in sidebar order, each with its leagues in order; only sports and leagues with open games.' },

@@ -50,7 +50,8 @@ export function createSidebarService({ repository, cache, versions, log, config,
   const counters: LayerCounters = { memory: 0, cache: 0, database: 0, stale: 0, errors: 0 };
   // Concurrent database loads share one query.
   let dbLoad: Promise<Loaded> | null = null;
-  // The bytes last built, reused when a load brings the same body (a refresh that changed nothing).
+  // The bytes last built, reused when a load brings the same body again (a fallback re-checked,
+  // a version re-read after an invalidation): identical bytes are not compressed twice.
   let last: { body: string; snapshot: Snapshot } | null = null;
 
   function snapshotOf(body: string): Snapshot {
