@@ -24,7 +24,7 @@ Commands:
   migrate                    Apply pending database migrations
   seed [--events N] [--seed S] [--prefix P]
                              Upsert N generated events (default 10000) and refresh the sidebar
-  refresh                    Refresh sidebar_data now and invalidate the cache
+  refresh                    Refresh sidebar_data now (a new version, which every instance serves)
   import <file|folder|->... [--format F] [--shift-to-future] [--no-refresh] [--json]
                              Upsert events from The Odds API / Optic Odds dumps (folders: every
                              .json/.ndjson file; -: stdin), report what happened, refresh the sidebar
@@ -33,13 +33,13 @@ Configuration comes from the environment (and ./.env if present); see .env.examp
 
 /**
  * Runs fn with the service's parts, built exactly as the server builds them (buildApp, role
- * 'cli': no jobs, no polling, no listening), on a database opened (and migrated, unless
- * `migrate` is false) by the same start-up code.
+ * 'cli': no jobs, no polling, no listening), on a database opened and migrated by the same
+ * start-up code.
  */
-async function withApp<T>(fn: (app: FastifyInstance, log: Logger) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+async function withApp<T>(fn: (app: FastifyInstance, log: Logger) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const log = cliLogger(config.logLevel);
-  const db = await openDatabase(config, log, { migrate: options.migrate ?? true, seedDemo: false });
+  const db = await openDatabase(config, log, { migrate: true, seedDemo: false });
   try {
     const app = await buildApp({ config, db, logger: log, role: 'cli' });
     try {

@@ -20,8 +20,11 @@ export const authPlugin = fp<AdminSecrets>(
   async (app, secrets) => {
     const verify = createAdminVerifier(secrets);
     const mode = adminAuthMode(secrets);
-    if (mode === 'disabled') app.log.warn('admin endpoints are disabled: neither ADMIN_API_KEY nor SUPABASE_JWT_SECRET is set');
-    else app.log.info({ auth: mode }, 'admin authentication enabled');
+    // Said when serving (not by every CLI command, which builds the same app but takes no requests).
+    app.addHook('onListen', async () => {
+      if (mode === 'disabled') app.log.warn('admin endpoints are disabled: neither ADMIN_API_KEY nor SUPABASE_JWT_SECRET is set');
+      else app.log.info({ auth: mode }, 'admin authentication enabled');
+    });
 
     app.decorate('requireAdmin', async (request: FastifyRequest) => {
       const { authorization } = request.headers;
