@@ -25,14 +25,30 @@ export class HttpError extends Error {
  * PostgreSQL errors that mean "not set up yet" rather than "broken": the schema is missing or
  * behind, which an operator fixes by migrating. SQLSTATE → status and the message shown.
  */
-const sqlStates: Record<string, { status: number; message: string }> = {
-  '42P01': { status: 503, message: 'The database is not migrated yet (run `sidebar migrate`)' }, // undefined_table
-  '42883': { status: 503, message: 'The database is not migrated yet (run `sidebar migrate`)' }, // undefined_function
+const notMigrated = { status: 503, message: 'The database is not migrated yet (run `sidebar migrate`)' };
+const unavailable = { status: 503, message: 'The database is unavailable; try again shortly', retryAfterSeconds: 5 };
+const sqlStates: Record<string, { status: number; message: string; retryAfterSeconds?: number }> = {
+  '42P01': notMigrated, // undefined_table
+  '42883': notMigrated, // undefined_function
   '3D000': { status: 503, message: 'The configured database does not exist' }, // invalid_catalog_name
+  // Connection exceptions (class 08), the server shutting down or restarting (57P01-57P03),
+  // and the socket errors of a database that cannot be reached: the request may succeed later.
+  '08000': unavailable,
+  '08003': unavailable,
+  '08006': unavailable,
+  '08001': unavailable,
+  '08004': unavailable,
+  '57P01': unavailable,
+  '57P02': unavailable,
+  '57P03': unavailable,
+  ECONNREFUSED: unavailable,
+  ECONNRESET: unavailable,
+  ETIMEDOUT: unavailable,
+  EHOSTUNREACH: unavailable,
 };
 
 /** The status and client-facing message of an error; `expected` errors are the service working as designed. */
-function statusOf(error: FastifyError & { code?: string }): { status: number; message: string; expected: boolean } {
+function statusOf(error: FastifyError & { code?: string }): { status: number; message: string; expected: boolean; retryAfterSeconds?: number } {
   if (error.validation) return { status: 400, message: error.message, expected: true };
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, expected: true };
   const known = typeof error.code === 'string' ? sqlStates[error.code] : undefined;
@@ -105,11 +121,18 @@ export const errorsPlugin = fp(
     });
 
     app.setErrorHandler((error: FastifyError & { code?: string; headers?: Record<string, string> }, request: FastifyRequest, reply: FastifyReply) => {
-      const { status, message, expected } = statusOf(error);
+      const { status, message, expected, retryAfterSeconds } = statusOf(error);
       if (!expected) request.log.error({ err: error, request: { method: request.method, url: request.url } }, 'unhandled error');
       else if (status >= 500) request.log.warn({ err: error.message, status }, message);
       if (error.headers) reply.headers(error.headers);
-      return reply.code(status).send(errorBody(status, message, request.id));
+      if (retryAfterSeconds) reply.header('retry-after', String(retryAfterSeconds));
+      // Serialised here, not by the route's response schema for this status (a route may
+      // declare another body for it, as POST /refresh does for 500): every error keeps its shape.
+      return reply
+        .code(status)
+        .type('application/json; charset=utf-8')
+        .serializer(JSON.stringify)
+        .send(errorBody(status, message, request.id));
     });
 
     app.setNotFoundHandler((request, reply) => {

@@ -1,7 +1,9 @@
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createInProcessCache } from '../../src/cache/in-process.js';
 import { paths } from '../../src/contract/index.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
 import { loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
@@ -97,6 +99,46 @@ describe.each(backends)('every error in one shape on $name', (backend) => {
     } finally {
       await unmigrated.close();
       await empty.drop();
+    }
+  });
+});
+
+describe('a database that cannot be reached', () => {
+  it('POST /refresh and /stats answer 503 with Retry-After in the error shape, not a serialisation error', async () => {
+    // A real pool on a port that refuses connections: no server needed.
+    const unreachable = createPostgresDb({ connectionString: 'postgres://postgres@127.0.0.1:1/none', max: 1, onIdleError: () => {} });
+    const cache = createInProcessCache();
+    const app = await buildTestApp({ db: unreachable, cache, prefix: 'unreachable' });
+    try {
+      const refresh = await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+      expect(refresh.statusCode).toBe(503);
+      expect(refresh.headers['retry-after']).toBe('5');
+      expect(refresh.json()).toEqual({ ...errorShape, statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/unavailable/) });
+      const stats = await app.inject({ method: 'GET', url: paths.stats, headers: asAdmin });
+      expect(stats.statusCode).toBe(503);
+      expect(stats.json()).toEqual({ ...errorShape, statusCode: 503 });
+    } finally {
+      await app.close();
+      await cache.close();
+      await unreachable.close();
+    }
+  });
+
+  it('an unexpected failure of POST /refresh is a 500 in the error shape, though the route declares the log row for 500', async () => {
+    const testDb = await backends[0]?.createDb();
+    const cache = createInProcessCache();
+    if (!testDb) throw new Error('no backend');
+    const app = await buildTestApp({ db: testDb.db, cache, prefix: 'bug' });
+    try {
+      vi.spyOn(app.sidebarRepository, 'refresh').mockRejectedValue(new Error('a bug, not the database'));
+      const res = await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+      expect(res.statusCode).toBe(500);
+      expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', requestId: expect.any(String) });
+    } finally {
+      vi.restoreAllMocks();
+      await app.close();
+      await cache.close();
+      await testDb.drop();
     }
   });
 });
