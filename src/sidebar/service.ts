@@ -88,7 +88,7 @@ export function createSidebarService({ repository, cache, versions, log, config,
     if (cached !== null) return { snapshot: snapshotOf(cached), version: null, origin: 'cache' };
     const rows = await repository.readSource();
     const body = JSON.stringify(buildSidebar(rows, { source: 'fallback', refreshedAt: new Date() }));
-    await writeCache(keys.fallback, body, config.fallbackCacheTtlSeconds);
+    void writeCache(keys.fallback, body, config.fallbackCacheTtlSeconds);
     return { snapshot: snapshotOf(body), version: null, origin: 'database' };
   }
 
@@ -106,7 +106,8 @@ export function createSidebarService({ repository, cache, versions, log, config,
       // A refresh committed while this read ran, and this process already knows: read again.
       if (version < versions.current() && attempt < staleReadRetries) continue;
       const body = JSON.stringify(buildSidebar(read.rows, { source: 'materialized_view', refreshedAt: read.version?.refreshed_at ?? null }));
-      if (version > 0 && version >= versions.current()) await writeCache(keys.version(version), body, config.cacheTtlSeconds);
+      // Not awaited: a stalled cache must not hold the answer (writeCache never rejects).
+      if (version > 0 && version >= versions.current()) void writeCache(keys.version(version), body, config.cacheTtlSeconds);
       return { snapshot: snapshotOf(body), version, origin: 'database' };
     }
   }

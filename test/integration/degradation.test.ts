@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { createInProcessCache } from '../../src/cache/in-process.js';
 import { createRedisCache } from '../../src/cache/redis.js';
 import { loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, buildTestSidebarService, testConfig } from '../helpers/app.js';
@@ -171,5 +172,29 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
     const countAfterClose = (await triggers()).length;
     await new Promise((r) => setTimeout(r, 1500));
     expect((await triggers()).length).toBe(countAfterClose);
+  });
+});
+
+describe('a stalled shared cache', () => {
+  it('a cache write that never completes does not hold the answer', async () => {
+    const testDb = await backends[0]?.createDb();
+    if (!testDb) throw new Error('no backend');
+    await loadFixtures(testDb.db);
+    await testDb.db.query(`select refresh_sidebar_data('startup')`);
+    const cache = createInProcessCache();
+    // The write stalls for ever (a paused Redis); reads still answer (a miss).
+    const stalled = vi.spyOn(cache, 'set').mockReturnValue(new Promise<void>(() => {}));
+    const app = await buildTestApp({ db: testDb.db, cache, prefix: 'stalled' });
+    try {
+      const res = await app.inject({ method: 'GET', url: sidebarUrl });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['x-cache']).toBe('MISS');
+      expect(stalled).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.restoreAllMocks();
+      await app.close();
+      await cache.close();
+      await testDb.drop();
+    }
   });
 });
