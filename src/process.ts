@@ -11,7 +11,7 @@ import { seedDemoDataIfEmpty } from './events/demo.js';
  * flags to keep it from doing so.
  */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'pgliteDataDir' | 'migrateOnStart' | 'seedDemoData'>,
+  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir' | 'migrateOnStart' | 'seedDemoData'>,
   log: FastifyBaseLogger,
   options: { migrate?: boolean; seedDemo?: boolean } = {},
 ): Promise<Db> {

@@ -12,6 +12,10 @@ export interface Config {
   /** Unset: embedded PGlite under pgliteDataDir. */
   databaseUrl?: string;
   databasePoolMax: number;
+  /** Deadline of each statement on PostgreSQL (client-side: works through poolers). */
+  databaseQueryTimeoutMs: number;
+  /** Deadline of a refresh_sidebar_data() call, which may legitimately take longer. */
+  databaseRefreshTimeoutMs: number;
   /** A folder, or 'memory://' for a throw-away in-memory database. */
   pgliteDataDir: string;
   migrateOnStart: boolean;
@@ -102,6 +106,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    databaseRefreshTimeoutMs: e.DATABASE_REFRESH_TIMEOUT_MS,
     pgliteDataDir: e.PGLITE_DATA_DIR,
     migrateOnStart: e.MIGRATE_ON_START,
     seedDemoData: e.SEED_DEMO_DATA,

@@ -22,6 +22,8 @@ export const envSchema = Type.Object({
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  DATABASE_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 5000 }),
+  DATABASE_REFRESH_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 120000 }),
   PGLITE_DATA_DIR: Type.String({ minLength: 1, default: './data/pglite' }),
   MIGRATE_ON_START: Type.Boolean({ default: true }),
   SEED_DEMO_DATA: Type.Boolean({ default: true }),

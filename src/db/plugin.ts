@@ -9,7 +9,7 @@ declare module 'fastify' {
 }
 
 export interface DbPluginOptions {
-  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'pgliteDataDir'>;
+  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir'>;
   /** A database the caller opened (and closes); otherwise one is opened from config and closed with the app. */
   db?: Db;
 }

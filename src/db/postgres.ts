@@ -1,9 +1,30 @@
 import pg from 'pg';
-import type { Db, Session } from './types.js';
+import type { Db, QueryOptions, Session } from './types.js';
+
+/** Sessions run migrations and hold locks: a long deadline, but a deadline. */
+const sessionTimeoutMs = 10 * 60_000;
+
+/**
+ * pg reports a query past its deadline with this message and no code; the code lets the app
+ * treat it like any unreachable database (503 with Retry-After) without reading messages.
+ */
+function withTimeoutCode(error: unknown): never {
+  if (error instanceof Error && error.message === 'Query read timeout') Object.assign(error, { code: 'ETIMEDOUT' });
+  throw error;
+}
+
+const statement = (text: string, values: unknown[] | undefined, options?: QueryOptions) =>
+  options?.timeoutMs ? { text, values, query_timeout: options.timeoutMs } : { text, values };
 
 export interface PostgresOptions {
   connectionString: string;
   max: number;
+  /**
+   * Deadline of every statement, enforced by the client (poolers refuse statement_timeout at
+   * connect): a connection that goes silent (a failover) fails its query instead of hanging,
+   * and the pool discards it. Default 5 s.
+   */
+  queryTimeoutMs?: number;
   /** Called for errors on idle clients, which would otherwise crash the process. */
   onIdleError: (err: Error) => void;
 }
@@ -25,6 +46,10 @@ export function createPostgresDb(options: PostgresOptions): Db {
     max: options.max,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
+    query_timeout: options.queryTimeoutMs ?? 5000,
+    // A peer that vanishes without closing its connections (a failover) is noticed by TCP too.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // Only parameters that connection poolers (PgBouncer, Supabase's Supavisor) pass through:
     // they reject others, such as statement_timeout, at connect.
     application_name: 'sidebar-service',
@@ -33,16 +58,17 @@ export function createPostgresDb(options: PostgresOptions): Db {
   pool.on('error', options.onIdleError);
 
   const asSession = (client: pg.PoolClient): Session => ({
-    query: (sql, params) => client.query(sql, params) as never,
+    query: (sql, params, options) =>
+      client.query(statement(sql, params, { timeoutMs: options?.timeoutMs ?? sessionTimeoutMs })).catch(withTimeoutCode) as never,
     exec: async (sql) => {
-      await client.query(sql);
+      await client.query(statement(sql, undefined, { timeoutMs: sessionTimeoutMs })).catch(withTimeoutCode);
     },
   });
 
   return {
     kind: 'postgres',
     description: `PostgreSQL ${redactUrl(options.connectionString)}`,
-    query: (sql, params) => pool.query(sql, params) as never,
+    query: (sql, params, options) => pool.query(statement(sql, params, options)).catch(withTimeoutCode) as never,
     async withSession(fn) {
       const client = await pool.connect();
       try {

@@ -1,6 +1,11 @@
-/** What repositories need from a database: parameterised queries. */
+export interface QueryOptions {
+  /** This statement's deadline, in place of the database's default (a refresh needs longer than a read). */
+  timeoutMs?: number;
+}
+
+/** What repositories need from a database: parameterised queries, each with a deadline. */
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], options?: QueryOptions): Promise<{ rows: R[] }>;
 }
 
 /** One connection, held for a sequence of statements (migrations, explicit transactions). */

@@ -20,7 +20,7 @@ export interface HotPathSlot {
 }
 
 export interface SidebarPluginOptions {
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'versionPollMs'>;
+  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'versionPollMs' | 'databaseRefreshTimeoutMs'>;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;
   /** Poll the database for versions made elsewhere (a serving process); false in the CLI. */
@@ -35,7 +35,7 @@ export interface SidebarPluginOptions {
 export const sidebarPlugin = fp<SidebarPluginOptions>(
   async (app, { config, hotPath, watchVersions }) => {
     const { db, cache, metrics } = app;
-    const repository = createSidebarRepository(db);
+    const repository = createSidebarRepository(db, { refreshTimeoutMs: config.databaseRefreshTimeoutMs });
     const versions = createVersionWatcher({ read: () => repository.readVersion(), intervalMs: config.versionPollMs, log: app.log });
     const service = createSidebarService({ repository, cache, versions, log: app.log, config, onRefresh: (result) => metrics.observeRefresh(result) });
 

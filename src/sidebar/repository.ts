@@ -92,7 +92,7 @@ const selectRefreshSummary = `
 type VersionedRow = Partial<SidebarRow> & { version: number | null; refreshed_at: Date | null };
 
 /** SQL only: one function per query, parameters always bound. */
-export function createSidebarRepository(db: Queryable) {
+export function createSidebarRepository(db: Queryable, options: { refreshTimeoutMs?: number } = {}) {
   return {
     /** sidebar_data and its version. Throws when the view is missing or not yet populated. */
     async readView(): Promise<VersionedRows> {
@@ -120,7 +120,7 @@ export function createSidebarRepository(db: Queryable) {
     },
 
     async refresh(trigger: RefreshTrigger, alertSeconds: number, minIntervalSeconds: number | null = null): Promise<RefreshLogRow> {
-      const { rows } = await db.query<RefreshLogRow>(callRefresh, [trigger, alertSeconds, minIntervalSeconds]);
+      const { rows } = await db.query<RefreshLogRow>(callRefresh, [trigger, alertSeconds, minIntervalSeconds], { timeoutMs: options.refreshTimeoutMs });
       const row = rows[0];
       if (!row) throw new Error('refresh_sidebar_data() returned no row');
       return row;

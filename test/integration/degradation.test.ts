@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createInProcessCache } from '../../src/cache/in-process.js';
 import { createRedisCache } from '../../src/cache/redis.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
 import { loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, buildTestSidebarService, testConfig } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 import { capturingLogger, silentLogger } from '../helpers/logger.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 const sidebarUrl = '/api/v1/shared/sidebar';
 
@@ -194,6 +196,49 @@ describe('a stalled shared cache', () => {
       vi.restoreAllMocks();
       await app.close();
       await cache.close();
+      await testDb.drop();
+    }
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)('a database failover (PostgreSQL through a TCP proxy)', () => {
+  it('queries on connections that went silent fail at their deadline instead of hanging, and new connections take over', async () => {
+    const backend = backends.find((b) => b.dbKind === 'postgres');
+    const testDb = await backend?.createDb();
+    if (!testDb?.url) throw new Error('no PostgreSQL backend');
+    await loadFixtures(testDb.db);
+    await testDb.db.query(`select refresh_sidebar_data('startup')`);
+    const real = new URL(testDb.url);
+    const proxy = await startTcpProxy({ host: real.hostname, port: Number(real.port || 5432) });
+    const viaProxy = new URL(testDb.url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    const db = createPostgresDb({ connectionString: viaProxy.toString(), max: 2, queryTimeoutMs: 300, onIdleError: () => {} });
+    const cache = createInProcessCache();
+    const app = await buildTestApp({ db, cache, prefix: 'failover' });
+    try {
+      expect((await app.inject({ method: 'GET', url: sidebarUrl })).statusCode).toBe(200);
+      // The old primary vanishes: the pool's open connections go silent; new ones still work.
+      proxy.silenceExisting();
+      await app.sidebarService.invalidate(); // no copy left: the next answer needs the database
+      const during = await app.inject({ method: 'GET', url: sidebarUrl });
+      // Answered (not hung): from a fresh connection, or 503 in shape if every try met a silent one.
+      expect([200, 503]).toContain(during.statusCode);
+      if (during.statusCode === 503) expect(during.headers['retry-after']).toBe('5');
+      // The silent connections were discarded: the view answers again, without a restart.
+      await vi.waitFor(
+        async () => {
+          await app.sidebarService.invalidate();
+          const after = await app.inject({ method: 'GET', url: sidebarUrl });
+          expect(after.statusCode).toBe(200);
+          expect(after.json().source).toBe('materialized_view');
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    } finally {
+      await app.close();
+      await cache.close();
+      await db.close();
+      await proxy.close();
       await testDb.drop();
     }
   });
