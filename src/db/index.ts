@@ -7,7 +7,10 @@ import type { Db } from './types.js';
 export type { Db, Queryable, Session } from './types.js';
 
 /** DATABASE_URL set: real PostgreSQL; unset: embedded PGlite. */
-export function createDb(config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir'>, log: FastifyBaseLogger): Promise<Db> {
+export function createDb(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir'>,
+  log: FastifyBaseLogger,
+): Promise<Db> {
   if (config.databaseUrl) {
     return Promise.resolve(
       createPostgresDb({
