@@ -22,7 +22,8 @@ const feedRoutes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: string; Querystring: ImportQuery }>(
     paths.events,
     {
-      preHandler: app.requireAdmin,
+      // onRequest: credentials are checked before the body is read (and decompressed).
+      onRequest: app.requireAdmin,
       bodyLimit: config.importMaxBodyBytes,
       schema: {
         tags: ['admin'],

@@ -55,8 +55,10 @@ export const sidebarRoutes = fp(
     app.post(
       paths.refresh,
       {
-        preHandler: app.requireAdmin,
-        config: { rateLimit: { max: config.refreshRateLimitPerMinute, timeWindow: 60_000 } },
+        onRequest: app.requireAdmin,
+        // Counted after authentication (preHandler; requireAdmin runs onRequest): anonymous requests get
+        // their 401 without using up the admins' allowance behind a shared address.
+        config: { rateLimit: { max: config.refreshRateLimitPerMinute, timeWindow: 60_000, hook: 'preHandler' } },
         schema: {
           tags: ['admin'],
           summary: 'Refresh sidebar_data now; the new version replaces the cached one everywhere',
@@ -74,7 +76,7 @@ export const sidebarRoutes = fp(
     app.get(
       paths.stats,
       {
-        preHandler: app.requireAdmin,
+        onRequest: app.requireAdmin,
         schema: {
           tags: ['admin'],
           summary: 'Refresh history, scheduler, cache and latency figures',

@@ -102,6 +102,16 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
     }
   });
 
+  it('anonymous refresh requests are refused (401) without using up the rate limit of the admins behind the same address', async () => {
+    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { refreshRateLimitPerMinute: 2 });
+    try {
+      for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh` })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'POST', url: `${sidebarUrl}/refresh`, headers: asAdmin })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a refresh over the alert threshold is flagged and logged at warn level', async () => {
     const { log, lines } = capturingLogger();
     const { service } = buildTestSidebarService({ db: testDb.db, cache: testCache.cache, log }, { cacheKeyPrefix: testCache.prefix, refreshAlertSeconds: -1 });

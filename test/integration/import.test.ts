@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createInProcessCache } from '../../src/cache/in-process.js';
 import type { Db } from '../../src/db/types.js';
 import type { OddsEvent } from '../../src/events/types.js';
 import { writeEvents } from '../../src/events/writer.js';
@@ -220,5 +221,37 @@ describe.each(backends)('POST /api/v1/shared/events on $name', (backend) => {
     expect(huge.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
     expect((await post('[]', {}, '/api/v1/shared/events?format=csv')).statusCode).toBe(400);
     expect((await post('[]', { authorization: '' })).statusCode).toBe(401);
+  });
+});
+
+describe('POST /api/v1/shared/events without credentials', () => {
+  it('is refused before its body is read: a body that cannot even be decompressed still gets 401, not 400', async () => {
+    const testDb = await backends[0]?.createDb();
+    if (!testDb) throw new Error('no backend');
+    const cache = createInProcessCache();
+    const app = await buildTestApp({ db: testDb.db, cache, prefix: 'unauth' });
+    try {
+      const notGzip = Buffer.from('this is not gzip data, and a large upload would be read in full');
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/shared/events',
+        payload: notGzip,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+      // With credentials, the same body is read and found broken.
+      const admin = await app.inject({
+        method: 'POST',
+        url: '/api/v1/shared/events',
+        payload: notGzip,
+        headers: { ...asAdmin, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      });
+      expect(admin.statusCode).toBe(400);
+    } finally {
+      await app.close();
+      await cache.close();
+      await testDb.drop();
+    }
   });
 });
