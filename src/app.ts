@@ -51,7 +51,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Plain sidebar GETs are answered in the node:http handler, ahead of Fastify, once the sidebar plugin fills this in.
   const hotPath: HotPathSlot = { handle: null };
   const app: FastifyInstance = Fastify({
-    serverFactory: (handler) => createServer((req, res) => hotPath.handle?.(req, res) || handler(req, res)),
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => hotPath.handle?.(req, res) || handler(req, res));
+      // Longer than the usual load-balancer idle timeout (60 s), so the balancer, not us, closes
+      // idle connections (else it may send on one we just closed). Fastify's own default, which a
+      // serverFactory does not get.
+      server.keepAliveTimeout = 72_000;
+      return server;
+    },
     ...(options.logger ? { loggerInstance: options.logger } : { logger: options.logger === false ? false : { level: config.logLevel } }),
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',

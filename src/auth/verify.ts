@@ -52,7 +52,8 @@ export function createAdminVerifier(secrets: AdminSecrets): (authorization: stri
 
     let claims: JWTPayload;
     try {
-      ({ payload: claims } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'] }));
+      // exp required: a leaked admin token that never expires would be a key for ever.
+      ({ payload: claims } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
     } catch (error) {
       const expired = error instanceof joseErrors.JWTExpired;
       return { ok: false, status: 401, message: expired ? 'Token expired' : 'Invalid credentials' };

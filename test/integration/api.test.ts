@@ -247,6 +247,16 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     });
   });
 
+  describe('connections', () => {
+    it('keeps idle connections open longer than a load balancer’s usual 60 s idle timeout', async () => {
+      const address = app.server.listening
+        ? `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+        : await app.listen({ port: 0, host: '127.0.0.1' });
+      const res = await fetch(`${address}/health`);
+      expect(res.headers.get('keep-alive')).toBe('timeout=72');
+    });
+  });
+
   describe('admin endpoints', () => {
     it('refresh: 401 without credentials, 401 with a wrong key, 403 for a non-admin token', async () => {
       expect((await refresh({})).statusCode).toBe(401);

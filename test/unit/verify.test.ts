@@ -85,6 +85,11 @@ describe('createAdminVerifier', () => {
     expect(await both(`Bearer ${header}.${payload}.`)).toMatchObject({ status: 401 });
   });
 
+  it('refuses an admin token that never expires (no exp claim) with 401', async () => {
+    const forever = await new SignJWT({ role: 'service_role' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().sign(new TextEncoder().encode(secret));
+    expect(await both(`Bearer ${forever}`)).toMatchObject({ ok: false, status: 401 });
+  });
+
   it('names the enabled methods for the start-up log', () => {
     expect(adminAuthMode({ adminApiKey: apiKey, supabaseJwtSecret: secret })).toBe('ADMIN_API_KEY or Supabase JWT');
   });
