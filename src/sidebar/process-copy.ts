@@ -32,7 +32,11 @@ export interface ProcessCopyOptions {
   currentVersion: () => number;
   /** How long a fallback copy is served before it is re-checked (it has no version to compare). */
   fallbackRecheckMs: number;
-  onBackgroundError?: (err: unknown) => void;
+  /** After a failed load, no new one starts for baseMs, doubling per failure up to maxMs. */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Told when loads start failing (once) and when they work again: one line per state change. */
+  onLoadsFailing?: (err: unknown) => void;
+  onLoadsRecovered?: (failures: number) => void;
   now?: () => number;
 }
 
@@ -49,12 +53,19 @@ export interface ProcessCopyOptions {
  * - Nothing older ever replaces something newer: a load that returns an older version than
  *   the copy or than the newest known is handed to its callers but not installed, and a load
  *   begun before invalidate() does not install at all.
+ * - A failed load is not retried at once while a copy is held: readers get that copy and new
+ *   attempts back off exponentially, so an outage under load costs a handful of attempts, not
+ *   one per request.
  */
 export function createProcessCopy(options: ProcessCopyOptions) {
   const now = options.now ?? (() => Date.now());
   let entry: CopyEntry | null = null;
   let generation = 0;
   let inFlight: Promise<CopyEntry> | null = null;
+  const backoff = options.backoff ?? { baseMs: 250, maxMs: 5000 };
+  let failures = 0;
+  let retryAt = 0;
+  let lastError: unknown = null;
 
   function isCurrent(e: CopyEntry): boolean {
     return e.version !== null ? e.version >= options.currentVersion() : now() - e.loadedAt < options.fallbackRecheckMs;
@@ -75,9 +86,30 @@ export function createProcessCopy(options: ProcessCopyOptions) {
     });
   }
 
+  function recordOutcome(p: Promise<CopyEntry>): Promise<CopyEntry> {
+    return p.then(
+      (loaded) => {
+        if (failures > 0) options.onLoadsRecovered?.(failures);
+        failures = 0;
+        return loaded;
+      },
+      (err: unknown) => {
+        if (failures === 0) options.onLoadsFailing?.(err);
+        failures++;
+        lastError = err;
+        retryAt = now() + Math.min(backoff.maxMs, backoff.baseMs * 2 ** (failures - 1));
+        throw err;
+      },
+    );
+  }
+
   function loadOnce(): Promise<CopyEntry> {
     if (inFlight) return inFlight;
-    const p = install(false);
+    // Backing off after a failure while a copy is held: no new attempt yet (the caller serves
+    // the copy). Without a copy there is nothing better to answer, so readers try (one
+    // attempt at a time, each bounded by the database's deadlines).
+    if (entry && failures > 0 && now() < retryAt) return Promise.reject(lastError);
+    const p = recordOutcome(install(false));
     inFlight = p;
     const clear = () => {
       if (inFlight === p) inFlight = null;
@@ -96,7 +128,7 @@ export function createProcessCopy(options: ProcessCopyOptions) {
       const current = entry;
       if (current && isCurrent(current)) return { ...current, layer: 'memory', stale: false };
       if (current && current.version === null) {
-        loadOnce().catch((err) => options.onBackgroundError?.(err));
+        loadOnce().catch(() => {}); // reported through onLoadsFailing
         return { ...current, layer: 'memory', stale: true };
       }
       try {
@@ -106,7 +138,6 @@ export function createProcessCopy(options: ProcessCopyOptions) {
         // The newer version cannot be loaded now (cache and database failing): the last good
         // copy is a better answer than an error. Without one, the error stands.
         if (!current) throw err;
-        options.onBackgroundError?.(err);
         return { ...current, layer: 'memory', stale: true };
       }
     },
@@ -115,7 +146,8 @@ export function createProcessCopy(options: ProcessCopyOptions) {
     async reload(): Promise<CopyRead> {
       generation++;
       inFlight = null;
-      const loaded = await install(true);
+      // Asked for explicitly (force_refresh): tried whatever the backoff says.
+      const loaded = await recordOutcome(install(true));
       return { ...loaded, layer: loaded.origin, stale: false };
     },
 

@@ -123,7 +123,8 @@ export function createSidebarService({ repository, cache, versions, log, config,
   const copy = createProcessCopy({
     currentVersion: versions.current,
     fallbackRecheckMs,
-    onBackgroundError: (err) => log.warn({ err }, 'background reload of the sidebar failed; serving the previous copy'),
+    onLoadsFailing: (err) => log.warn({ err: (err as Error).message }, 'sidebar loads are failing; serving the copy held (if any) and retrying with backoff'),
+    onLoadsRecovered: (failures) => log.info({ failures }, 'sidebar loads work again'),
     async load({ bypassCache }) {
       if (!bypassCache) {
         // Learn the version first (once, at start-up), so the shared cache can answer.

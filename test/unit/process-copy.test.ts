@@ -155,7 +155,7 @@ describe('process copy', () => {
     loads[0]?.fail(new Error('database down'));
     await expect(first).rejects.toThrow('database down');
 
-    const second = copy.get();
+    const second = copy.get(); // no copy held: tried at once
     await tick();
     loads[1]?.finish(1);
     await second;
@@ -166,5 +166,48 @@ describe('process copy', () => {
     expect(await failing).toMatchObject({ layer: 'memory', stale: true, version: 1 });
     expect(copy.version()).toBe(1);
     expect(copy.peekFresh()).toBeNull(); // not served from the hot path: the next reader tries again
+  });
+
+  it('after a failed load, no new attempt starts until the backoff passes, and the backoff doubles', async () => {
+    const { copy, loads, know, advance } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    know(2);
+    const attempt = async (outcome: 'fail' | 'none') => {
+      const before = loads.length;
+      const read = copy.get();
+      await tick();
+      if (outcome === 'fail') loads.at(-1)?.fail(new Error('database down'));
+      const result = await read;
+      return { started: loads.length - before, stale: result.stale, version: result.version };
+    };
+    expect(await attempt('fail')).toEqual({ started: 1, stale: true, version: 1 });
+    expect(await attempt('none')).toEqual({ started: 0, stale: true, version: 1 }); // within 250 ms
+    advance(250);
+    expect(await attempt('fail')).toEqual({ started: 1, stale: true, version: 1 });
+    advance(250);
+    expect(await attempt('none')).toEqual({ started: 0, stale: true, version: 1 }); // now 500 ms
+    advance(250);
+    const recovered = copy.get();
+    await tick();
+    loads.at(-1)?.finish(2);
+    expect(await recovered).toMatchObject({ stale: false, version: 2 });
+  });
+
+  it('without a copy to serve, readers do not wait out the backoff: they try, one attempt at a time', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.fail(new Error('database down'));
+    await expect(first).rejects.toThrow('database down');
+    const readers = [copy.get(), copy.get()];
+    await tick();
+    expect(loads).toHaveLength(2); // one new attempt, shared
+    loads[1]?.finish(1);
+    expect((await Promise.all(readers)).map((r) => r.version)).toEqual([1, 1]);
   });
 });
