@@ -35,8 +35,17 @@ function memoryTiming(durationMs: number): string {
  * writes the same bytes and headers with writeHotReply(). X-Cache and Server-Timing name the
  * layer that answered.
  */
-export function sidebarReply(snapshot: Snapshot, request: { acceptEncoding?: string; ifNoneMatch?: string }, layer: Layer, durationMs: number): SidebarReply {
-  const perRequest = ['x-cache', layer === 'database' ? 'MISS' : 'HIT', 'server-timing', `${timingPrefix(layer)}${durationMs.toFixed(3)}`];
+export function sidebarReply(
+  snapshot: Snapshot,
+  request: { acceptEncoding?: string; ifNoneMatch?: string },
+  layer: Layer,
+  durationMs: number,
+  /** A copy served because a newer one could not be loaded (or a fallback re-checking): X-Cache: STALE, and Age in seconds. */
+  stale?: { ageSeconds: number },
+): SidebarReply {
+  const cacheStatus = stale ? 'STALE' : layer === 'database' ? 'MISS' : 'HIT';
+  const perRequest = ['x-cache', cacheStatus, 'server-timing', `${timingPrefix(layer)}${durationMs.toFixed(3)}`];
+  if (stale) perRequest.push('age', String(Math.max(0, Math.floor(stale.ageSeconds))));
   if (request.ifNoneMatch !== undefined && etagMatches(request.ifNoneMatch, snapshot.etag)) {
     return { status: 304, headers: [...notModifiedHeaders(snapshot), ...perRequest], body: null };
   }

@@ -45,6 +45,7 @@ export const sidebarRoutes = fp(
           { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] },
           result.layer,
           performance.now() - started,
+          result.stale ? { ageSeconds: (Date.now() - result.loadedAt) / 1000 } : undefined,
         );
         reply.code(answer.status);
         for (let i = 0; i < answer.headers.length; i += 2) reply.header(answer.headers[i] as string, answer.headers[i + 1]);

@@ -102,6 +102,28 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
     }
   });
 
+  it('when a newer version cannot be loaded, the copy held is served marked X-Cache: STALE with its Age', async () => {
+    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: `${testCache.prefix}:stale` });
+    try {
+      await testDb.db.query(`select refresh_sidebar_data('manual')`);
+      const fresh = await app.inject({ method: 'GET', url: sidebarUrl });
+      expect(fresh.statusCode).toBe(200);
+      // A newer version is known, but neither the cache nor the database can give it.
+      app.sidebarVersions.observe(app.sidebarVersions.current() + 1);
+      const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      vi.spyOn(app.sidebarRepository, 'readView').mockRejectedValue(down);
+      vi.spyOn(app.sidebarRepository, 'readSource').mockRejectedValue(down);
+      const stale = await app.inject({ method: 'GET', url: sidebarUrl });
+      expect(stale.statusCode).toBe(200);
+      expect(stale.headers['x-cache']).toBe('STALE');
+      expect(Number(stale.headers.age)).toBeGreaterThanOrEqual(0);
+      expect(stale.body).toBe(fresh.body);
+    } finally {
+      vi.restoreAllMocks();
+      await app.close();
+    }
+  });
+
   it('anonymous refresh requests are refused (401) without using up the rate limit of the admins behind the same address', async () => {
     const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { refreshRateLimitPerMinute: 2 });
     try {
