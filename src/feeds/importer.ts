@@ -2,11 +2,11 @@ import type { ImportResult } from '../contract/index.js';
 import type { Queryable } from '../db/index.js';
 import type { OddsEvent } from '../events/types.js';
 import { writeEvents } from '../events/writer.js';
-import { type FeedFormat, findRecords } from './extract.js';
+import { type FeedFormat, findRecords, maxSearchDepth } from './extract.js';
 import { defaultLiveWindows, type LiveWindows, type Mapped, mapOddsApiEvent, type OddsApiSport, readOddsApiSport } from './odds-api.js';
 import { mapOpticFixture } from './optic.js';
 import { FeedFileError, type FeedInput, type ParsedInput, parseInput } from './read.js';
-import { parseFeedTime } from './values.js';
+import { hasNul, parseFeedTime } from './values.js';
 
 /** One rejected record: where it is in the payload and why (the API's ImportResult['rejections'] entries). */
 export type Rejection = ImportResult['rejections'][number] & { format?: FeedFormat };
@@ -117,6 +117,10 @@ export async function importFeeds(db: Queryable, sources: readonly FeedInput[], 
     for (const bad of parsed.badLines) reject({ file: source.name, ...bad });
     for (const { value, position } of parsed.values) {
       for (const found of findRecords(value, position === '$' ? '$' : `${position} $`, options.format)) {
+        if (found.kind === 'too-deep') {
+          reject({ file: source.name, position: found.position, reason: `nested deeper than ${maxSearchDepth} levels: not searched` });
+          continue;
+        }
         if (found.kind === 'sport') {
           const entry = readOddsApiSport(found.record);
           if (entry) sports.set(entry.key, entry.sport);
@@ -144,6 +148,10 @@ export async function importFeeds(db: Queryable, sources: readonly FeedInput[], 
       reject({ file: item.file, position: item.position, reason: mapped.reject, format: item.format });
       continue;
     }
+    if (hasNul(mapped as unknown as Record<string, unknown>)) {
+      reject({ file: item.file, position: item.position, reason: 'a text field holds a NUL character, which PostgreSQL cannot store', format: item.format });
+      continue;
+    }
     countFor(item.format).accepted++;
     const previous = byId.get(mapped.id);
     if (previous) summary.duplicates++;
@@ -163,6 +171,10 @@ export async function importFeeds(db: Queryable, sources: readonly FeedInput[], 
   summary.seconds = (Date.now() - started) / 1000;
   return summary;
 }
+
+/** Whether nothing at all was recognised: no event, no sports list, no rejected record. */
+export const nothingRecognised = (summary: Pick<ImportSummary, 'read' | 'sports_listed' | 'rejections_total'>) =>
+  summary.read === 0 && summary.sports_listed === 0 && summary.rejections_total === 0;
 
 /** Whether the import changed odds_events (and so the sidebar needs a refresh). */
 export const changedAnything = (summary: Pick<ImportSummary, 'inserted' | 'updated'>) => summary.inserted + summary.updated > 0;

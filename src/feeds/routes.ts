@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { ErrorRef, type ImportQuery, ImportResult, ImportQuery as importQuerySchema, paths } from '../contract/index.js';
 import { errorBody } from '../http/errors.js';
-import { changedAnything, importFeeds } from './importer.js';
+import { changedAnything, importFeeds, nothingRecognised } from './importer.js';
 import { liveWindowsWithDefault } from './odds-api.js';
 
 /**
@@ -32,7 +32,7 @@ const feedRoutes: FastifyPluginAsync = async (app) => {
           'Body: JSON or NDJSON (Content-Type application/json or application/x-ndjson), optionally Content-Encoding gzip or br. Bad records are reported and skipped; the good ones are written. The sidebar refresh that follows is coalesced across imports.',
         security: [{ bearerAuth: [] }],
         querystring: importQuerySchema,
-        response: { 200: ImportResult, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 413: ErrorRef, 500: ErrorRef, 503: ErrorRef },
+        response: { 200: ImportResult, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 413: ErrorRef, 422: ErrorRef, 500: ErrorRef, 503: ErrorRef },
       },
     },
     async (request, reply) => {
@@ -42,6 +42,10 @@ const feedRoutes: FastifyPluginAsync = async (app) => {
       });
       const fileError = summary.file_errors[0];
       if (fileError) return reply.code(400).send(errorBody(400, `request body: ${fileError.reason}`, request.id));
+      // Valid JSON in which nothing is recognised: most likely a feed whose format changed. Say so
+      // rather than answer 200 with nothing read.
+      if (nothingRecognised(summary))
+        return reply.code(422).send(errorBody(422, 'request body: no event records found (neither The Odds API nor Optic Odds)', request.id));
       const refresh = changedAnything(summary) ? { scheduled_at: refreshCoalescer.request() } : null;
       request.log.info({ import: { read: summary.read, inserted: summary.inserted, updated: summary.updated, rejected: summary.rejected } }, 'feed import');
       return { ...summary, refresh };

@@ -13,7 +13,17 @@ export function parseFeedTime(value: unknown): Date | null {
   } else {
     return null;
   }
-  return Number.isFinite(ms) ? new Date(ms) : null;
+  // A sportsbook event is somewhere between these: anything else is a feed bug (or 1e20), and
+  // must be rejected here rather than fail the database batch it would be written in.
+  return Number.isFinite(ms) && ms >= earliestFeedTime && ms < latestFeedTime ? new Date(ms) : null;
+}
+
+const earliestFeedTime = Date.UTC(1900, 0, 1);
+const latestFeedTime = Date.UTC(3000, 0, 1);
+
+/** Whether any string in a mapped record holds a NUL, which PostgreSQL's text cannot store. */
+export function hasNul(record: Record<string, unknown>): boolean {
+  return Object.values(record).some((v) => typeof v === 'string' && v.includes('\u0000'));
 }
 
 /** 'American Football' → 'americanfootball', 'International - Tours' → 'international_tours'. */

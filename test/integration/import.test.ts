@@ -255,3 +255,56 @@ describe('POST /api/v1/shared/events without credentials', () => {
     }
   });
 });
+
+describe('hostile or broken feed payloads', () => {
+  let testDb: TestDb;
+  let app: FastifyInstance;
+  const cache = createInProcessCache();
+  const post = (payload: string) =>
+    app.inject({ method: 'POST', url: '/api/v1/shared/events', payload, headers: { ...asAdmin, 'content-type': 'application/json' } });
+  const event = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    sport_key: 'americanfootball_nfl',
+    sport_title: 'NFL',
+    commence_time: '2031-09-05T00:20:00Z',
+    home_team: 'Home',
+    away_team: 'Away',
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    const created = await backends[0]?.createDb();
+    if (!created) throw new Error('no backend');
+    testDb = created;
+    app = await buildTestApp({ db: testDb.db, cache, prefix: 'hostile' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await cache.close();
+    await testDb?.drop();
+  });
+
+  it('a NUL character or an absurd time rejects that record only; the rest of the batch is written', async () => {
+    const res = await post(JSON.stringify([event('ok-1'), event('nul-1', { home_team: 'Bad\u0000Team' }), event('far-1', { commence_time: 1e20 })]));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ read: 3, inserted: 1, rejected: 2 });
+    expect(res.json().rejections.map((r: { position: string; reason: string }) => [r.position, r.reason])).toEqual([
+      ['$[1]', expect.stringMatching(/NUL/)],
+      ['$[2]', expect.stringMatching(/time/)],
+    ]);
+  });
+
+  it('JSON nested thousands of levels deep is reported, not a crash, and records beside it still load', async () => {
+    const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
+    const res = await post(`{"data": [${JSON.stringify(event('beside-deep-1'))}], "junk": ${deep}}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ read: 1, inserted: 1, rejected: 1 });
+    expect(res.json().rejections[0].reason).toMatch(/nested deeper than 64 levels/);
+  });
+
+  it.each(['{}', '[{}]', 'null', '{"data": []}'])('a payload with nothing recognisable (%s) is a 422 saying so, not a silent 200', async (payload) => {
+    const res = await post(payload);
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ statusCode: 422, error: 'Unprocessable Entity', message: expect.stringMatching(/no event records/) });
+  });
+});
