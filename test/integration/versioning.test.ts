@@ -118,6 +118,26 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
     expect(Date.now() - started).toBeLessThan(pollMs * 10);
   });
 
+  it('a refresh shows everywhere even when the shared cache fails during it (nothing depends on deleting a key)', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = [await instance(prefix, { versionPollMs: 100 }), await instance(prefix, { versionPollMs: 100 })];
+    const before = (await read(a)).totals.game_count;
+    expect((await read(b)).totals.game_count).toBe(before);
+    await addEvent(`blip-${prefix}`);
+    // A Redis blip across the refresh: every cache call fails.
+    const blip = Object.assign(new Error('Connection is closed.'), { code: 'ECONNRESET' });
+    const failing = [
+      vi.spyOn(testCache.cache, 'get').mockRejectedValue(blip),
+      vi.spyOn(testCache.cache, 'set').mockRejectedValue(blip),
+      vi.spyOn(testCache.cache, 'del').mockRejectedValue(blip),
+    ];
+    expect((await a.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json()).toMatchObject({ status: 'success' });
+    for (const spy of failing) spy.mockRestore();
+    // The instance that refreshed serves the new version at once; the other within its poll.
+    expect((await read(a)).totals.game_count).toBe(before + 1);
+    await vi.waitFor(async () => expect((await read(b)).totals.game_count).toBe(before + 1), { timeout: 5000, interval: 20 });
+  });
+
   it('a fallback copy re-read with the same body keeps its bytes: nothing is compressed again', async () => {
     const app = await instance(freshPrefix());
     await testDb.db.query('refresh materialized view sidebar_data with no data');
