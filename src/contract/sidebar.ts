@@ -24,6 +24,9 @@ export const Sport = Type.Object({
   game_count: Count,
   live_game_count: Count,
   leagues: Type.Array(League),
+  truncated: Type.Optional(
+    Type.Literal(true, { description: 'Present when the sport has more leagues than are listed (100 at most); its counts include them all.' }),
+  ),
 });
 export type Sport = Static<typeof Sport>;
 

@@ -6,7 +6,7 @@ import { type FeedFormat, findRecords, maxSearchDepth } from './extract.js';
 import { defaultLiveWindows, type LiveWindows, type Mapped, mapOddsApiEvent, type OddsApiSport, readOddsApiSport } from './odds-api.js';
 import { mapOpticFixture } from './optic.js';
 import { FeedFileError, type FeedInput, type ParsedInput, parseInput } from './read.js';
-import { hasNul, parseFeedTime } from './values.js';
+import { boundName, hasNul, maxIdLength, parseFeedTime } from './values.js';
 
 /** One rejected record: where it is in the payload and why (the API's ImportResult['rejections'] entries). */
 export type Rejection = ImportResult['rejections'][number] & { format?: FeedFormat };
@@ -152,6 +152,16 @@ export async function importFeeds(db: Queryable, sources: readonly FeedInput[], 
       reject({ file: item.file, position: item.position, reason: 'a text field holds a NUL character, which PostgreSQL cannot store', format: item.format });
       continue;
     }
+    const longId = [mapped.id, mapped.sport_id, mapped.league_id].find((id) => id.length > maxIdLength);
+    if (longId !== undefined) {
+      reject({ file: item.file, position: item.position, reason: `an id is longer than ${maxIdLength} characters`, format: item.format });
+      continue;
+    }
+    // Names are shown in every sidebar: a hostile feed must not bloat it.
+    mapped.sport = boundName(mapped.sport);
+    mapped.league = boundName(mapped.league);
+    if (mapped.home_team) mapped.home_team = boundName(mapped.home_team);
+    if (mapped.away_team) mapped.away_team = boundName(mapped.away_team);
     countFor(item.format).accepted++;
     const previous = byId.get(mapped.id);
     if (previous) summary.duplicates++;

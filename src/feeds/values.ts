@@ -57,3 +57,14 @@ export function nonEmptyString(value: unknown): string | null {
 }
 
 export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Longest name the sidebar shows (sport, league, team); longer ones are cut at import. */
+export const maxNameLength = 100;
+/** Longest id accepted (event, sport, league); a longer one rejects the record. */
+export const maxIdLength = 128;
+
+/** A name cut to maxNameLength characters (code points, so no surrogate is split), with an ellipsis. */
+export function boundName(name: string): string {
+  const chars = Array.from(name);
+  return chars.length <= maxNameLength ? name : `${chars.slice(0, maxNameLength - 1).join('')}…`;
+}

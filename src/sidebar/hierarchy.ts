@@ -11,6 +11,13 @@ function byRank(a: SidebarRow, b: SidebarRow): number {
 }
 
 /**
+ * Most leagues listed under one sport: the first ones in sidebar order. A real sportsbook has a
+ * few dozen at most (soccer); more means hostile or broken data, which must not bloat every
+ * page's sidebar.
+ */
+export const maxLeaguesPerSport = 100;
+
+/**
  * Turns flat (sport, league) rows into the sidebar: sports in sport_rank order, each with its
  * leagues in league_rank order (the ranks encode the ordering rules, see migration 003).
  * A sport's counts are the sums of its leagues', so the two can never disagree.
@@ -36,6 +43,11 @@ export function buildSidebar(rows: readonly SidebarRow[], meta: { source: Sideba
     }
     sport.game_count += row.game_count;
     sport.live_game_count += row.live_game_count;
+    if (sport.leagues.length >= maxLeaguesPerSport) {
+      // The sport's counts still include every league; only the list is cut, and says so.
+      sport.truncated = true;
+      continue;
+    }
     sport.leagues.push({
       league_id: row.league_id,
       league: row.league,

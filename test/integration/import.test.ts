@@ -294,6 +294,16 @@ describe('hostile or broken feed payloads', () => {
     ]);
   });
 
+  it('names longer than 100 characters are cut (with an ellipsis); an id longer than 128 rejects its record', async () => {
+    const res = await post(JSON.stringify([event('long-name-1', { sport_title: 'N'.repeat(10_000), home_team: 'H'.repeat(500) }), event('x'.repeat(200))]));
+    expect(res.json()).toMatchObject({ read: 2, inserted: 1, rejected: 1 });
+    expect(res.json().rejections[0].reason).toMatch(/longer than 128/);
+    const { rows } = await testDb.db.query<{ league: string; home_team: string }>(`select league, home_team from odds_events where id = 'long-name-1'`);
+    expect([...(rows[0]?.league ?? '')]).toHaveLength(100);
+    expect(rows[0]?.league.endsWith('…')).toBe(true);
+    expect(rows[0]?.home_team).toHaveLength(100);
+  });
+
   it('JSON nested thousands of levels deep is reported, not a crash, and records beside it still load', async () => {
     const deep = `${'['.repeat(3000)}${']'.repeat(3000)}`;
     const res = await post(`{"data": [${JSON.stringify(event('beside-deep-1'))}], "junk": ${deep}}`);

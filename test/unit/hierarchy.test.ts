@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSidebar } from '../../src/sidebar/hierarchy.js';
+import { buildSidebar, maxLeaguesPerSport } from '../../src/sidebar/hierarchy.js';
 import type { SidebarRow } from '../../src/sidebar/repository.js';
 
 function row(overrides: Partial<SidebarRow>): SidebarRow {
@@ -90,5 +90,16 @@ describe('buildSidebar', () => {
       refreshed_at: null,
       source: 'materialized_view',
     });
+  });
+
+  it('lists at most 100 leagues under a sport, the first in order, marks it truncated, and keeps its counts whole', () => {
+    const many = Array.from({ length: 150 }, (_, i) => row({ league_id: `l${i}`, league: `League ${i}`, league_rank: i + 1, game_count: 2 }));
+    const sidebar = buildSidebar([...many, row({ sport_id: 'chess', sport: 'Chess', sport_rank: 2 })], { source: 'materialized_view', refreshedAt: null });
+    const [basketball, chess] = sidebar.sports;
+    expect(basketball?.leagues).toHaveLength(maxLeaguesPerSport);
+    expect(basketball?.leagues.at(-1)?.league_id).toBe('l99');
+    expect(basketball).toMatchObject({ truncated: true, game_count: 300 });
+    expect(chess).not.toHaveProperty('truncated');
+    expect(sidebar.totals).toMatchObject({ leagues: 151, game_count: 301 });
   });
 });
