@@ -8,17 +8,16 @@ import type { SidebarService } from './service.js';
  * plain `GET /api/v1/shared/sidebar` is answered from this process's current copy of the
  * bytes with no routing, hooks, logging or serialisation (the framework's per-request work
  * costs a quarter of the throughput at this size), and with nothing allocated per request.
- * Anything else (a query string, no current copy, another method, a closing server) returns
- * false and Fastify handles it, with the same headers and bytes (respond.ts).
+ * Anything else (a query string, no current copy, another method) returns false and Fastify
+ * handles it; once the app starts closing, the sidebar plugin removes this handler, with the same headers and bytes (respond.ts).
  */
 export function createSidebarFastPath(deps: {
   service: Pick<SidebarService, 'peekFresh' | 'countMemoryHit'>;
   /** Records one answer: a cheap, pre-bound observation (see BucketHistogram). */
   observe: (status: 200 | 304, seconds: number) => void;
-  isClosing: () => boolean;
 }) {
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    if (req.method !== 'GET' || req.url !== paths.sidebar || deps.isClosing()) return false;
+    if (req.method !== 'GET' || req.url !== paths.sidebar) return false;
     const started = performance.now();
     const entry = deps.service.peekFresh();
     if (!entry) return false;

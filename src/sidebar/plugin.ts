@@ -52,10 +52,10 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
     });
 
     if (hotPath) {
-      let closing = false;
-      hotPath.handle = createSidebarFastPath({ service, observe: (status, seconds) => metrics.observeFastPath(status, seconds), isClosing: () => closing });
+      hotPath.handle = createSidebarFastPath({ service, observe: (status, seconds) => metrics.observeFastPath(status, seconds) });
+      // Closing: every request goes through Fastify, which answers 503 in the error shape.
       app.addHook('preClose', async () => {
-        closing = true;
+        hotPath.handle = null;
       });
     }
     if (watchVersions) {

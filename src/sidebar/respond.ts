@@ -17,13 +17,14 @@ function notModifiedHeaders(snapshot: Snapshot): string[] {
 const timingPrefix = (layer: Layer) => `sidebar;desc="${layer}";dur=`;
 
 // Server-Timing values of hot-path answers, formatted once per microsecond (they take a few).
+const memoryTimingPrefix = timingPrefix('memory');
 const memoryTimings: string[] = [];
 function memoryTiming(durationMs: number): string {
   const micros = Math.round(durationMs * 1000);
-  if (micros >= 1000) return `${timingPrefix('memory')}${durationMs.toFixed(3)}`;
+  if (micros >= 1000) return `${memoryTimingPrefix}${durationMs.toFixed(3)}`;
   let value = memoryTimings[micros];
   if (value === undefined) {
-    value = `${timingPrefix('memory')}${(micros / 1000).toFixed(3)}`;
+    value = `${memoryTimingPrefix}${(micros / 1000).toFixed(3)}`;
     memoryTimings[micros] = value;
   }
   return value;
