@@ -1,11 +1,9 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import type { Cache } from '../../src/cache/types.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import type { Db } from '../../src/db/types.js';
-import { createSidebarRepository } from '../../src/sidebar/repository.js';
-import { createSidebarService } from '../../src/sidebar/service.js';
-import { createVersionWatcher } from '../../src/sidebar/version-watcher.js';
 
 export const adminApiKey = 'test-admin-key-0123456789';
 export const jwtSecret = 'test-jwt-secret-0123456789-0123456789-abcdef';
@@ -36,11 +34,14 @@ export async function buildTestApp(deps: { db: Db; cache: Cache; prefix: string 
 
 export const asAdmin = { authorization: `Bearer ${adminApiKey}` };
 
-/** The sidebar service alone (repository, version watcher that is never started, service), for tests of its logs and counters. */
-export function buildTestSidebarService(deps: { db: Db; cache: Cache; log: FastifyBaseLogger }, overrides: Partial<Config> = {}) {
-  const config = testConfig(overrides);
-  const repository = createSidebarRepository(deps.db);
-  const versions = createVersionWatcher({ read: () => repository.readVersion(), intervalMs: 0, log: deps.log });
-  const service = createSidebarService({ repository, cache: deps.cache, versions, log: deps.log, config });
-  return { repository, versions, service };
+/**
+ * The sidebar's parts of an app built as the CLI builds it (no jobs, no polling, no hot path),
+ * on the given database, cache and logger, for tests of the service's logs and counters.
+ * The app closes when the test finishes.
+ */
+export async function buildTestSidebarService(deps: { db: Db; cache: Cache; log: FastifyBaseLogger }, overrides: Partial<Config> = {}) {
+  const app = await buildApp({ config: testConfig(overrides), db: deps.db, cache: deps.cache, logger: deps.log, role: 'cli' });
+  onTestFinished(() => app.close());
+  await app.ready();
+  return { repository: app.sidebarRepository, versions: app.sidebarVersions, service: app.sidebarService };
 }

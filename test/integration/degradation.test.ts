@@ -136,7 +136,10 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
 
   it('a refresh over the alert threshold is flagged and logged at warn level', async () => {
     const { log, lines } = capturingLogger();
-    const { service } = buildTestSidebarService({ db: testDb.db, cache: testCache.cache, log }, { cacheKeyPrefix: testCache.prefix, refreshAlertSeconds: -1 });
+    const { service } = await buildTestSidebarService(
+      { db: testDb.db, cache: testCache.cache, log },
+      { cacheKeyPrefix: testCache.prefix, refreshAlertSeconds: -1 },
+    );
     const result = await service.refresh('manual');
     expect(result).toMatchObject({ status: 'success', alert_triggered: true });
     const warning = lines.find((l) => l.level === 40 && String(l.msg).includes('alert threshold'));
@@ -147,8 +150,8 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
     const { log, lines } = capturingLogger();
     // Two instances on one shared cache: the first misses and fills it, the second hits.
     const deps = { db: testDb.db, cache: testCache.cache, log };
-    const first = buildTestSidebarService(deps, { cacheKeyPrefix: `${testCache.prefix}:logs` });
-    const second = buildTestSidebarService(deps, { cacheKeyPrefix: `${testCache.prefix}:logs` });
+    const first = await buildTestSidebarService(deps, { cacheKeyPrefix: `${testCache.prefix}:logs` });
+    const second = await buildTestSidebarService(deps, { cacheKeyPrefix: `${testCache.prefix}:logs` });
     await first.service.refresh('manual');
     await first.service.getSidebar();
     await second.service.getSidebar();
@@ -161,7 +164,7 @@ describe.each(backends)('degraded and guarded operation on $name', (backend) => 
   });
 
   it('concurrent misses share one database load', async () => {
-    const { repository, service } = buildTestSidebarService(
+    const { repository, service } = await buildTestSidebarService(
       { db: testDb.db, cache: testCache.cache, log: silentLogger() },
       { cacheKeyPrefix: `${testCache.prefix}:sf` },
     );
