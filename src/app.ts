@@ -9,6 +9,7 @@ import { cachePlugin } from './cache/plugin.js';
 import type { Config } from './config/index.js';
 import type { Db } from './db/index.js';
 import { dbPlugin } from './db/plugin.js';
+import type { SchemaState } from './db/startup.js';
 import { feedsPlugin } from './feeds/routes.js';
 import { healthPlugin } from './health/plugin.js';
 import { docsPlugin } from './http/docs.js';
@@ -28,6 +29,8 @@ export interface BuildAppOptions {
   config: Config;
   /** A database the caller opened, migrated and closes; default: opened from config, closed with the app. */
   db?: Db;
+  /** That database's start-up preparation, running in the background (server.ts); default: done. */
+  dbStartup?: SchemaState;
   /** A cache the caller opened and closes; default: opened from config, closed with the app. */
   cache?: Cache;
   /** The process's logger; default: a pino logger at config.logLevel (false: none). */
@@ -75,7 +78,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(rateLimit, { global: false });
   await app.register(docsPlugin);
-  await app.register(dbPlugin, { config, db: options.db });
+  await app.register(dbPlugin, { config, db: options.db, startup: options.dbStartup });
   await app.register(cachePlugin, { config, cache: options.cache });
   await app.register(observabilityPlugin, { config });
   await app.register(authPlugin, { adminApiKey: config.adminApiKey, supabaseJwtSecret: config.supabaseJwtSecret });

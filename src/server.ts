@@ -4,24 +4,36 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config/index.js';
 import { paths } from './contract/index.js';
+import { StartupStoppedError } from './db/startup.js';
 import { loggerOptions } from './logger.js';
-import { openDatabase } from './process.js';
+import { startDatabase } from './process.js';
 
 /**
- * Runs the service as a process: opens and migrates the database, builds the app, listens,
- * and on SIGTERM/SIGINT stops taking connections, lets in-flight requests and a running
- * refresh finish (within the grace period), then closes the cache and the database.
+ * Runs the service as a process: opens the database (migrating it in the background, retried
+ * while it is unreachable), builds the app, listens, and on SIGTERM/SIGINT stops taking
+ * connections, lets in-flight requests and a running refresh finish (within the grace
+ * period), then closes the cache and the database. A start-up that fails for good (a broken
+ * migration, a wrong password) stops the process with exit code 1.
  */
 export async function startServer(config: Config): Promise<FastifyInstance> {
   const log = pino(loggerOptions(config.logLevel));
-  const db = await openDatabase(config, log);
-  const app = await buildApp({ config, db, logger: log });
+  const { db, startup } = await startDatabase(config, log);
+  const app = await buildApp({ config, db, dbStartup: startup, logger: log });
 
+  const shutdown = async () => {
+    await app.close();
+    await db.close();
+  };
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'fatal error; shutting down');
     else app.log.info({ signal }, 'shutting down');
-    await app.close();
-    await db.close();
+    await shutdown();
+  });
+  startup.whenReady.catch(async (err: Error) => {
+    if (err instanceof StartupStoppedError) return; // closing
+    app.log.fatal({ err }, 'database start-up failed; not retrying (fix it and restart)');
+    await shutdown().catch(() => {});
+    process.exit(1);
   });
 
   // A deep accept queue: thousands of clients (re)connecting at once, after a deploy or a load

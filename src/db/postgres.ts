@@ -1,17 +1,9 @@
 import pg from 'pg';
+import { withConnectionCode } from './errors.js';
 import type { Db, QueryOptions, Session } from './types.js';
 
 /** Sessions run migrations and hold locks: a long deadline, but a deadline. */
 const sessionTimeoutMs = 10 * 60_000;
-
-/**
- * pg reports a query past its deadline with this message and no code; the code lets the app
- * treat it like any unreachable database (503 with Retry-After) without reading messages.
- */
-function withTimeoutCode(error: unknown): never {
-  if (error instanceof Error && error.message === 'Query read timeout') Object.assign(error, { code: 'ETIMEDOUT' });
-  throw error;
-}
 
 const statement = (text: string, values: unknown[] | undefined, options?: QueryOptions) =>
   options?.timeoutMs ? { text, values, query_timeout: options.timeoutMs } : { text, values };
@@ -59,18 +51,18 @@ export function createPostgresDb(options: PostgresOptions): Db {
 
   const asSession = (client: pg.PoolClient): Session => ({
     query: (sql, params, options) =>
-      client.query(statement(sql, params, { timeoutMs: options?.timeoutMs ?? sessionTimeoutMs })).catch(withTimeoutCode) as never,
+      client.query(statement(sql, params, { timeoutMs: options?.timeoutMs ?? sessionTimeoutMs })).catch(withConnectionCode) as never,
     exec: async (sql) => {
-      await client.query(statement(sql, undefined, { timeoutMs: sessionTimeoutMs })).catch(withTimeoutCode);
+      await client.query(statement(sql, undefined, { timeoutMs: sessionTimeoutMs })).catch(withConnectionCode);
     },
   });
 
   return {
     kind: 'postgres',
     description: `PostgreSQL ${redactUrl(options.connectionString)}`,
-    query: (sql, params, options) => pool.query(statement(sql, params, options)).catch(withTimeoutCode) as never,
+    query: (sql, params, options) => pool.query(statement(sql, params, options)).catch(withConnectionCode) as never,
     async withSession(fn) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(withConnectionCode);
       try {
         return await fn(asSession(client));
       } finally {

@@ -5,7 +5,7 @@ import { migrationStatus } from '../db/migrate.js';
 /** Liveness (the process answers) and readiness (the database is reachable and migrated). */
 export const healthPlugin = fp(
   async (app) => {
-    const { db, cache } = app;
+    const { db, cache, dbStartup } = app;
 
     app.get(paths.health, { logLevel: 'warn', schema: { tags: ['health'], summary: 'Liveness', response: { 200: Health } } }, async () => ({
       status: 'ok' as const,
@@ -31,8 +31,15 @@ export const healthPlugin = fp(
           database.reachable = false;
           database.error = (err as Error).message;
         }
-        const ready = database.reachable && migrations.applied;
-        const body: Ready = { status: ready ? 'ready' : 'not_ready', database, migrations, cache: { backend: cache.backend, connected: cache.isConnected() } };
+        const startup = dbStartup.status();
+        const ready = database.reachable && migrations.applied && startup.ready;
+        const body: Ready = {
+          status: ready ? 'ready' : 'not_ready',
+          database,
+          migrations,
+          startup,
+          cache: { backend: cache.backend, connected: cache.isConnected() },
+        };
         return reply.code(ready ? 200 : 503).send(body);
       },
     );

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ErrorBody, ErrorBody as errorBodySchema } from '../contract/index.js';
+import { isUnreachable } from '../db/errors.js';
 
 /** The one error body. */
 export function errorBody(statusCode: number, message: string, requestId: string): ErrorBody {
@@ -31,20 +32,6 @@ const sqlStates: Record<string, { status: number; message: string; retryAfterSec
   '42P01': notMigrated, // undefined_table
   '42883': notMigrated, // undefined_function
   '3D000': { status: 503, message: 'The configured database does not exist' }, // invalid_catalog_name
-  // Connection exceptions (class 08), the server shutting down or restarting (57P01-57P03),
-  // and the socket errors of a database that cannot be reached: the request may succeed later.
-  '08000': unavailable,
-  '08003': unavailable,
-  '08006': unavailable,
-  '08001': unavailable,
-  '08004': unavailable,
-  '57P01': unavailable,
-  '57P02': unavailable,
-  '57P03': unavailable,
-  ECONNREFUSED: unavailable,
-  ECONNRESET: unavailable,
-  ETIMEDOUT: unavailable,
-  EHOSTUNREACH: unavailable,
 };
 
 /** The status and client-facing message of an error; `expected` errors are the service working as designed. */
@@ -53,6 +40,8 @@ function statusOf(error: FastifyError & { code?: string }): { status: number; me
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, expected: true };
   const known = typeof error.code === 'string' ? sqlStates[error.code] : undefined;
   if (known) return { ...known, expected: true };
+  // The database cannot be reached now (down, failing over, starting): the request may succeed later.
+  if (isUnreachable(error)) return { ...unavailable, expected: true };
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return { status, message: error.message, expected: true };
   return { status: 500, message: 'Internal Server Error', expected: false };

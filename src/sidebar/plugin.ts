@@ -34,20 +34,33 @@ export interface SidebarPluginOptions {
  */
 export const sidebarPlugin = fp<SidebarPluginOptions>(
   async (app, { config, hotPath, watchVersions }) => {
-    const { db, cache, metrics } = app;
+    const { db, cache, metrics, dbStartup } = app;
     const repository = createSidebarRepository(db, { refreshTimeoutMs: config.databaseRefreshTimeoutMs });
     const versions = createVersionWatcher({ read: () => repository.readVersion(), intervalMs: config.versionPollMs, log: app.log });
-    const service = createSidebarService({ repository, cache, versions, log: app.log, config, onRefresh: (result) => metrics.observeRefresh(result) });
+    const service = createSidebarService({
+      repository,
+      cache,
+      versions,
+      schema: dbStartup,
+      log: app.log,
+      config,
+      onRefresh: (result) => metrics.observeRefresh(result),
+    });
 
     app.decorate('sidebarRepository', repository);
     app.decorate('sidebarService', service);
     app.decorate('sidebarVersions', versions);
 
+    let lastSuccessAt: Date | null = null;
     metrics.bindSidebar({
       answers: () => service.counters,
       viewAgeSeconds: async () => {
-        const { last_success_at } = await repository.viewState();
-        return last_success_at ? (Date.now() - last_success_at.getTime()) / 1000 : null;
+        // While the database cannot be read, the age keeps growing from the last refresh seen:
+        // an operator must see the data getting older during an outage, not a frozen figure.
+        try {
+          lastSuccessAt = (await repository.viewState()).last_success_at;
+        } catch {}
+        return lastSuccessAt ? (Date.now() - lastSuccessAt.getTime()) / 1000 : null;
       },
     });
 

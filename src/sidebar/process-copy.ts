@@ -21,7 +21,11 @@ export interface CopyEntry extends Loaded {
 
 export interface CopyRead extends CopyEntry {
   layer: Layer;
-  /** A fallback copy served past its re-check time while a reload runs in the background. */
+  /**
+   * Served without knowing it is the newest: a newer version could not be loaded, a fallback
+   * copy is past its re-check time (a reload runs in the background), or the database cannot
+   * be asked (see confirmed).
+   */
   stale: boolean;
 }
 
@@ -30,6 +34,12 @@ export interface ProcessCopyOptions {
   load: (options: { bypassCache: boolean }) => Promise<Loaded>;
   /** The newest sidebar_data version this process knows of; a copy older than it is not served. */
   currentVersion: () => number;
+  /**
+   * Whether the database confirms, now, that the newest known version is the newest there is;
+   * false while it cannot be asked (down, starting). Copies are served all the same, but marked
+   * stale, and never by peekFresh(). Default: always.
+   */
+  confirmed?: () => boolean;
   /** How long a fallback copy is served before it is re-checked (it has no version to compare). */
   fallbackRecheckMs: number;
   /** After a failed load, no new one starts for baseMs, doubling per failure up to maxMs. */
@@ -59,6 +69,7 @@ export interface ProcessCopyOptions {
  */
 export function createProcessCopy(options: ProcessCopyOptions) {
   const now = options.now ?? (() => Date.now());
+  const confirmed = options.confirmed ?? (() => true);
   let entry: CopyEntry | null = null;
   let generation = 0;
   let inFlight: Promise<CopyEntry> | null = null;
@@ -121,19 +132,19 @@ export function createProcessCopy(options: ProcessCopyOptions) {
   return {
     /** The copy if it may be served now, without any I/O; null otherwise. The hot path's whole cost. */
     peekFresh(): CopyEntry | null {
-      return entry && isCurrent(entry) ? entry : null;
+      return entry && isCurrent(entry) && confirmed() ? entry : null;
     },
 
     async get(): Promise<CopyRead> {
       const current = entry;
-      if (current && isCurrent(current)) return { ...current, layer: 'memory', stale: false };
+      if (current && isCurrent(current)) return { ...current, layer: 'memory', stale: !confirmed() };
       if (current && current.version === null) {
         loadOnce().catch(() => {}); // reported through onLoadsFailing
         return { ...current, layer: 'memory', stale: true };
       }
       try {
         const loaded = await loadOnce();
-        return { ...loaded, layer: loaded.origin, stale: false };
+        return { ...loaded, layer: loaded.origin, stale: !confirmed() };
       } catch (err) {
         // The newer version cannot be loaded now (cache and database failing): the last good
         // copy is a better answer than an error. Without one, the error stands.

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
 import type { AnswerLayers, RefreshTrigger } from '../contract/index.js';
+import { DatabaseStartingError, type SchemaState } from '../db/startup.js';
 import { buildSidebar } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
@@ -17,6 +18,8 @@ export interface SidebarServiceDeps {
   repository: SidebarRepository;
   cache: Cache;
   versions: VersionWatcher;
+  /** Whether the database may be read yet (a serving process prepares it in the background). */
+  schema: Pick<SchemaState, 'isReady' | 'status'>;
   log: FastifyBaseLogger;
   config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds'>;
   /** Told of every refresh outcome (metrics). */
@@ -37,7 +40,12 @@ const staleReadRetries = 2;
  */
 export function sidebarCacheKeys(prefix: string) {
   const base = `${prefix}:${cacheSchemaVersion}:sidebar`;
-  return { version: (v: number) => `${base}:${v}`, fallback: `${base}:fallback` };
+  return {
+    version: (v: number) => `${base}:${v}`,
+    fallback: `${base}:fallback`,
+    /** The newest version written, for an instance that starts while the database is down. */
+    latest: `${base}:latest`,
+  };
 }
 
 /**
@@ -45,7 +53,7 @@ export function sidebarCacheKeys(prefix: string) {
  * view, then the fallback aggregation), versioned end to end by the refresh that made the
  * data, and the refresh path.
  */
-export function createSidebarService({ repository, cache, versions, log, config, onRefresh }: SidebarServiceDeps) {
+export function createSidebarService({ repository, cache, versions, schema, log, config, onRefresh }: SidebarServiceDeps) {
   const keys = sidebarCacheKeys(config.cacheKeyPrefix);
   const counters: LayerCounters = { memory: 0, cache: 0, database: 0, stale: 0, errors: 0 };
   // Concurrent database loads share one query.
@@ -107,7 +115,10 @@ export function createSidebarService({ repository, cache, versions, log, config,
       if (version < versions.current() && attempt < staleReadRetries) continue;
       const body = JSON.stringify(buildSidebar(read.rows, { source: 'materialized_view', refreshedAt: read.version?.refreshed_at ?? null }));
       // Not awaited: a stalled cache must not hold the answer (writeCache never rejects).
-      if (version > 0 && version >= versions.current()) void writeCache(keys.version(version), body, config.cacheTtlSeconds);
+      if (version > 0 && version >= versions.current()) {
+        void writeCache(keys.version(version), body, config.cacheTtlSeconds);
+        void writeCache(keys.latest, String(version), config.cacheTtlSeconds);
+      }
       return { snapshot: snapshotOf(body), version, origin: 'database' };
     }
   }
@@ -122,13 +133,17 @@ export function createSidebarService({ repository, cache, versions, log, config,
 
   const copy = createProcessCopy({
     currentVersion: versions.current,
+    // The database cannot say whether a newer version exists: copies are served, marked stale.
+    confirmed: () => schema.isReady() && !versions.failing(),
     fallbackRecheckMs,
     onLoadsFailing: (err) => log.warn({ err: (err as Error).message }, 'sidebar loads are failing; serving the copy held (if any) and retrying with backoff'),
     onLoadsRecovered: (failures) => log.info({ failures }, 'sidebar loads work again'),
     async load({ bypassCache }) {
       if (!bypassCache) {
-        // Learn the version first (once, at start-up), so the shared cache can answer.
-        const version = versions.current() || (await versions.check());
+        // Learn the version first (once, at start-up), so the shared cache can answer; while
+        // the database cannot say (down at start-up), the newest one an instance wrote there.
+        let version = versions.current() || (schema.isReady() ? await versions.check() : 0);
+        if (version === 0) version = Number(await readCache(keys.latest)) || 0;
         const cached = version > 0 ? await readCache(keys.version(version)) : null;
         if (cached !== null) {
           log.debug({ cache: 'HIT', backend: cache.backend, version }, 'sidebar cache hit');
@@ -136,6 +151,8 @@ export function createSidebarService({ repository, cache, versions, log, config,
         }
       }
       log.debug({ cache: 'MISS', backend: cache.backend, bypass: bypassCache, version: versions.current() }, 'sidebar cache miss');
+      // Not connected and migrated yet: a 503 with Retry-After now, not a wait on a database that is down.
+      if (!schema.isReady()) throw new DatabaseStartingError(schema.status().last_error);
       return loadFromDatabaseOnce(bypassCache);
     },
   });

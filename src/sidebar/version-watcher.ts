@@ -67,6 +67,8 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
   return {
     /** The newest known version; 0 before any is known. */
     current: () => current,
+    /** True while the last read failed: the newest known version may not be the newest there is. */
+    failing: () => failing,
     observe,
     check,
     start(): void {
