@@ -42,6 +42,12 @@ export interface ProcessCopyOptions {
   confirmed?: () => boolean;
   /** How long a fallback copy is served before it is re-checked (it has no version to compare). */
   fallbackRecheckMs: number;
+  /**
+   * How long a reader holding an older copy waits for the newer version's load before it is
+   * served that copy, marked stale (the load goes on, and installs when it completes): a slow
+   * or stuck load costs readers at most this. Default 500 ms.
+   */
+  waitForNewerMs?: number;
   /** After a failed load, no new one starts for baseMs, doubling per failure up to maxMs. */
   backoff?: { baseMs: number; maxMs: number };
   /** Told when loads start failing (once) and when they work again: one line per state change. */
@@ -56,8 +62,9 @@ export interface ProcessCopyOptions {
  * - A copy of version v is served, with no I/O, while v is the newest version this process
  *   knows of; it needs no TTL, because a version's bytes never change.
  * - A newer version known (a refresh here, or one seen by the version watcher): the next
- *   reader loads it, and concurrent readers wait for that same load (single-flight). If that
- *   load fails, they are served the copy they have (stale) rather than an error.
+ *   reader loads it, and concurrent readers wait for that same load (single-flight), for at
+ *   most waitForNewerMs. If that load fails or takes longer (a database failing over), they
+ *   are served the copy they have (stale) rather than an error or a wait.
  * - A fallback copy has no version: it is served for fallbackRecheckMs, then once more while
  *   one background load replaces it (stale-while-revalidate).
  * - Nothing older ever replaces something newer: a load that returns an older version than
@@ -70,6 +77,7 @@ export interface ProcessCopyOptions {
 export function createProcessCopy(options: ProcessCopyOptions) {
   const now = options.now ?? (() => Date.now());
   const confirmed = options.confirmed ?? (() => true);
+  const waitForNewerMs = options.waitForNewerMs ?? 500;
   let entry: CopyEntry | null = null;
   let generation = 0;
   let inFlight: Promise<CopyEntry> | null = null;
@@ -129,6 +137,15 @@ export function createProcessCopy(options: ProcessCopyOptions) {
     return p;
   }
 
+  /** The load's result, or null once waitForNewerMs has passed (the load goes on). */
+  function withinWait(load: Promise<CopyEntry>): Promise<CopyEntry | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<null>((resolve) => {
+      timer = setTimeout(resolve, waitForNewerMs, null);
+    });
+    return Promise.race([load, waited]).finally(() => clearTimeout(timer));
+  }
+
   return {
     /** The copy if it may be served now, without any I/O; null otherwise. The hot path's whole cost. */
     peekFresh(): CopyEntry | null {
@@ -143,7 +160,9 @@ export function createProcessCopy(options: ProcessCopyOptions) {
         return { ...current, layer: 'memory', stale: true };
       }
       try {
-        const loaded = await loadOnce();
+        const loaded = current ? await withinWait(loadOnce()) : await loadOnce();
+        // Waited long enough for the newer version: the copy held, stale, while the load goes on.
+        if (!loaded) return { ...(current as CopyEntry), layer: 'memory', stale: true };
         return { ...loaded, layer: loaded.origin, stale: !confirmed() };
       } catch (err) {
         // The newer version cannot be loaded now (cache and database failing): the last good

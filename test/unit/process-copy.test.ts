@@ -3,13 +3,14 @@ import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.j
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
 /** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
-function setup() {
+function setup(options: { waitForNewerMs?: number } = {}) {
   let t = 0;
   let known = 0;
   const loads: Array<{ finish: (version: number | null, body?: string) => void; fail: (err: Error) => void; bypass: boolean }> = [];
   const copy = createProcessCopy({
     currentVersion: () => known,
     fallbackRecheckMs: 1000,
+    waitForNewerMs: options.waitForNewerMs ?? 60_000,
     now: () => t,
     load: ({ bypassCache }) =>
       new Promise<Loaded>((resolve, reject) => {
@@ -209,5 +210,22 @@ describe('process copy', () => {
     expect(loads).toHaveLength(2); // one new attempt, shared
     loads[1]?.finish(1);
     expect((await Promise.all(readers)).map((r) => r.version)).toEqual([1, 1]);
+  });
+
+  it('a reader holding an older copy waits for the newer version at most waitForNewerMs, then gets its copy, stale; the load still installs', async () => {
+    const { copy, loads, know } = setup({ waitForNewerMs: 30 });
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    know(2);
+    const started = performance.now();
+    const waiting = await copy.get(); // the load of version 2 hangs (a failover's silent connection)
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(waiting).toMatchObject({ version: 1, layer: 'memory', stale: true });
+    expect(loads).toHaveLength(2);
+    loads[1]?.finish(2);
+    await tick();
+    expect(copy.peekFresh()?.version).toBe(2);
   });
 });
