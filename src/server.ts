@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -7,6 +8,9 @@ import { paths } from './contract/index.js';
 import { StartupStoppedError } from './db/startup.js';
 import { loggerOptions } from './logger.js';
 import { startDatabase } from './process.js';
+
+/** How long a start waits for the database before it listens without it. */
+const startupWaitMs = 2000;
 
 /**
  * Runs the service as a process: opens the database (migrating it in the background, retried
@@ -18,6 +22,9 @@ import { startDatabase } from './process.js';
 export async function startServer(config: Config): Promise<FastifyInstance> {
   const log = pino(loggerOptions(config.logLevel));
   const { db, startup } = await startDatabase(config, log);
+  // A database that works is migrated before the first request, as before; one that does not
+  // answer within startupWaitMs does not keep the service from listening (it retries behind).
+  await Promise.race([startup.whenReady.catch(() => {}), sleep(startupWaitMs)]);
   const app = await buildApp({ config, db, dbStartup: startup, logger: log });
 
   const shutdown = async () => {

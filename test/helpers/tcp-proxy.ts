@@ -1,22 +1,47 @@
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 
 /**
- * A TCP proxy for fault tests, in front of a real server. silenceExisting() makes every
- * connection open now go silent in both directions without closing it (what clients see when
- * a database host vanishes at a failover), while new connections still reach the server.
- * cut() takes the proxy down (connections reset, new ones refused: a host that is down) and
- * restore() brings it back on the same port.
+ * A TCP proxy for fault tests, in front of a real server (PostgreSQL), with the faults a
+ * network and a database host produce:
+ * - silenceExisting(): every connection open now goes silent in both directions without
+ *   closing (a host that vanishes at a failover), while new connections still reach the server;
+ * - cut() / restore(): down (open connections reset, new ones refused), then back on the same port;
+ * - blackhole(): open connections go silent and new ones are accepted but never answered
+ *   (a host gone from the network), until restore();
+ * - pause() / resume(): nothing is forwarded but nothing is lost (a database stopped with
+ *   SIGSTOP, a saturated link); resume() delivers what waited;
+ * - resetNew(): new connections are accepted and closed at once (a database restarting), until restore().
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const pairs = new Set<[Socket, Socket]>();
   const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    const pair: [Socket, Socket] = [client, upstream];
-    sockets.add(client).add(upstream);
-    pairs.add(pair);
+  let mode: 'up' | 'blackhole' | 'paused' | 'reset' = 'up';
+  let accepted = 0;
+
+  function forward(pair: [Socket, Socket]): void {
+    const [client, upstream] = pair;
     client.pipe(upstream);
     upstream.pipe(client);
+  }
+  function hold([client, upstream]: [Socket, Socket]): void {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    client.pause();
+    upstream.pause();
+  }
+
+  const server = createServer((client) => {
+    accepted++;
+    sockets.add(client);
+    client.on('error', () => client.destroy()).on('close', () => sockets.delete(client));
+    if (mode === 'reset') return void client.destroy();
+    if (mode === 'blackhole') return void client.pause();
+    const upstream = connect(target.port, target.host);
+    const pair: [Socket, Socket] = [client, upstream];
+    sockets.add(upstream);
+    pairs.add(pair);
+    if (mode === 'up') forward(pair);
+    else hold(pair);
     const drop = () => {
       pairs.delete(pair);
       sockets.delete(client);
@@ -24,7 +49,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       client.destroy();
       upstream.destroy();
     };
-    client.on('error', drop).on('close', drop);
+    client.on('close', drop);
     upstream.on('error', drop).on('close', drop);
   });
   const listen = (on: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(on, '127.0.0.1', resolve));
@@ -36,22 +61,43 @@ export async function startTcpProxy(target: { host: string; port: number }) {
   const { port } = server.address() as AddressInfo;
   return {
     port,
-    /** Down: open connections are reset and new ones refused (ECONNREFUSED), until restore(). */
+    /** Connections accepted so far (each attempt the clients made while the proxy listened). */
+    accepted: () => accepted,
+    /** The local ports of the proxy's connections to the server (pg_stat_activity.client_port). */
+    upstreamPorts: () => [...pairs].map(([, upstream]) => upstream.localPort),
+    silenceExisting(): void {
+      for (const pair of pairs) hold(pair);
+      pairs.clear(); // silent for good: not forwarded, never closed by the proxy
+    },
     async cut(): Promise<void> {
+      mode = 'up';
       destroyAll();
       if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
-    async restore(): Promise<void> {
-      if (!server.listening) await listen(port);
+    blackhole(): void {
+      mode = 'blackhole';
+      for (const pair of pairs) hold(pair);
+      pairs.clear();
     },
-    silenceExisting(): void {
-      for (const [client, upstream] of pairs) {
-        client.unpipe(upstream);
-        upstream.unpipe(client);
-        client.pause();
-        upstream.pause();
+    pause(): void {
+      mode = 'paused';
+      for (const pair of pairs) hold(pair);
+    },
+    resume(): void {
+      mode = 'up';
+      for (const pair of pairs) {
+        forward(pair);
+        pair[0].resume();
+        pair[1].resume();
       }
-      pairs.clear(); // silent for good: not forwarded, never closed by the proxy
+    },
+    resetNew(): void {
+      mode = 'reset';
+    },
+    /** Back to forwarding new connections (after cut, blackhole or resetNew; silenced ones stay silent). */
+    async restore(): Promise<void> {
+      mode = 'up';
+      if (!server.listening) await listen(port);
     },
     /** Stops listening and destroys every connection, silenced ones included. */
     async close(): Promise<void> {
@@ -60,3 +106,5 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     },
   };
 }
+
+export type TcpProxy = Awaited<ReturnType<typeof startTcpProxy>>;
