@@ -17,6 +17,12 @@ export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<Socket>();
   let mode: 'up' | 'blackhole' | 'paused' | 'reset' = 'up';
   let accepted = 0;
+  // Statements sent to the server whose text contains a needle (PostgreSQL's wire protocol
+  // carries statement text in the clear on a plain connection).
+  const watched = new Map<string, number>();
+  const watch = (chunk: Buffer) => {
+    for (const [needle, n] of watched) if (chunk.includes(needle)) watched.set(needle, n + 1);
+  };
 
   function forward(pair: [Socket, Socket]): void {
     const [client, upstream] = pair;
@@ -40,6 +46,7 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     const pair: [Socket, Socket] = [client, upstream];
     sockets.add(upstream);
     pairs.add(pair);
+    client.on('data', watch);
     if (mode === 'up') forward(pair);
     else hold(pair);
     const drop = () => {
@@ -63,6 +70,11 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     port,
     /** Connections accepted so far (each attempt the clients made while the proxy listened). */
     accepted: () => accepted,
+    /** Counts, from now on, the packets sent to the server whose statement text contains needle. */
+    countStatements(needle: string): () => number {
+      watched.set(needle, 0);
+      return () => watched.get(needle) ?? 0;
+    },
     /** The local ports of the proxy's connections to the server (pg_stat_activity.client_port). */
     upstreamPorts: () => [...pairs].map(([, upstream]) => upstream.localPort),
     silenceExisting(): void {
