@@ -351,7 +351,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(ready.json()).toMatchObject({
         status: 'ready',
         database: { kind: backend.dbKind, reachable: true },
-        migrations: { current: 8, latest: 8, applied: true },
+        migrations: { current: 9, latest: 9, applied: true },
       });
     });
 

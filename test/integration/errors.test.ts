@@ -95,7 +95,7 @@ describe.each(backends)('every error in one shape on $name', (backend) => {
       expect(stats.statusCode).toBe(503);
       const ready = await unmigrated.inject({ method: 'GET', url: paths.ready });
       expect(ready.statusCode).toBe(503);
-      expect(ready.json()).toMatchObject({ status: 'not_ready', database: { reachable: true }, migrations: { current: 0, latest: 8, applied: false } });
+      expect(ready.json()).toMatchObject({ status: 'not_ready', database: { reachable: true }, migrations: { current: 0, latest: 9, applied: false } });
     } finally {
       await unmigrated.close();
       await empty.drop();

@@ -31,8 +31,8 @@ describe.each(backends)('SQL on $name', (backend) => {
   afterAll(() => testDb?.drop());
 
   it('migrations are current, and running them again does no harm', async () => {
-    expect(await migrate(db)).toEqual({ applied: [], version: 8 });
-    expect(await migrationStatus(db)).toEqual({ current: 8, latest: 8 });
+    expect(await migrate(db)).toEqual({ applied: [], version: 9 });
+    expect(await migrationStatus(db)).toEqual({ current: 9, latest: 9 });
   });
 
   it('the view starts unpopulated, so reading it fails until the first refresh', async () => {
@@ -61,6 +61,25 @@ describe.each(backends)('SQL on $name', (backend) => {
     expect(nba?.next_start?.getTime()).toBeGreaterThan(Date.now() + 1.9 * 3600_000);
     expect(nba?.next_start?.getTime()).toBeLessThan(Date.now() + 2.1 * 3600_000);
     expect(curling?.next_start).toBeNull();
+  });
+
+  it('events beyond the horizon (sidebar_settings.event_horizon, 366 days by default) are not counted until it is widened', async () => {
+    await db.query(
+      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status) values
+         ('far-1', 'hostile', 'Hostile', 'year2900', 'Year 2900', '2900-01-01T00:00:00Z', 'scheduled'),
+         ('near-1', 'hostile', 'Hostile', 'next_year', 'Next Year', now() + interval '300 days', 'scheduled')`,
+    );
+    try {
+      const leagues = async () => (await repo.readSource()).filter((r) => r.sport_id === 'hostile').map((r) => r.league_id);
+      expect(await leagues()).toEqual(['next_year']);
+      await db.query(`update sidebar_settings set event_horizon = interval '1000 years'`);
+      expect((await leagues()).sort()).toEqual(['next_year', 'year2900']);
+      await db.query(`update sidebar_settings set event_horizon = interval '30 days'`);
+      expect(await leagues()).toEqual([]);
+    } finally {
+      await db.query(`delete from odds_events where id in ('far-1', 'near-1')`);
+      await db.query(`update sidebar_settings set event_horizon = default`);
+    }
   });
 
   it('priorities and icons come from the configuration tables, and editing them reorders the next refresh', async () => {
