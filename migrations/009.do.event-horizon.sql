@@ -7,12 +7,15 @@
  *
  *   update sidebar_settings set event_horizon = interval '90 days';
  *
- * and the next refresh applies it. Default: 366 days (futures markets run up to a season ahead).
+ * and the next refresh applies it. Default: 10 years. It only keeps absurd dates out (year-2999
+ * typos, hostile data) without touching anything a sportsbook lists, or the test data sets,
+ * whose historic dumps moved into the future span five years; tighten it to what the
+ * platform lists (a season, a year).
  */
 create table sidebar_settings (
   -- A single row: the key can only be true.
   id            boolean primary key default true check (id),
-  event_horizon interval not null default interval '366 days' check (event_horizon > interval '0'),
+  event_horizon interval not null default interval '10 years' check (event_horizon > interval '0'),
   updated_at    timestamptz not null default now()
 );
 

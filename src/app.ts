@@ -55,11 +55,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const hotPath: HotPathSlot = { handle: null };
   const app: FastifyInstance = Fastify({
     serverFactory: (handler) => {
-      const server = createServer((req, res) => hotPath.handle?.(req, res) || handler(req, res));
+      const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => hotPath.handle?.(req, res) || handler(req, res));
       // Longer than the usual load-balancer idle timeout (60 s), so the balancer, not us, closes
       // idle connections (else it may send on one we just closed). Fastify's own default, which a
       // serverFactory does not get.
       server.keepAliveTimeout = 72_000;
+      // A whole request, body included, within requestTimeoutMs (Node's default is 300 s, which
+      // lets slow uploads hold connections), checked every second rather than every 30 s.
+      server.requestTimeout = config.requestTimeoutMs;
+      server.headersTimeout = Math.min(15_000, config.requestTimeoutMs);
       return server;
     },
     ...(options.logger ? { loggerInstance: options.logger } : { logger: options.logger === false ? false : { level: config.logLevel } }),
@@ -81,7 +85,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(dbPlugin, { config, db: options.db, startup: options.dbStartup });
   await app.register(cachePlugin, { config, cache: options.cache });
   await app.register(observabilityPlugin, { config });
-  await app.register(authPlugin, { adminApiKey: config.adminApiKey, supabaseJwtSecret: config.supabaseJwtSecret });
+  await app.register(authPlugin, {
+    adminApiKey: config.adminApiKey,
+    supabaseJwtSecret: config.supabaseJwtSecret,
+    jwtMaxAgeSeconds: config.adminJwtMaxAgeSeconds,
+    failuresPerMinute: config.adminAuthFailuresPerMinute,
+  });
   await app.register(healthPlugin);
   await app.register(sidebarPlugin, { config, hotPath: serving ? hotPath : undefined, watchVersions: serving });
   await app.register(schedulerPlugin, { config, runJobs: serving });

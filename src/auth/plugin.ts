@@ -15,10 +15,45 @@ export function bearerChallenge(realm: string, tokenSent: boolean): Record<strin
   return { 'www-authenticate': `Bearer realm="${realm}"${tokenSent ? ', error="invalid_token"' : ''}` };
 }
 
+/**
+ * Failed authentications per client address in fixed one-minute windows. Only failures are
+ * counted, and valid credentials always pass: anonymous clients behind the same address (a
+ * load balancer without TRUST_PROXY) cannot lock the admin out, and a prober is slowed to
+ * `limit` guesses a minute.
+ */
+export function createFailureLimiter(limit: number, windowMs = 60_000, now = () => Date.now()) {
+  let counts = new Map<string, number>();
+  let windowEnds = now() + windowMs;
+  const roll = () => {
+    if (now() < windowEnds) return;
+    counts = new Map();
+    windowEnds = now() + windowMs;
+  };
+  return {
+    /** Seconds until the window ends when this address is over the limit; 0 otherwise. */
+    blockedFor(address: string): number {
+      roll();
+      return (counts.get(address) ?? 0) >= limit ? Math.max(1, Math.ceil((windowEnds - now()) / 1000)) : 0;
+    },
+    fail(address: string): void {
+      roll();
+      // A flood of distinct addresses cannot grow the map without bound.
+      if (counts.size >= 100_000 && !counts.has(address)) return;
+      counts.set(address, (counts.get(address) ?? 0) + 1);
+    },
+  };
+}
+
+export interface AuthPluginOptions extends AdminSecrets {
+  /** Failed authentications allowed per address per minute before 429. */
+  failuresPerMinute: number;
+}
+
 /** Admin authentication: ADMIN_API_KEY (constant-time) or a Supabase JWT with an admin role. */
-export const authPlugin = fp<AdminSecrets>(
-  async (app, secrets) => {
+export const authPlugin = fp<AuthPluginOptions>(
+  async (app, { failuresPerMinute, ...secrets }) => {
     const verify = createAdminVerifier(secrets);
+    const failures = createFailureLimiter(failuresPerMinute);
     const mode = adminAuthMode(secrets);
     // Said when serving (not by every CLI command, which builds the same app but takes no requests).
     app.addHook('onListen', async () => {
@@ -30,6 +65,12 @@ export const authPlugin = fp<AdminSecrets>(
       const { authorization } = request.headers;
       const decision = await verify(authorization);
       if (!decision.ok) {
+        failures.fail(request.ip);
+        const retryAfter = failures.blockedFor(request.ip);
+        if (retryAfter > 0) {
+          request.log.warn({ ip: request.ip }, 'too many failed admin authentications from this address');
+          throw new HttpError(429, 'Too many failed authentications; try again later', { 'retry-after': String(retryAfter) });
+        }
         const challenge = decision.status === 401 ? bearerChallenge('sidebar-admin', Boolean(authorization)) : {};
         throw new HttpError(decision.status, decision.message, challenge);
       }

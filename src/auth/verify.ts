@@ -6,6 +6,8 @@ export type AdminDecision = { ok: true; principal: 'api-key' | `jwt:${string}` }
 export interface AdminSecrets {
   adminApiKey?: string;
   supabaseJwtSecret?: string;
+  /** When set, a JWT must carry iat and be younger than this many seconds. */
+  jwtMaxAgeSeconds?: number;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
@@ -53,7 +55,11 @@ export function createAdminVerifier(secrets: AdminSecrets): (authorization: stri
     let claims: JWTPayload;
     try {
       // exp required: a leaked admin token that never expires would be a key for ever.
-      ({ payload: claims } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
+      ({ payload: claims } = await jwtVerify(token, jwtKey, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp'],
+        ...(secrets.jwtMaxAgeSeconds ? { maxTokenAge: secrets.jwtMaxAgeSeconds } : {}),
+      }));
     } catch (error) {
       const expired = error instanceof joseErrors.JWTExpired;
       return { ok: false, status: 401, message: expired ? 'Token expired' : 'Invalid credentials' };

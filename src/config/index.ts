@@ -8,6 +8,8 @@ export interface Config {
   logLevel: LogLevel;
   trustProxy: boolean;
   shutdownGraceMs: number;
+  /** Time a client has to send a whole request, body included (a slow upload is cut with 408 after it). */
+  requestTimeoutMs: number;
 
   /** Unset: embedded PGlite under pgliteDataDir. */
   databaseUrl?: string;
@@ -33,6 +35,10 @@ export interface Config {
 
   adminApiKey?: string;
   supabaseJwtSecret?: string;
+  /** When set, admin JWTs must carry iat and be younger than this (leave unset for Supabase's long-lived service_role key). */
+  adminJwtMaxAgeSeconds?: number;
+  /** Failed admin authentications allowed per client address per minute; beyond: 429 (valid credentials still pass). */
+  adminAuthFailuresPerMinute: number;
   /** When set, GET /metrics requires Authorization: Bearer <token>. */
   metricsToken?: string;
 
@@ -49,6 +55,8 @@ export interface Config {
 
   /** Largest POST /events body, after decompression. */
   importMaxBodyBytes: number;
+  /** Imports read and written at once; more get 429 with Retry-After (bounds memory). */
+  importMaxConcurrent: number;
   /** Imports within this window share one refresh. */
   importRefreshDelaySeconds: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
@@ -104,6 +112,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
@@ -119,6 +128,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     versionPollMs: e.SIDEBAR_VERSION_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,
     supabaseJwtSecret: e.SUPABASE_JWT_SECRET,
+    adminJwtMaxAgeSeconds: e.ADMIN_JWT_MAX_AGE_SECONDS,
+    adminAuthFailuresPerMinute: e.ADMIN_AUTH_FAILURES_PER_MINUTE,
     metricsToken: e.METRICS_TOKEN,
     schedulerEnabled: e.SCHEDULER_ENABLED,
     refreshIntervalSeconds: e.SIDEBAR_REFRESH_INTERVAL_SECONDS,
@@ -128,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionArchive: e.RETENTION_ARCHIVE,
     retentionBatchSize: e.RETENTION_BATCH_SIZE,
     importMaxBodyBytes: e.IMPORT_MAX_BODY_BYTES,
+    importMaxConcurrent: e.IMPORT_MAX_CONCURRENT,
     importRefreshDelaySeconds: e.IMPORT_REFRESH_DELAY_SECONDS,
     feedLiveWindowHours: e.FEED_LIVE_WINDOW_HOURS,
   };

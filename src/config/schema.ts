@@ -18,6 +18,7 @@ export const envSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   LOG_LEVEL: Type.Unsafe<LogLevel>({ type: 'string', enum: [...logLevels], default: 'info' }),
   TRUST_PROXY: Type.Boolean({ default: false }),
+  HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 60000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
@@ -37,6 +38,8 @@ export const envSchema = Type.Object({
 
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, ...secret })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, ...secret })),
+  ADMIN_JWT_MAX_AGE_SECONDS: Type.Optional(Type.Integer({ minimum: 60 })),
+  ADMIN_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),
 
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, ...secret })),
 
@@ -50,6 +53,7 @@ export const envSchema = Type.Object({
   RETENTION_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 100000, default: 1000 }),
 
   IMPORT_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 50 * 1024 * 1024 }),
+  IMPORT_MAX_CONCURRENT: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
   IMPORT_REFRESH_DELAY_SECONDS: Type.Number({ minimum: 0, maximum: 3600, default: 5 }),
   FEED_LIVE_WINDOW_HOURS: Type.Number({ exclusiveMinimum: 0, maximum: 168, default: 4 }),
 });

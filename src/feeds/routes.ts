@@ -1,7 +1,7 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ErrorRef, type ImportQuery, ImportResult, ImportQuery as importQuerySchema, paths } from '../contract/index.js';
-import { errorBody } from '../http/errors.js';
+import { errorBody, HttpError } from '../http/errors.js';
 import { changedAnything, importFeeds, nothingRecognised } from './importer.js';
 import { liveWindowsWithDefault } from './odds-api.js';
 
@@ -19,11 +19,30 @@ const feedRoutes: FastifyPluginAsync = async (app) => {
     done(null, body),
   );
 
+  // At most importMaxConcurrent imports read, decompress and write at once: each may hold up to
+  // importMaxBodyBytes of text, so memory stays bounded whatever clients do. A slot is taken
+  // after authentication (anonymous requests cannot use them up) and given back when the
+  // answer is sent or the client goes away.
+  let importing = 0;
+  const holding = new WeakSet<object>();
+  const takeSlot = async (request: FastifyRequest) => {
+    if (importing >= config.importMaxConcurrent) {
+      throw new HttpError(429, `Too many imports in progress (at most ${config.importMaxConcurrent}); retry shortly`, { 'retry-after': '5' });
+    }
+    importing++;
+    holding.add(request);
+  };
+  const giveSlot = async (request: FastifyRequest) => {
+    if (holding.delete(request)) importing--;
+  };
+
   app.post<{ Body: string; Querystring: ImportQuery }>(
     paths.events,
     {
       // onRequest: credentials are checked before the body is read (and decompressed).
-      onRequest: app.requireAdmin,
+      onRequest: [app.requireAdmin, takeSlot],
+      onResponse: giveSlot,
+      onRequestAbort: giveSlot,
       bodyLimit: config.importMaxBodyBytes,
       schema: {
         tags: ['admin'],
@@ -32,7 +51,7 @@ const feedRoutes: FastifyPluginAsync = async (app) => {
           'Body: JSON or NDJSON (Content-Type application/json or application/x-ndjson), optionally Content-Encoding gzip or br. Bad records are reported and skipped; the good ones are written. The sidebar refresh that follows is coalesced across imports.',
         security: [{ bearerAuth: [] }],
         querystring: importQuerySchema,
-        response: { 200: ImportResult, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 413: ErrorRef, 422: ErrorRef, 500: ErrorRef, 503: ErrorRef },
+        response: { 200: ImportResult, 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 413: ErrorRef, 422: ErrorRef, 429: ErrorRef, 500: ErrorRef, 503: ErrorRef },
       },
     },
     async (request, reply) => {

@@ -63,7 +63,7 @@ describe.each(backends)('SQL on $name', (backend) => {
     expect(curling?.next_start).toBeNull();
   });
 
-  it('events beyond the horizon (sidebar_settings.event_horizon, 366 days by default) are not counted until it is widened', async () => {
+  it('events beyond the horizon (sidebar_settings.event_horizon, 10 years by default) are not counted until it is widened', async () => {
     await db.query(
       `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status) values
          ('far-1', 'hostile', 'Hostile', 'year2900', 'Year 2900', '2900-01-01T00:00:00Z', 'scheduled'),
