@@ -14,6 +14,7 @@ import { feedsPlugin } from './feeds/routes.js';
 import { healthPlugin } from './health/plugin.js';
 import { docsPlugin } from './http/docs.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './http/errors.js';
+import { securityHeadersPlugin } from './http/security.js';
 import { observabilityPlugin } from './observability/plugin.js';
 import { schedulerPlugin } from './scheduler/plugin.js';
 import { type HotPathSlot, sidebarPlugin } from './sidebar/plugin.js';
@@ -79,6 +80,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('config', config);
 
   await app.register(errorsPlugin);
+  await app.register(securityHeadersPlugin);
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(rateLimit, { global: false });
   await app.register(docsPlugin);

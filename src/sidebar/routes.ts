@@ -21,7 +21,7 @@ export const sidebarRoutes = fp(
           tags: ['sidebar'],
           summary: 'The navigation sidebar: sports and leagues with open and live game counts, in display order',
           description:
-            'Served from pre-built bytes when possible (X-Cache: HIT, MISS, or STALE with Age when a newer version could not be loaded; Server-Timing names the layer: memory, cache or database). Strong ETag (If-None-Match → 304), br/gzip/identity by Accept-Encoding. force_refresh=true bypasses every cache and needs admin credentials.',
+            'Served from pre-built bytes when possible (X-Cache: HIT, MISS, or STALE with Age when a newer version could not be loaded or the database cannot confirm the copy is current, refreshed_at in the body saying how old the data is; Server-Timing names the layer: memory, cache or database). Strong ETag (If-None-Match → 304), br/gzip/identity by Accept-Encoding. force_refresh=true bypasses every cache and needs admin credentials.',
           querystring: SidebarQuery,
           response: { 200: Sidebar, ...errorResponses },
         },
@@ -29,6 +29,8 @@ export const sidebarRoutes = fp(
         logLevel: 'warn',
         // The bytes come pre-compressed.
         compress: false,
+        // The sidebar's fixed headers (snapshot.ts), the same on the hot path.
+        helmet: false,
         onResponse: async (_request, reply) => {
           metrics.observeSidebar(reply.elapsedTime / 1000);
         },

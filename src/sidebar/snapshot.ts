@@ -92,6 +92,9 @@ export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly 
       // Clients may keep it, but must revalidate (a cheap 304) before each use: refreshes show at once.
       'cache-control',
       'public, no-cache',
+      // JSON is never to be read as anything else (the one security header a JSON resource needs; see http/security.ts).
+      'x-content-type-options',
+      'nosniff',
       ...(encoding === 'identity' ? [] : ['content-encoding', encoding]),
     ];
     snapshot.headers[encoding] = headers;

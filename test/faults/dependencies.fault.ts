@@ -94,7 +94,7 @@ describe('dependency faults under steady load', () => {
   });
 
   for (const fault of ['cut', 'blackhole', 'pause'] as const) {
-    it(`PostgreSQL ${fault === 'cut' ? 'cut (connections refused)' : fault === 'blackhole' ? 'black-holed' : 'paused'} with a warm copy: no failed request, answers marked STALE, HIT again after`, async () => {
+    it(`PostgreSQL ${fault === 'cut' ? 'cut (every connection closed)' : fault === 'blackhole' ? 'black-holed' : 'paused'} with a warm copy: no failed request, answers marked STALE, HIT again after`, async () => {
       const { proxy, service } = await setup();
       const load = steadyLoad([service]);
       await sleep(500);

@@ -5,7 +5,7 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
  * network and a database host produce:
  * - silenceExisting(): every connection open now goes silent in both directions without
  *   closing (a host that vanishes at a failover), while new connections still reach the server;
- * - cut() / restore(): down (open connections reset, new ones refused), then back on the same port;
+ * - cut() / restore(): down (open connections reset, new ones closed at once), then back;
  * - blackhole(): open connections go silent and new ones are accepted but never answered
  *   (a host gone from the network), until restore();
  * - pause() / resume(): nothing is forwarded but nothing is lost (a database stopped with
@@ -82,9 +82,10 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       pairs.clear(); // silent for good: not forwarded, never closed by the proxy
     },
     async cut(): Promise<void> {
-      mode = 'up';
+      // The port stays ours (closing it would let another process take it before restore()):
+      // new connections are accepted and closed at once, which clients see as the host down.
+      mode = 'reset';
       destroyAll();
-      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
     blackhole(): void {
       mode = 'blackhole';
@@ -109,7 +110,6 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     /** Back to forwarding new connections (after cut, blackhole or resetNew; silenced ones stay silent). */
     async restore(): Promise<void> {
       mode = 'up';
-      if (!server.listening) await listen(port);
     },
     /** Stops listening and destroys every connection, silenced ones included. */
     async close(): Promise<void> {

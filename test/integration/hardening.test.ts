@@ -126,4 +126,24 @@ describe(`hardening on ${backend.name}`, () => {
     expect(old.json().message).toBe('Token expired');
     expect((await stats(await sign(null))).statusCode).toBe(401);
   });
+
+  it('security headers: helmet on every Fastify answer (a CSP that Swagger UI runs under, no framing), nosniff on the sidebar', async () => {
+    const server = await app();
+    const health = await server.inject({ method: 'GET', url: paths.health });
+    expect(health.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'cross-origin-resource-policy': 'cross-origin',
+      'strict-transport-security': expect.stringContaining('max-age='),
+    });
+    expect(health.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    const docs = await server.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self'");
+    // Every script of the docs page is a file of its own: the CSP allows no inline script.
+    expect(docs.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const notFound = await server.inject({ method: 'GET', url: '/nope' });
+    expect(notFound.headers['x-content-type-options']).toBe('nosniff');
+    const sidebar = await server.inject({ method: 'GET', url: paths.sidebar });
+    expect(sidebar.headers['x-content-type-options']).toBe('nosniff');
+  });
 });
