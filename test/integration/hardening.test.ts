@@ -46,11 +46,15 @@ describe(`hardening on ${backend.name}`, () => {
     apps.push(built);
     return built;
   };
+  /** An app listening on a free loopback port, for tests that need a raw socket. */
+  const listening = async (overrides: Parameters<typeof buildTestApp>[1]) => {
+    const server = await app(overrides);
+    await server.listen({ port: 0, host: '127.0.0.1' });
+    return { server, port: (server.server.address() as { port: number }).port };
+  };
 
   it('imports beyond IMPORT_MAX_CONCURRENT get 429 with Retry-After; the slot comes back when the import ends', async () => {
-    const server = await app({ importMaxConcurrent: 1 });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const port = (server.server.address() as { port: number }).port;
+    const { server, port } = await listening({ importMaxConcurrent: 1 });
     // The first import holds the only slot: its body is still arriving.
     const first = slowUpload(port, { ...asAdmin, 'content-type': 'application/json' }, oddsApiEvent.length, oddsApiEvent.slice(0, 10));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -77,9 +81,7 @@ describe(`hardening on ${backend.name}`, () => {
   });
 
   it('a client that goes away mid-upload gives its import slot back', async () => {
-    const server = await app({ importMaxConcurrent: 1 });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const port = (server.server.address() as { port: number }).port;
+    const { server, port } = await listening({ importMaxConcurrent: 1 });
     const gone = slowUpload(port, { ...asAdmin, 'content-type': 'application/json' }, oddsApiEvent.length, oddsApiEvent.slice(0, 10));
     await new Promise((resolve) => setTimeout(resolve, 100));
     gone.socket.destroy();
@@ -89,9 +91,7 @@ describe(`hardening on ${backend.name}`, () => {
   });
 
   it('a slow upload is cut with 408 after HTTP_REQUEST_TIMEOUT_MS, not held for 300 s', async () => {
-    const server = await app({ requestTimeoutMs: 1000 });
-    await server.listen({ port: 0, host: '127.0.0.1' });
-    const port = (server.server.address() as { port: number }).port;
+    const { port } = await listening({ requestTimeoutMs: 1000 });
     const started = Date.now();
     const slow = slowUpload(port, { ...asAdmin, 'content-type': 'application/json' }, 1_000_000, '[');
     const answer = await slow.closed;
