@@ -66,7 +66,6 @@ export function prepareSchemaInBackground(options: PrepareOptions): SchemaState 
   let nextAttemptAt: number | null = null;
   let timer: NodeJS.Timeout | null = null;
   let wake: (() => void) | null = null;
-  let running: Promise<void> | null = null;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -101,7 +100,8 @@ export function prepareSchemaInBackground(options: PrepareOptions): SchemaState 
   }
 
   const whenReady = loop();
-  running = whenReady.catch(() => {});
+  // Handled here too, so a start-up stopped by closing is never an unhandled rejection.
+  const running = whenReady.catch(() => {});
   return {
     isReady: () => ready,
     whenReady,
