@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asAdmin, cleanupAll, get, migratedDatabase, record, rssMb, serviceEnv, startRedis, startService, steadyLoad, summarise } from './harness.js';
@@ -61,6 +63,71 @@ describe('attacks', () => {
       stale_answers: 0,
       recovery_ms: null,
       notes: `40 anonymous requests: ${unauthorized} answered 401, ${limited} 429 (failed-authentication limit); the admin still refreshes`,
+    });
+  });
+
+  it('hostile imports and data against a real process: bad records rejected one by one, a bloated feed bounded, a slow upload cut (defects 8, 10, 12)', async () => {
+    const database = await migratedDatabase();
+    const service = await startService(serviceEnv((await database.proxy()).url, null, { SCHEDULER_ENABLED: 'false', HTTP_REQUEST_TIMEOUT_MS: '2000' }));
+    const json = { ...asAdmin, 'content-type': 'application/json' };
+    const post = (body: string) => get(service, events, { method: 'POST', headers: json, body: Buffer.from(body), timeoutMs: 30_000 });
+    const event = (id: string, fields: Record<string, unknown> = {}) => ({
+      id,
+      sport_key: 'basketball_nba',
+      sport_title: 'NBA',
+      commence_time: new Date(Date.now() + 3600_000).toISOString(),
+      home_team: 'A',
+      away_team: 'B',
+      ...fields,
+    });
+
+    // Defect 8: one bad record is rejected, its neighbours written; nothing recognisable is a 422.
+    const nul = JSON.parse((await post(JSON.stringify([event('ok-1'), event('nul-1', { home_team: 'A\u0000B' })]))).body);
+    expect(nul).toMatchObject({ inserted: 1, rejected: 1 });
+    const far = JSON.parse((await post(JSON.stringify([event('ok-2'), event('far-1', { commence_time: 1e20 })]))).body);
+    expect(far).toMatchObject({ inserted: 1, rejected: 1 });
+    const deep = await post(`${'['.repeat(3000)}${']'.repeat(3000)}`);
+    expect(deep.status).toBe(200);
+    expect(JSON.parse(deep.body).rejections[0].reason).toMatch(/nested deeper than 64 levels/);
+    expect((await post('{}')).status).toBe(422);
+
+    // Defect 10: 10 KB names and 2,000 leagues in one sport.
+    const bloat = Array.from({ length: 2000 }, (_, i) => event(`bloat-${i}`, { sport_key: `soccer_league${i}`, sport_title: 'X'.repeat(10_000) }));
+    expect((await post(JSON.stringify(bloat))).status).toBe(200);
+    expect((await get(service, `${sidebar}/refresh`, { method: 'POST', headers: asAdmin })).status).toBe(200);
+    const answer = await get(service, sidebar);
+    const body = JSON.parse(answer.body) as { sports: Array<{ sport_id: string; truncated?: boolean; leagues: Array<{ league: string }> }> };
+    const soccer = body.sports.find((s) => s.sport_id === 'soccer');
+    expect(soccer?.leagues.length).toBe(100);
+    expect(soccer?.truncated).toBe(true);
+    expect(Math.max(...(soccer?.leagues.map((l) => l.league.length) ?? [0]))).toBeLessThanOrEqual(100);
+    expect(answer.body.length).toBeLessThan(64 * 1024);
+
+    // Defect 12: a slow upload holds its connection for HTTP_REQUEST_TIMEOUT_MS, not 300 s.
+    const socket = connect(service.port, '127.0.0.1');
+    const started = performance.now();
+    let reply = '';
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+    });
+    socket.on('error', () => {});
+    socket.write(
+      `POST ${events} HTTP/1.1\r\nhost: x\r\nauthorization: ${asAdmin.authorization}\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n[`,
+    );
+    await once(socket, 'close');
+    const cutAfter = performance.now() - started;
+    expect(reply).toMatch(/^HTTP\/1.1 408/);
+    expect(cutAfter).toBeLessThan(5000);
+    expect((await get(service, '/health')).status).toBe(200);
+    record({
+      scenario: 'hostile imports and data',
+      requests: 9,
+      failed: 0,
+      p99_ms_during_fault: Math.round(answer.ms),
+      max_ms_during_fault: Math.round(answer.ms),
+      stale_answers: 0,
+      recovery_ms: null,
+      notes: `NUL and 1e20 records rejected alone; 3,000-deep nesting reported as a rejection; {} 422; 2,000 leagues of 10 KB names: sidebar ${Math.round(answer.body.length / 1024)} KB, 100 leagues, truncated; slow upload cut with 408 after ${Math.round(cutAfter)} ms`,
     });
   });
 });
