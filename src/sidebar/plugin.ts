@@ -72,9 +72,22 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
       });
     }
     if (watchVersions) {
-      app.addHook('onReady', async () => versions.start());
+      let closing = false;
+      // Once the schema is ready (at once, unless the server started while PostgreSQL was down):
+      // a poll before the migrations ran would fail and mark every answer stale for nothing.
+      app.addHook('onReady', async () => {
+        dbStartup.whenReady.then(
+          () => {
+            if (!closing) versions.start();
+          },
+          () => {}, // the server reports a start-up that failed for good
+        );
+      });
       // preClose: before the database closes (onClose), so no poll runs against a closed pool.
-      app.addHook('preClose', () => versions.stop());
+      app.addHook('preClose', async () => {
+        closing = true;
+        await versions.stop();
+      });
     }
   },
   { name: 'sidebar', fastify: '5.x', dependencies: ['db', 'cache', 'observability'] },

@@ -1,7 +1,7 @@
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sidebarReply } from '../../src/sidebar/respond.js';
-import { buildSnapshot, etagMatches, negotiateEncoding } from '../../src/sidebar/snapshot.js';
+import { buildSnapshot, etagMatches, negotiateEncoding, negotiateEncodingCached, staticHeaders } from '../../src/sidebar/snapshot.js';
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
 
@@ -83,5 +83,89 @@ describe('sidebarReply', () => {
     expect(reply).toMatchObject({ status: 304, body: null });
     expect(headersOf(reply.headers)).toMatchObject({ etag: snapshot.etag, 'x-cache': 'MISS' });
     expect(headersOf(reply.headers)['content-length']).toBeUndefined();
+  });
+});
+
+describe('snapshot encodings, exactly', () => {
+  // Large and varied enough that quality 11 compresses it smaller than quality 5.
+  const big = JSON.stringify({
+    sports: Array.from({ length: 12 }, (_, s) => ({
+      sport_id: `sport_${s}`,
+      leagues: Array.from({ length: 30 }, (_, l) => ({
+        league_id: `league_${s}_${l}`,
+        league: `League ${(s * 7919 + l * 104729) % 99991}`,
+        game_count: (s * l) % 17,
+      })),
+    })),
+  });
+  const brotliAt = (quality: number, input: Buffer) =>
+    brotliCompressSync(input, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: input.length } });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('gzip is level 9, brotli quality 5 at once and quality 11 once upgraded', async () => {
+    const fresh = buildSnapshot(big);
+    expect(brotliAt(11, fresh.identity).length).toBeLessThan(brotliAt(5, fresh.identity).length);
+    expect(fresh.gzip.equals(gzipSync(Buffer.from(big), { level: 9 }))).toBe(true);
+    expect(fresh.br.equals(brotliAt(5, fresh.identity))).toBe(true);
+    await sleep(250);
+    expect(fresh.br.equals(brotliAt(11, fresh.identity))).toBe(true);
+  });
+
+  it('only the newest of snapshots built in a burst is upgraded', async () => {
+    const older = buildSnapshot(`${big}1`);
+    const newer = buildSnapshot(`${big}2`);
+    await sleep(250);
+    expect(older.br.equals(brotliAt(5, older.identity))).toBe(true);
+    expect(newer.br.equals(brotliAt(11, newer.identity))).toBe(true);
+  });
+
+  it('each encoding has its fixed header list, built once', () => {
+    const fresh = buildSnapshot(body);
+    const common = ['content-type', 'application/json; charset=utf-8'];
+    const rest = (encoding: 'identity' | 'gzip' | 'br') => [
+      'etag',
+      fresh.etag,
+      'vary',
+      'accept-encoding',
+      'cache-control',
+      'public, no-cache',
+      'x-content-type-options',
+      'nosniff',
+      ...(encoding === 'identity' ? [] : ['content-encoding', encoding]),
+    ];
+    for (const encoding of ['identity', 'gzip', 'br'] as const) {
+      const headers = staticHeaders(fresh, encoding);
+      expect(headers).toEqual([...common, 'content-length', String(fresh[encoding].length), ...rest(encoding)]);
+      expect(staticHeaders(fresh, encoding)).toBe(headers);
+    }
+  });
+});
+
+describe('negotiateEncodingCached', () => {
+  it('answers what negotiateEncoding answers, for any number of distinct header values', () => {
+    const values = [undefined, '', 'gzip', 'br', 'br;q=0, gzip', 'identity', 'x-gzip', 'deflate'];
+    for (let i = 0; i < 300; i++) values.push(i % 2 ? `gzip;q=0.${i % 9}, identity` : `br;q=0.${i % 9}, x${i}`);
+    for (let round = 0; round < 2; round++) {
+      for (const value of values) expect(negotiateEncodingCached(value)).toBe(negotiateEncoding(value));
+    }
+  });
+});
+
+describe('etagMatches, weak comparison', () => {
+  it.each([
+    ['"abc"', '"abc"', true],
+    [' "abc" ', '"abc"', true],
+    ['*', '"abc"', true],
+    [' * ', '"abc"', true],
+    ['"x", "abc"', '"abc"', true],
+    ['W/"abc"', '"abc"', true],
+    ['"abc"', 'W/"abc"', true],
+    ['"abcd"', '"abc"', false],
+    ['"x", "y"', '"abc"', false],
+    ['W"abc"', '"abc"', false],
+    ['', '"abc"', false],
+    [undefined, '"abc"', false],
+  ] as const)('%j against %s: %s', (header, etag, expected) => {
+    expect(etagMatches(header, etag)).toBe(expected);
   });
 });
