@@ -162,6 +162,7 @@ export function createProcessCopy(options: ProcessCopyOptions) {
       try {
         const loaded = current ? await withinWait(loadOnce()) : await loadOnce();
         // Waited long enough for the newer version: the copy held, stale, while the load goes on.
+        // Stryker disable next-line ConditionalExpression: equivalent: reading null.origin throws, and the catch below answers the same stale copy.
         if (!loaded) return { ...(current as CopyEntry), layer: 'memory', stale: true };
         return { ...loaded, layer: loaded.origin, stale: !confirmed() };
       } catch (err) {
@@ -174,6 +175,7 @@ export function createProcessCopy(options: ProcessCopyOptions) {
 
     /** Reads the database now, past every cache (force_refresh), and installs the result. */
     async reload(): Promise<CopyRead> {
+      // Stryker disable next-line UpdateOperator: any change of generation marks loads begun before it; the direction does not matter.
       generation++;
       inFlight = null;
       // Asked for explicitly (force_refresh): tried whatever the backoff says.
@@ -183,6 +185,7 @@ export function createProcessCopy(options: ProcessCopyOptions) {
 
     /** Drops the copy; a load already under way will not install its result. */
     invalidate(): void {
+      // Stryker disable next-line UpdateOperator: any change of generation marks loads begun before it; the direction does not matter.
       generation++;
       entry = null;
       inFlight = null;

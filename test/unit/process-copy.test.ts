@@ -3,14 +3,17 @@ import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.j
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
 /** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
-function setup(options: { waitForNewerMs?: number } = {}) {
+function setup(options: { waitForNewerMs?: number | null } = {}) {
   let t = 0;
+  const events: string[] = [];
   let known = 0;
   const loads: Array<{ finish: (version: number | null, body?: string) => void; fail: (err: Error) => void; bypass: boolean }> = [];
   const copy = createProcessCopy({
     currentVersion: () => known,
     fallbackRecheckMs: 1000,
-    waitForNewerMs: options.waitForNewerMs ?? 60_000,
+    ...(options.waitForNewerMs === null ? {} : { waitForNewerMs: options.waitForNewerMs ?? 60_000 }),
+    onLoadsFailing: (err) => events.push(`failing: ${(err as Error).message}`),
+    onLoadsRecovered: (failures) => events.push(`recovered after ${failures}`),
     now: () => t,
     load: ({ bypassCache }) =>
       new Promise<Loaded>((resolve, reject) => {
@@ -24,6 +27,7 @@ function setup(options: { waitForNewerMs?: number } = {}) {
   });
   return {
     copy,
+    events,
     loads,
     advance: (ms: number) => {
       t += ms;
@@ -227,5 +231,106 @@ describe('process copy', () => {
     loads[1]?.finish(2);
     await tick();
     expect(copy.peekFresh()?.version).toBe(2);
+  });
+
+  it('tells of failing loads once, and of recovery once with the number of failures; successes alone say nothing', async () => {
+    const { copy, loads, events, know, advance } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    expect(events).toEqual([]);
+    for (let i = 0; i < 3; i++) {
+      know(2 + i);
+      const read = copy.get();
+      await tick();
+      loads.at(-1)?.fail(new Error('database down'));
+      expect(await read).toMatchObject({ version: 1, stale: true });
+      advance(10_000); // past the backoff
+    }
+    expect(events).toEqual(['failing: database down']);
+    const read = copy.get();
+    await tick();
+    loads.at(-1)?.finish(4);
+    expect(await read).toMatchObject({ version: 4, stale: false });
+    expect(events).toEqual(['failing: database down', 'recovered after 3']);
+  });
+
+  it('a load older than the newest known version is not installed, even with no copy held', async () => {
+    const { copy, loads, know } = setup();
+    know(3);
+    const read = copy.get();
+    await tick();
+    loads[0]?.finish(2);
+    expect(await read).toMatchObject({ version: 2 });
+    expect(copy.peekFresh()).toBeNull();
+    expect(copy.version()).toBeNull();
+  });
+
+  it('a fallback copy is fresh for its re-check time from when it was loaded, whatever the clock reads', async () => {
+    const { copy, loads, advance } = setup();
+    advance(5000);
+    const read = copy.get();
+    await tick();
+    loads[0]?.finish(null);
+    await read;
+    expect(bodyOf(copy.peekFresh())).toBe('vfallback');
+    advance(999);
+    expect(copy.peekFresh()).not.toBeNull();
+    advance(1);
+    expect(copy.peekFresh()).toBeNull();
+  });
+
+  it('a fallback load does not replace a current versioned copy, but replaces an outdated one', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    const forced = copy.reload();
+    await tick();
+    loads[1]?.finish(null); // the view failed: the fallback came back
+    await forced;
+    expect(copy.version()).toBe(1);
+    know(2);
+    const read = copy.get();
+    await tick();
+    loads[2]?.finish(null);
+    await read;
+    expect(bodyOf(copy.peekFresh())).toBe('vfallback');
+  });
+
+  it('a load of the version already held replaces it (the same version read again after an invalidation elsewhere)', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1, 'first bytes');
+    await first;
+    const forced = copy.reload();
+    await tick();
+    loads[1]?.finish(1, 'second bytes');
+    expect(await forced).toMatchObject({ layer: 'database', stale: false });
+    expect(bodyOf(copy.peekFresh())).toBe('second bytes');
+  });
+
+  it('by default waits up to 500 ms for a newer version: a load that takes 50 ms is waited for', async () => {
+    const { copy, loads, know } = setup({ waitForNewerMs: null });
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(1);
+    await first;
+    know(2);
+    const read = copy.get();
+    await tick();
+    setTimeout(() => loads[1]?.finish(2), 50);
+    expect(await read).toMatchObject({ version: 2, stale: false });
+  });
+
+  it('holds no version before the first load', () => {
+    expect(setup().copy.version()).toBeNull();
   });
 });
