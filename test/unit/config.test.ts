@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -58,5 +58,17 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ [name]: 'leaky-value' }), name).not.toThrow(/leaky-value/);
     }
     expect(() => loadConfig({ PORT: 'not-a-secret' })).toThrow(/"not-a-secret"/);
+  });
+
+  it('reports every bad variable in one message, as a ConfigError', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).name).toBe('ConfigError');
+    expect((caught as Error).message).toMatch(/^Invalid configuration: (PORT .*; LOG_LEVEL .*|LOG_LEVEL .*; PORT .*)$/);
   });
 });

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { findRecords } from '../../src/feeds/extract.js';
-import { defaultLiveWindows, groupFromSportKey, inferOddsApiStatus, liveWindowHours, mapOddsApiEvent, type OddsApiSport } from '../../src/feeds/odds-api.js';
-import { mapOpticFixture } from '../../src/feeds/optic.js';
+import {
+  defaultLiveWindows,
+  groupFromSportKey,
+  inferOddsApiStatus,
+  isOddsApiEvent,
+  isOddsApiSportsEntry,
+  isOddsApiV3,
+  liveWindowHours,
+  liveWindowsWithDefault,
+  mapOddsApiEvent,
+  type OddsApiSport,
+  readOddsApiSport,
+} from '../../src/feeds/odds-api.js';
+import { isOpticFixture, mapOpticFixture } from '../../src/feeds/optic.js';
 import { FeedFileError, parseInput } from '../../src/feeds/read.js';
 import { parseFeedTime, slugify } from '../../src/feeds/values.js';
 
@@ -45,6 +57,18 @@ describe('slugs and groups', () => {
     expect(groupFromSportKey(key)).toBe(group);
   });
 
+  it('the longest matching prefix wins, whatever order the windows are listed in', () => {
+    const windows = { defaultHours: 3, byKeyPrefix: { a_b_c: 30, a: 10, a_b: 20 } };
+    expect(liveWindowHours('a_b_c_d', windows)).toBe(30);
+    expect(liveWindowHours('a_b_x', windows)).toBe(20);
+    expect(liveWindowHours('a_x', windows)).toBe(10);
+    expect(liveWindowHours('b', windows)).toBe(3);
+  });
+
+  it('FEED_LIVE_WINDOW_HOURS replaces the general window only', () => {
+    expect(liveWindowsWithDefault(6)).toEqual({ defaultHours: 6, byKeyPrefix: defaultLiveWindows.byKeyPrefix });
+  });
+
   it('gives cricket, test cricket and golf longer live windows', () => {
     expect(liveWindowHours('basketball_nba', defaultLiveWindows)).toBe(4);
     expect(liveWindowHours('cricket_ipl', defaultLiveWindows)).toBe(8);
@@ -59,6 +83,9 @@ describe('The Odds API status', () => {
     ['started an hour ago', -1, false, 'live', true],
     ['started 5 hours ago', -5, false, 'completed', true],
     ['completed by a scores record', 2, true, 'completed', false],
+    ['starting this instant', 0, false, 'live', true],
+    ['exactly at the end of its live window', -4, false, 'completed', true],
+    ['a millisecond before the end of its live window', -4 + 1 / 3_600_000, false, 'live', true],
   ])('%s → %s', (_name, hoursFromNow, completed, status, inferred) => {
     expect(inferOddsApiStatus(new Date(now.getTime() + hoursFromNow * hour), completed, 4, now)).toEqual({ status, inferred });
   });
@@ -109,6 +136,17 @@ describe('mapOddsApiEvent', () => {
     expect(mapOddsApiEvent(v3, ctx)).toMatchObject({ league: 'MLB', home_team: 'New York Yankees', away_team: 'Boston Red Sox', status: 'completed' });
   });
 
+  it('a scores record with completed: true is completed, not inferred; completed: "yes" is not a fact', () => {
+    expect(mapOddsApiEvent({ ...base, completed: true }, ctx)).toMatchObject({ status: 'completed', status_inferred: false });
+    expect(mapOddsApiEvent({ ...base, completed: 'yes' }, ctx)).toMatchObject({ status: 'scheduled', status_inferred: true });
+  });
+
+  it('v3 teams: the away team is the listed team that is not the home team, skipping blanks', () => {
+    const v3 = { id: 'v3b', sport_key: 'baseball_mlb', sport_nice: 'MLB', commence_time: 1893456000 };
+    expect(mapOddsApiEvent({ ...v3, teams: ['', 'Home', 'Away'], home_team: 'Home' }, ctx)).toMatchObject({ home_team: 'Home', away_team: 'Away' });
+    expect(mapOddsApiEvent({ ...v3, teams: ['Home'], home_team: 'Home' }, ctx)).toMatchObject({ home_team: 'Home', away_team: null });
+  });
+
   it('moves start times by shiftMs before inferring the status', () => {
     const mapped = mapOddsApiEvent({ ...base, commence_time: '2020-01-01T00:00:00Z' }, { ...ctx, shiftMs: 8 * 365 * 24 * hour });
     expect(mapped).toMatchObject({ status: 'scheduled' });
@@ -120,6 +158,8 @@ describe('mapOddsApiEvent', () => {
     [{ ...base, sport_key: undefined }, 'missing sport_key'],
     [{ ...base, commence_time: undefined }, 'missing commence_time'],
     [{ ...base, commence_time: 'soon' }, 'unparseable commence_time "soon"'],
+    [{ ...base, commence_time: null }, 'missing commence_time'],
+    [{ ...base, sport_key: '___' }, 'unusable sport group ""'],
   ])('rejects %j: %s', (record, reason) => {
     expect(mapOddsApiEvent(record as Record<string, unknown>, ctx)).toEqual({ reject: reason });
   });
@@ -211,6 +251,77 @@ describe('mapOpticFixture', () => {
   });
 });
 
+describe('mapOpticFixture, edges', () => {
+  const base = {
+    id: 'F2',
+    start_date: '2026-11-26T01:00:00Z',
+    status: 'unplayed',
+    sport: { id: 'basketball', name: 'Basketball' },
+    league: { id: 'nba', name: 'NBA' },
+  };
+
+  it.each([
+    [{ ...base, start_date: undefined }, 'missing start_date'],
+    [{ ...base, start_date: null }, 'missing start_date'],
+    [{ ...base, start_date: 'later' }, 'unparseable start_date "later"'],
+    [{ ...base, sport: undefined }, 'missing sport'],
+    [{ ...base, sport: {} }, 'missing sport'],
+    [{ ...base, league: { id: '' } }, 'missing league'],
+    [{ ...base, status: 'postponed-ish' }, 'unknown status "postponed-ish"'],
+    [{ ...base, status: 3 }, 'unknown status 3'],
+    [{ ...base, sport: { id: '!!!', name: 'Bangs' } }, 'unusable sport id "!!!"'],
+    [{ ...base, league: { id: '???', name: 'Marks' } }, 'unusable league id "???"'],
+  ])('rejects %j: %s', (record, reason) => {
+    expect(mapOpticFixture(record as Record<string, unknown>)).toEqual({ reject: reason });
+  });
+
+  it('legacy games without a status: is_live true is live, anything else scheduled', () => {
+    const legacy = { ...base, status: undefined };
+    expect(mapOpticFixture({ ...legacy, is_live: true })).toMatchObject({ status: 'live' });
+    expect(mapOpticFixture({ ...legacy, is_live: 'true' })).toMatchObject({ status: 'scheduled' });
+    expect(mapOpticFixture({ ...legacy, status: null })).toMatchObject({ status: 'scheduled' });
+  });
+
+  it('is_live does not turn a completed fixture live, and status is read trimmed', () => {
+    expect(mapOpticFixture({ ...base, status: 'completed', is_live: true })).toMatchObject({ status: 'completed' });
+    expect(mapOpticFixture({ ...base, status: ' Live ' })).toMatchObject({ status: 'live' });
+  });
+
+  it('moves the start by shiftMs', () => {
+    expect(mapOpticFixture(base, 3_600_000)).toMatchObject({ commence_time: new Date('2026-11-26T02:00:00Z') });
+  });
+
+  it('sport ids: aliases map onto the sidebar slugs, others lose underscores; a name equal to the id is title-cased', () => {
+    expect(mapOpticFixture({ ...base, sport: { id: 'ice_hockey', name: 'Ice Hockey' } })).toMatchObject({ sport_id: 'icehockey', sport: 'Ice Hockey' });
+    expect(mapOpticFixture({ ...base, sport: { id: 'table_tennis', name: 'Ping Pong' } })).toMatchObject({ sport_id: 'tabletennis', sport: 'Ping Pong' });
+    expect(mapOpticFixture({ ...base, sport: 'table tennis' })).toMatchObject({ sport_id: 'tabletennis', sport: 'Table Tennis' });
+    expect(mapOpticFixture({ ...base, league: { id: 'euro_league', name: 'EuroLeague' } })).toMatchObject({ league_id: 'euro_league' });
+  });
+
+  it('an object without id takes its name as id; without a name, a title-cased id', () => {
+    expect(mapOpticFixture({ ...base, league: { name: 'Liga ACB' } })).toMatchObject({ league_id: 'liga_acb', league: 'Liga ACB' });
+    expect(mapOpticFixture({ ...base, league: { id: 'liga_acb' } })).toMatchObject({ league_id: 'liga_acb', league: 'Liga Acb' });
+  });
+
+  it('team names: display names first, then plain names, then the first competitor', () => {
+    expect(mapOpticFixture({ ...base, home_team_display: 'D', home_team: 'P' })).toMatchObject({ home_team: 'D' });
+    expect(mapOpticFixture({ ...base, home_team: 'P' })).toMatchObject({ home_team: 'P' });
+    expect(mapOpticFixture({ ...base, away_competitors: [{ name: 'C1' }, { name: 'C2' }] })).toMatchObject({ away_team: 'C1' });
+    expect(mapOpticFixture({ ...base, away_competitors: ['C1'] })).toMatchObject({ away_team: null });
+    expect(mapOpticFixture({ ...base, away_competitors: { name: 'C1' } })).toMatchObject({ away_team: null });
+  });
+
+  it.each([
+    [{ start_date: 'x', sport: 's' }, true],
+    [{ home_team_display: 'x', league: 'l' }, true],
+    [{ start_date: 'x', id: 1 }, true],
+    [{ start_date: 'x' }, false],
+    [{ sport: 's', league: 'l', id: 1 }, false],
+  ])('is a fixture %j: %s', (value, expected) => {
+    expect(isOpticFixture(value)).toBe(expected);
+  });
+});
+
 describe('findRecords', () => {
   const event = { id: 'e', sport_key: 'soccer_epl', commence_time: '2030-01-01T00:00:00Z', bookmakers: [{ key: 'b', markets: [] }] };
   const fixture = { id: 'f', start_date: '2030-01-01T00:00:00Z', sport: { id: 's', name: 'S' }, league: { id: 'l', name: 'L' }, odds: [{ id: 'o' }] };
@@ -252,5 +363,44 @@ describe('parseInput', () => {
     expect(() => parseInput({ name: 'broken.json', text: '{"data": [ {"id": "x", ' })).toThrow(FeedFileError);
     expect(() => parseInput({ name: 'broken.json', text: '{"data": [' })).toThrow(/^broken\.json: not valid JSON/);
     expect(() => parseInput({ name: 'empty.json', text: '  ' })).toThrow(/empty\.json: empty input/);
+  });
+});
+
+describe('The Odds API shapes', () => {
+  it('reads a sports list entry only when key, group and title are all there', () => {
+    expect(readOddsApiSport({ key: 'soccer_epl', group: 'Soccer', title: 'EPL' })).toEqual({ key: 'soccer_epl', sport: { group: 'Soccer', title: 'EPL' } });
+    expect(readOddsApiSport({ key: 'soccer_epl', group: 'Soccer' })).toBeNull();
+    expect(readOddsApiSport({ key: 'soccer_epl', title: 'EPL' })).toBeNull();
+    expect(readOddsApiSport({ group: 'Soccer', title: 'EPL' })).toBeNull();
+  });
+
+  it.each([
+    [{ key: 'k', group: 'g', title: 't' }, true],
+    [{ key: 'k', group: 'g' }, false],
+    [{ key: 'k', title: 't' }, false],
+    [{ group: 'g', title: 't' }, false],
+  ])('sports entry %j: %s', (value, expected) => {
+    expect(isOddsApiSportsEntry(value)).toBe(expected);
+  });
+
+  it.each([
+    [{ sport_key: 'k', commence_time: 1 }, true],
+    [{ sport_key: 'k', id: 'x' }, true],
+    [{ sport_key: 'k', home_team: 'A' }, true],
+    [{ sport_key: 'k', teams: ['A', 'B'] }, true],
+    [{ sport_key: 'k' }, false],
+    [{ id: 'x', commence_time: 1 }, false],
+  ])('event %j: %s', (value, expected) => {
+    expect(isOddsApiEvent(value)).toBe(expected);
+  });
+
+  it.each([
+    [{ sport_nice: 'MLB' }, true],
+    [{ teams: ['A', 'B'] }, true],
+    [{ teams: ['A', 'B'], away_team: 'B' }, false],
+    [{ teams: 'A' }, false],
+    [{}, false],
+  ])('legacy v3 %j: %s', (value, expected) => {
+    expect(isOddsApiV3(value)).toBe(expected);
   });
 });

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { schedulePattern } from '../../src/scheduler/pattern.js';
-import { needsStartupRefresh } from '../../src/scheduler/refresh-loop.js';
+import { createRefreshLoop, needsStartupRefresh } from '../../src/scheduler/refresh-loop.js';
+import type { ViewState } from '../../src/sidebar/repository.js';
+import { capturingLogger } from '../helpers/logger.js';
 
 describe('schedulePattern', () => {
   it.each([
@@ -32,5 +34,124 @@ describe('needsStartupRefresh', () => {
   it('refreshes a view older than one interval, not a fresher one', () => {
     expect(needsStartupRefresh({ populated: true, last_success_at: new Date(now - 301_000) }, 300, now)).toBe(true);
     expect(needsStartupRefresh({ populated: true, last_success_at: new Date(now - 299_000) }, 300, now)).toBe(false);
+  });
+});
+
+describe('refresh loop', () => {
+  type Call = { trigger: string; minInterval: number | null; finish: (outcome: 'success' | 'skipped' | 'error' | Error) => void };
+
+  /** A loop whose refreshes the test finishes by hand; the view's state is the test's to set. */
+  function loop(options: { enabled?: boolean; view?: ViewState | Error } = {}) {
+    const calls: Call[] = [];
+    let view: ViewState | Error = options.view ?? { populated: true, last_success_at: new Date() };
+    const { log, lines } = capturingLogger('info');
+    const refreshLoop = createRefreshLoop({
+      enabled: options.enabled ?? true,
+      intervalSeconds: 10,
+      log,
+      viewState: async () => {
+        if (view instanceof Error) throw view;
+        return view;
+      },
+      refresh: (trigger, minInterval) =>
+        new Promise((resolve, reject) => {
+          calls.push({
+            trigger,
+            minInterval,
+            finish: (outcome) =>
+              outcome instanceof Error
+                ? reject(outcome)
+                : resolve({ status: outcome, duration_ms: outcome === 'success' ? 12 : 0, error_message: outcome === 'error' ? 'boom' : null } as never),
+          });
+        }),
+    });
+    return { refreshLoop, calls, lines, setView: (v: ViewState | Error) => (view = v) };
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-11-25T12:00:03Z') });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('disabled: start() schedules nothing and refreshes nothing', async () => {
+    const { refreshLoop, calls } = loop({ enabled: false, view: { populated: false, last_success_at: null } });
+    await refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(0);
+    expect(refreshLoop.state()).toMatchObject({ enabled: false, running: false, next_run_at: null, last_run_at: null, last_result: null });
+  });
+
+  it('refreshes at start-up when the view is empty, then on every aligned tick with half the interval as minimum gap', async () => {
+    const { refreshLoop, calls } = loop({ view: { populated: false, last_success_at: null } });
+    const starting = refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls).toMatchObject([{ trigger: 'startup', minInterval: null }]);
+    expect(refreshLoop.state()).toMatchObject({ busy: true, running: true, pattern: '*/10 * * * * *', next_run_at: '2026-11-25T12:00:10.000Z' });
+    calls[0]?.finish('success');
+    await starting;
+    expect(refreshLoop.state()).toMatchObject({
+      busy: false,
+      last_run_at: '2026-11-25T12:00:03.000Z',
+      last_result: { status: 'success', duration_ms: 12, message: null },
+    });
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toMatchObject({ trigger: 'scheduler', minInterval: 5 });
+    calls[1]?.finish('skipped');
+    await refreshLoop.stop();
+  });
+
+  it('does not refresh at start-up when the view is fresh', async () => {
+    const { refreshLoop, calls } = loop();
+    await refreshLoop.start();
+    expect(calls).toHaveLength(0);
+    await refreshLoop.stop();
+  });
+
+  it('a start-up whose view state cannot be read logs it and waits for the next tick', async () => {
+    const { refreshLoop, calls, lines } = loop({ view: new Error('database down') });
+    await refreshLoop.start();
+    expect(calls).toHaveLength(0);
+    expect(lines.at(-1)).toMatchObject({ level: 50, msg: 'could not check sidebar_data at start-up; the scheduler will refresh it on its next tick' });
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(calls).toHaveLength(1);
+    calls[0]?.finish('success');
+    await refreshLoop.stop();
+  });
+
+  it('a refresh that cannot run is recorded as failed and logged; an error outcome is recorded with its message', async () => {
+    const { refreshLoop, calls, lines } = loop();
+    await refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(7000);
+    calls[0]?.finish(new Error('connection refused'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(refreshLoop.state().last_result).toEqual({ status: 'failed', duration_ms: null, message: 'connection refused' });
+    expect(lines.at(-1)).toMatchObject({ level: 50, msg: 'scheduled sidebar refresh could not run', trigger: 'scheduler' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    calls[1]?.finish('error');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(refreshLoop.state().last_result).toEqual({ status: 'error', duration_ms: 0, message: 'boom' });
+    await refreshLoop.stop();
+  });
+
+  it('stop() waits for the refresh under way, then no tick runs; start() twice schedules once', async () => {
+    const { refreshLoop, calls } = loop();
+    await refreshLoop.start();
+    await refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(calls).toHaveLength(1);
+    let stopped = false;
+    const stopping = refreshLoop.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    calls[0]?.finish('success');
+    await stopping;
+    expect(refreshLoop.state()).toMatchObject({ running: false, busy: false, next_run_at: null });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(1);
   });
 });
