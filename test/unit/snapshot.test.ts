@@ -1,6 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { sidebarReply } from '../../src/sidebar/respond.js';
+import { sidebarReply, writeHotReply } from '../../src/sidebar/respond.js';
 import { buildSnapshot, etagMatches, negotiateEncoding, negotiateEncodingCached, staticHeaders } from '../../src/sidebar/snapshot.js';
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
@@ -83,6 +83,66 @@ describe('sidebarReply', () => {
     expect(reply).toMatchObject({ status: 304, body: null });
     expect(headersOf(reply.headers)).toMatchObject({ etag: snapshot.etag, 'x-cache': 'MISS' });
     expect(headersOf(reply.headers)['content-length']).toBeUndefined();
+  });
+});
+
+describe('sidebarReply and writeHotReply agree', () => {
+  const snapshot = buildSnapshot(body);
+  /** A ServerResponse stand-in that records what writeHotReply writes. */
+  function fakeResponse() {
+    const written: { status?: number; headers?: string[]; body?: Buffer | undefined } = {};
+    const res = {
+      writeHead(status: number, headers: string[]) {
+        written.status = status;
+        written.headers = [...headers];
+        return res;
+      },
+      end(chunk?: Buffer) {
+        written.body = chunk;
+      },
+    };
+    return { res: res as never, written };
+  }
+
+  it.each([
+    ['identity', undefined],
+    ['gzip', undefined],
+    ['br', undefined],
+    ['br', snapshot.etag],
+    [undefined, `"other", ${snapshot.etag}`],
+    ['gzip', '"other"'],
+  ])('accept-encoding %s, if-none-match %s: same status, headers (Server-Timing aside) and body', (acceptEncoding, ifNoneMatch) => {
+    const { res, written } = fakeResponse();
+    const status = writeHotReply(res, snapshot, acceptEncoding, ifNoneMatch, performance.now());
+    const expected = sidebarReply(snapshot, { acceptEncoding, ifNoneMatch }, 'memory', 0);
+    expect(status).toBe(expected.status);
+    expect(written.status).toBe(expected.status);
+    const withoutTiming = (list: string[]) => list.slice(0, list.indexOf('server-timing'));
+    expect(withoutTiming(written.headers ?? [])).toEqual(withoutTiming(expected.headers));
+    const headers = written.headers ?? [];
+    expect(headers.length % 2).toBe(0);
+    expect(headers[headers.indexOf('server-timing') + 1]).toMatch(/^sidebar;desc="memory";dur=0\.\d{3}$/); // well under a millisecond
+    expect(written.body ?? null).toEqual(expected.body);
+  });
+
+  it('a 304 carries the validator and what a cache needs, and no body', () => {
+    const reply = sidebarReply(snapshot, { ifNoneMatch: `W/${snapshot.etag}` }, 'memory', 0);
+    expect(reply.status).toBe(304);
+    expect(reply.headers.slice(0, 6)).toEqual(['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', 'public, no-cache']);
+    expect(sidebarReply(snapshot, { ifNoneMatch: '"other"' }, 'memory', 0).status).toBe(200);
+  });
+
+  it('a stale answer says so, with its age in whole seconds (never negative)', () => {
+    const headersOf = (list: string[]) => Object.fromEntries(list.flatMap((v, i) => (i % 2 ? [] : [[v, list[i + 1]]])));
+    expect(headersOf(sidebarReply(snapshot, {}, 'memory', 0, { ageSeconds: 12.9 }).headers)).toMatchObject({ 'x-cache': 'STALE', age: '12' });
+    expect(headersOf(sidebarReply(snapshot, {}, 'memory', 0, { ageSeconds: -3 }).headers)).toMatchObject({ age: '0' });
+    expect(headersOf(sidebarReply(snapshot, {}, 'memory', 0).headers).age).toBeUndefined();
+  });
+
+  it('Server-Timing of hot answers over a millisecond is written in full', () => {
+    const { res, written } = fakeResponse();
+    writeHotReply(res, snapshot, undefined, undefined, performance.now() - 2.5);
+    expect(written.headers?.at(-1)).toMatch(/^sidebar;desc="memory";dur=2\.5\d{2}$/);
   });
 });
 
