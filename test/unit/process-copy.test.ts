@@ -25,9 +25,18 @@ function setup(options: { waitForNewerMs?: number | null } = {}) {
         });
       }),
   });
+  /** Knows `version` and holds it: the first load, finished with that version. */
+  async function holding(version: number, body?: string): Promise<void> {
+    known = Math.max(known, version);
+    const first = copy.get();
+    await tick();
+    loads.at(-1)?.finish(version, body);
+    await first;
+  }
   return {
     copy,
     events,
+    holding,
     loads,
     advance: (ms: number) => {
       t += ms;
@@ -57,12 +66,8 @@ describe('process copy', () => {
   });
 
   it('once a newer version is known, readers wait for it rather than get the older bytes', async () => {
-    const { copy, loads, know } = setup();
-    know(1);
-    const first = copy.get();
-    await tick();
-    loads[0]?.finish(1);
-    await first;
+    const { holding, copy, loads, know } = setup();
+    await holding(1);
     know(2);
     const readers = [copy.get(), copy.get()];
     await tick();
@@ -174,12 +179,8 @@ describe('process copy', () => {
   });
 
   it('after a failed load, no new attempt starts until the backoff passes, and the backoff doubles', async () => {
-    const { copy, loads, know, advance } = setup();
-    know(1);
-    const first = copy.get();
-    await tick();
-    loads[0]?.finish(1);
-    await first;
+    const { holding, copy, loads, know, advance } = setup();
+    await holding(1);
     know(2);
     const attempt = async (outcome: 'fail' | 'none') => {
       const before = loads.length;
@@ -234,12 +235,8 @@ describe('process copy', () => {
   });
 
   it('tells of failing loads once, and of recovery once with the number of failures; successes alone say nothing', async () => {
-    const { copy, loads, events, know, advance } = setup();
-    know(1);
-    const first = copy.get();
-    await tick();
-    loads[0]?.finish(1);
-    await first;
+    const { holding, copy, loads, events, know, advance } = setup();
+    await holding(1);
     expect(events).toEqual([]);
     for (let i = 0; i < 3; i++) {
       know(2 + i);
@@ -283,12 +280,8 @@ describe('process copy', () => {
   });
 
   it('a fallback load does not replace a current versioned copy, but replaces an outdated one', async () => {
-    const { copy, loads, know } = setup();
-    know(1);
-    const first = copy.get();
-    await tick();
-    loads[0]?.finish(1);
-    await first;
+    const { holding, copy, loads, know } = setup();
+    await holding(1);
     const forced = copy.reload();
     await tick();
     loads[1]?.finish(null); // the view failed: the fallback came back
@@ -303,12 +296,8 @@ describe('process copy', () => {
   });
 
   it('a load of the version already held replaces it (the same version read again after an invalidation elsewhere)', async () => {
-    const { copy, loads, know } = setup();
-    know(1);
-    const first = copy.get();
-    await tick();
-    loads[0]?.finish(1, 'first bytes');
-    await first;
+    const { holding, copy, loads, know } = setup();
+    await holding(1, 'first bytes');
     const forced = copy.reload();
     await tick();
     loads[1]?.finish(1, 'second bytes');
@@ -317,12 +306,8 @@ describe('process copy', () => {
   });
 
   it('by default waits up to 500 ms for a newer version: a load that takes 50 ms is waited for', async () => {
-    const { copy, loads, know } = setup({ waitForNewerMs: null });
-    know(1);
-    const first = copy.get();
-    await tick();
-    loads[0]?.finish(1);
-    await first;
+    const { holding, copy, loads, know } = setup({ waitForNewerMs: null });
+    await holding(1);
     know(2);
     const read = copy.get();
     await tick();
