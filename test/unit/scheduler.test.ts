@@ -13,6 +13,10 @@ describe('schedulePattern', () => {
     [1800, '0 */30 * * * *', undefined],
     [3600, '0 0 */1 * * *', undefined],
     [21600, '0 0 */6 * * *', undefined],
+    [86400, '0 0 */24 * * *', undefined],
+    [5400, '* * * * * *', 5400], // 1.5 h
+    [25200, '* * * * * *', 25200], // 7 h does not divide a day
+    [172800, '* * * * * *', 172800], // 2 days
     [45, '* * * * * *', 45],
     [420, '* * * * * *', 420],
   ])('every %i s → %s', (seconds, pattern, interval) => {
@@ -20,7 +24,7 @@ describe('schedulePattern', () => {
   });
 
   it('rejects intervals that are not positive integers', () => {
-    expect(() => schedulePattern(0)).toThrow(RangeError);
+    expect(() => schedulePattern(0)).toThrow(new RangeError('interval must be a positive integer, got 0'));
     expect(() => schedulePattern(1.5)).toThrow(RangeError);
   });
 });

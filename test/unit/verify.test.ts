@@ -22,6 +22,8 @@ describe('bearerToken', () => {
     ['Bearer abc def', null],
     ['Bearer abc', 'abc'],
     ['bearer   abc ', 'abc'],
+    ['Token Bearer abc', null],
+    ['xBearer abc', null],
   ])('%j → %j', (header, token) => {
     expect(bearerToken(header)).toBe(token);
   });
@@ -92,5 +94,36 @@ describe('createAdminVerifier', () => {
 
   it('names the enabled methods for the start-up log', () => {
     expect(adminAuthMode({ adminApiKey: apiKey, supabaseJwtSecret: secret })).toBe('ADMIN_API_KEY or Supabase JWT');
+  });
+
+  it('says why, in words a client can act on', async () => {
+    expect(await createAdminVerifier({})('Bearer x')).toEqual({
+      ok: false,
+      status: 403,
+      message: 'Admin endpoints are disabled: set ADMIN_API_KEY or SUPABASE_JWT_SECRET',
+    });
+    expect(await both(undefined)).toEqual({ ok: false, status: 401, message: 'Missing credentials: send Authorization: Bearer <token>' });
+    expect(await createAdminVerifier({ adminApiKey: apiKey })('Bearer not-the-key')).toEqual({ ok: false, status: 401, message: 'Invalid credentials' });
+    expect(await both('Bearer not-a-jwt')).toEqual({ ok: false, status: 401, message: 'Invalid credentials' });
+    expect(await both(`Bearer ${await sign({ sub: 'u2', role: 'authenticated' })}`)).toEqual({ ok: false, status: 403, message: 'Admin role required' });
+    expect(await both(`Bearer ${await sign({ role: 'service_role' })}`)).toEqual({ ok: true, principal: 'jwt:service_role' });
+  });
+
+  it('with only an API key, a JWT is not even looked at', async () => {
+    const keyOnly = createAdminVerifier({ adminApiKey: apiKey });
+    expect(await keyOnly(`Bearer ${await sign({ role: 'service_role' })}`)).toEqual({ ok: false, status: 401, message: 'Invalid credentials' });
+    expect(adminAuthMode({ adminApiKey: apiKey })).toBe('ADMIN_API_KEY');
+  });
+
+  it('with a maximum age, an older token is expired even before its exp', async () => {
+    const strict = createAdminVerifier({ supabaseJwtSecret: secret, jwtMaxAgeSeconds: 600 });
+    const old = await new SignJWT({ role: 'service_role' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(secret));
+    expect(await both(`Bearer ${old}`)).toMatchObject({ ok: true });
+    expect(await strict(`Bearer ${old}`)).toEqual({ ok: false, status: 401, message: 'Token expired' });
+    expect(await strict(`Bearer ${await sign({ role: 'service_role' })}`)).toMatchObject({ ok: true });
   });
 });
