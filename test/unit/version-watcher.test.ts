@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ViewVersion } from '../../src/sidebar/repository.js';
+import { createVersionWatcher } from '../../src/sidebar/version-watcher.js';
+import { capturingLogger } from '../helpers/logger.js';
+
+/** A watcher whose database reads answer what the test says (a version, null, or an error). */
+function setup(intervalMs = 1000) {
+  let answer: ViewVersion | null | Error = null;
+  const read = vi.fn(async () => {
+    if (answer instanceof Error) throw answer;
+    return answer;
+  });
+  const { log, lines } = capturingLogger('debug');
+  const watcher = createVersionWatcher({ read, intervalMs, log });
+  const at = (version: number): ViewVersion => ({ version, refreshed_at: new Date('2026-11-25T12:00:00Z') });
+  return { watcher, read, lines, answer: (a: ViewVersion | null | Error) => (answer = a), at };
+}
+
+describe('version watcher', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2026-11-25T12:00:00Z') });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('knows 0 before any version, and only ever moves forward', async () => {
+    const { watcher, answer, at } = setup();
+    expect(watcher.current()).toBe(0);
+    answer(at(5));
+    expect(await watcher.check()).toBe(5);
+    expect(watcher.observe(3)).toBe(false);
+    expect(watcher.observe(5)).toBe(false);
+    answer(at(4));
+    expect(await watcher.check()).toBe(5);
+    expect(watcher.observe(6)).toBe(true);
+    expect(watcher.current()).toBe(6);
+    answer(null); // no successful refresh logged: nothing learnt
+    expect(await watcher.check()).toBe(6);
+  });
+
+  it('concurrent checks share one read', async () => {
+    const { watcher, read, answer, at } = setup();
+    answer(at(2));
+    expect(await Promise.all([watcher.check(), watcher.check(), watcher.check()])).toEqual([2, 2, 2]);
+    expect(read).toHaveBeenCalledTimes(1);
+    await watcher.check();
+    expect(read).toHaveBeenCalledTimes(2);
+  });
+
+  it('a failing read keeps the known version, says so once, and once again when it works', async () => {
+    const { watcher, lines, answer, at } = setup();
+    answer(at(1));
+    await watcher.check();
+    answer(new Error('connection refused'));
+    for (let i = 0; i < 3; i++) expect(await watcher.check()).toBe(1);
+    expect(watcher.failing()).toBe(true);
+    expect(watcher.state()).toMatchObject({ version: 1, failing: true });
+    answer(at(2));
+    expect(await watcher.check()).toBe(2);
+    expect(watcher.failing()).toBe(false);
+    expect(lines.filter((l) => (l.level as number) >= 30).map((l) => [l.level, l.msg, l.err])).toEqual([
+      [40, 'cannot read the sidebar version; keeping the last known one', 'connection refused'],
+      [30, 'sidebar version check works again', undefined],
+    ]);
+    expect(lines.filter((l) => l.msg === 'sidebar_data has a new version').map((l) => l.version)).toEqual([1, 2]);
+  });
+
+  it('records when it last read successfully', async () => {
+    const { watcher, answer, at } = setup();
+    expect(watcher.state()).toEqual({ version: 0, last_check_at: null, failing: false });
+    answer(at(1));
+    await watcher.check();
+    const checkedAt = Date.now();
+    await vi.advanceTimersByTimeAsync(5000);
+    answer(new Error('down'));
+    await watcher.check();
+    expect(watcher.state()).toEqual({ version: 1, last_check_at: checkedAt, failing: true });
+  });
+
+  it('polls every intervalMs once started, never before, and not after stop()', async () => {
+    const { watcher, read, answer, at } = setup(1000);
+    answer(at(1));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(read).not.toHaveBeenCalled();
+    watcher.start();
+    watcher.start(); // once
+    await vi.advanceTimersByTimeAsync(999);
+    expect(read).toHaveBeenCalledTimes(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(watcher.current()).toBe(1);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(read).toHaveBeenCalledTimes(4);
+    await watcher.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(read).toHaveBeenCalledTimes(4);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stop() waits for a read under way', async () => {
+    const { watcher, read } = setup(1000);
+    let finish: (v: ViewVersion) => void = () => {};
+    read.mockImplementationOnce(() => new Promise<ViewVersion>((resolve) => (finish = resolve)));
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    let stopped = false;
+    const stopping = watcher.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    finish({ version: 3, refreshed_at: new Date() });
+    await stopping;
+    expect(watcher.current()).toBe(3);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(read).toHaveBeenCalledTimes(1);
+  });
+
+  it('an interval of 0 never polls', async () => {
+    const { watcher, read } = setup(0);
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(read).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
