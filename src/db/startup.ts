@@ -12,6 +12,12 @@ export interface SchemaState {
   /** Resolves once ready; rejects if preparation stopped (closing) or failed for good. */
   readonly whenReady: Promise<void>;
   status(): StartupStatus;
+  /**
+   * Runs fn once the schema is ready, unless stop() came first (the app closed while the
+   * database was still starting): how jobs and polling wait for the database. A start-up that
+   * failed for good runs nothing (the server reports it).
+   */
+  onReady(fn: () => void): void;
   /** Stops retrying (closing); waits for an attempt under way. Idempotent. */
   stop(): Promise<void>;
 }
@@ -33,11 +39,20 @@ export class StartupStoppedError extends Error {
 
 /** For a database that was prepared before the app was built (the CLI, tests, the embedded database). */
 export function schemaReady(): SchemaState {
+  let stopped = false;
+  const whenReady = Promise.resolve();
   return {
     isReady: () => true,
-    whenReady: Promise.resolve(),
+    whenReady,
     status: () => ({ ready: true, attempts: 0, last_error: null, next_attempt_at: null }),
-    stop: async () => {},
+    onReady(fn) {
+      whenReady.then(() => {
+        if (!stopped) fn();
+      });
+    },
+    stop: async () => {
+      stopped = true;
+    },
   };
 }
 
@@ -113,6 +128,14 @@ export function prepareSchemaInBackground(options: PrepareOptions): SchemaState 
       last_error: ready ? null : lastError,
       next_attempt_at: nextAttemptAt ? new Date(nextAttemptAt).toISOString() : null,
     }),
+    onReady(fn) {
+      whenReady.then(
+        () => {
+          if (!stopped) fn();
+        },
+        () => {},
+      );
+    },
     async stop() {
       stopped = true;
       // Stryker disable next-line ConditionalExpression: clearing a null timer does nothing; the check only says there may be none.

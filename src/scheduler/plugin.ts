@@ -51,23 +51,17 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
     app.decorate('refreshCoalescer', refreshCoalescer);
     metrics.bindScheduler(() => refreshLoop.state());
 
-    let closing = false;
     if (runJobs) {
       app.addHook('onReady', async () => {
         // Not awaited: neither the start-up refresh nor a database still starting (connecting,
         // migrating) may hold back serving. Jobs start once the schema is ready.
-        app.dbStartup.whenReady.then(
-          () => {
-            if (closing) return;
-            refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
-            retention.start();
-          },
-          () => {}, // the server reports a start-up that failed for good
-        );
+        app.dbStartup.onReady(() => {
+          refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
+          retention.start();
+        });
       });
     }
     app.addHook('preClose', async () => {
-      closing = true;
       await Promise.all([refreshLoop.stop(), refreshCoalescer.stop(), retention.stop()]);
     });
   },

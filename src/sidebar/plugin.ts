@@ -72,22 +72,11 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
       });
     }
     if (watchVersions) {
-      let closing = false;
       // Once the schema is ready (at once, unless the server started while PostgreSQL was down):
       // a poll before the migrations ran would fail and mark every answer stale for nothing.
-      app.addHook('onReady', async () => {
-        dbStartup.whenReady.then(
-          () => {
-            if (!closing) versions.start();
-          },
-          () => {}, // the server reports a start-up that failed for good
-        );
-      });
+      app.addHook('onReady', async () => dbStartup.onReady(() => versions.start()));
       // preClose: before the database closes (onClose), so no poll runs against a closed pool.
-      app.addHook('preClose', async () => {
-        closing = true;
-        await versions.stop();
-      });
+      app.addHook('preClose', () => versions.stop());
     }
   },
   { name: 'sidebar', fastify: '5.x', dependencies: ['db', 'cache', 'observability'] },

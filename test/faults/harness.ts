@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { type AddressInfo, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort } from '../helpers/free-port.js';
 import { createScratchDatabase } from '../helpers/scratch-db.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -25,14 +25,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 /** Runs (in reverse) everything the scenario started. */
 export async function cleanupAll(): Promise<void> {
   while (cleanups.length) await (cleanups.pop() as () => Promise<unknown>)().catch(() => {});
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
@@ -375,4 +367,4 @@ export async function migratedDatabase(events = 2000) {
   return database;
 }
 
-export { sleep, waitFor };
+export { freePort, sleep, waitFor };

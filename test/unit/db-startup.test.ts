@@ -140,6 +140,34 @@ describe('database start-up in the background', () => {
     await startup.stop();
   });
 
+  it('onReady runs its function once the schema is ready, and never after stop()', async () => {
+    const prepare = vi.fn().mockRejectedValueOnce(refused()).mockResolvedValue(undefined);
+    const startup = prepareSchemaInBackground({ prepare, log: silentLogger(), baseMs: 1, maxMs: 1 });
+    const ran: string[] = [];
+    startup.onReady(() => ran.push('ready'));
+    expect(ran).toEqual([]);
+    await startup.whenReady;
+    await Promise.resolve();
+    expect(ran).toEqual(['ready']);
+
+    // Closed while the last attempt ran, which then succeeded: too late to start anything.
+    let finish: () => void = () => {};
+    const late = prepareSchemaInBackground({ prepare: () => new Promise<void>((resolve) => (finish = resolve)), log: silentLogger() });
+    late.onReady(() => ran.push('too late'));
+    const stopping = late.stop();
+    finish();
+    await stopping;
+    await late.whenReady;
+
+    const embedded = schemaReady();
+    embedded.onReady(() => ran.push('embedded'));
+    const closed = schemaReady();
+    closed.onReady(() => ran.push('closed'));
+    await closed.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toEqual(['ready', 'embedded']);
+  });
+
   it('schemaReady(): ready at once, with nothing attempted', async () => {
     const ready = schemaReady();
     expect(ready.isReady()).toBe(true);
