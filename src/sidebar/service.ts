@@ -131,10 +131,13 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     return dbLoad;
   }
 
+  // Whether the database can say now which version is the newest (it is migrated, and its last read worked).
+  const databaseAnswers = () => schema.isReady() && !versions.failing();
+
   const copy = createProcessCopy({
     currentVersion: versions.current,
-    // The database cannot say whether a newer version exists: copies are served, marked stale.
-    confirmed: () => schema.isReady() && !versions.failing(),
+    // When it cannot, copies are served all the same, marked stale.
+    confirmed: databaseAnswers,
     fallbackRecheckMs,
     onLoadsFailing: (err) => log.warn({ err: (err as Error).message }, 'sidebar loads are failing; serving the copy held (if any) and retrying with backoff'),
     onLoadsRecovered: (failures) => log.info({ failures }, 'sidebar loads work again'),
@@ -143,7 +146,8 @@ export function createSidebarService({ repository, cache, versions, schema, log,
         // Learn the version first (once, at start-up), so the shared cache can answer; while
         // the database cannot say (down at start-up), the newest one an instance wrote there.
         let version = versions.current() || (schema.isReady() ? await versions.check() : 0);
-        if (version === 0) version = Number(await readCache(keys.latest)) || 0;
+        // Only then: a database that answers "no version yet" (a fresh one) is believed over an old pointer.
+        if (version === 0 && !databaseAnswers()) version = Number(await readCache(keys.latest)) || 0;
         const cached = version > 0 ? await readCache(keys.version(version)) : null;
         if (cached !== null) {
           log.debug({ cache: 'HIT', backend: cache.backend, version }, 'sidebar cache hit');
