@@ -71,29 +71,37 @@ export class ConfigError extends Error {
 function dropEmpty(env: Record<string, string | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    if (value !== undefined && value !== '') out[key] = value;
+    if (value) out[key] = value;
   }
   return out;
 }
 
 /** Variables the schema marks writeOnly: their values are never echoed. */
-function isSecret(name: string): boolean {
-  const property = (envSchema.properties as Record<string, { writeOnly?: boolean } | undefined>)[name];
-  return property?.writeOnly === true;
+function secretNames(): Set<string> {
+  const properties = Object.entries(envSchema.properties as Record<string, { writeOnly?: boolean }>);
+  return new Set(properties.filter(([, property]) => property.writeOnly === true).map(([name]) => name));
+}
+
+interface ValidationIssue {
+  /** "/PORT": every variable is a top-level property, and every one has a default (none is "missing"). */
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
 }
 
 /** Turns ajv's "/PORT must be <= 65535" into a message that names the variable and its value. */
 function describeErrors(error: unknown, env: Record<string, string>): string {
-  const errors = (error as { errors?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> }).errors;
-  if (!errors?.length) return (error as Error).message;
-  return errors
+  const issues = (error as { errors?: ValidationIssue[] }).errors;
+  // Stryker disable next-line ConditionalExpression,OptionalChaining: env-schema throws only ajv's validation errors here; this is for anything else it might throw one day.
+  if (!issues?.length) return (error as Error).message;
+  const secrets = secretNames();
+  return issues
     .map((e) => {
-      const name = e.instancePath.replace(/^\//, '') || String(e.params?.missingProperty ?? '');
-      const shown = isSecret(name) ? '(hidden)' : JSON.stringify(env[name]);
-      const allowed = Array.isArray(e.params?.allowedValues) ? `: ${e.params.allowedValues.join(', ')}` : '';
+      const name = e.instancePath.slice(1);
+      const shown = secrets.has(name) ? '(hidden)' : JSON.stringify(env[name]);
+      const allowed = Array.isArray(e.params.allowedValues) ? `: ${e.params.allowedValues.join(', ')}` : '';
       return `${name} ${e.message}${allowed} (got ${shown})`;
     })
-    .filter((line, i, all) => all.indexOf(line) === i)
     .join('; ');
 }
 
@@ -101,8 +109,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = dropEmpty(env);
   let e: Env;
   try {
-    // env: false: validate exactly what we were given (env-schema would otherwise merge process.env back in, empty values and all).
-    e = validateEnv<Env>({ schema: envSchema, data: cleaned, dotenv: false, env: false });
+    e = validateEnv<Env>({
+      schema: envSchema,
+      data: cleaned,
+      // The CLI reads ./.env itself (process.loadEnvFile) before it builds the environment it passes here.
+      // Stryker disable next-line BooleanLiteral: dotenv: true would read ./.env into process.env again, which never overrides what is set; a test would have to change directory, which Stryker's worker threads forbid.
+      dotenv: false,
+      // Validate exactly what we were given (env-schema would otherwise merge process.env back in, empty values and all).
+      env: false,
+    });
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${describeErrors(error, cleaned)}`);
   }

@@ -105,7 +105,8 @@ export function prepareSchemaInBackground(options: PrepareOptions): SchemaState 
         return;
       } catch (err) {
         if (!isUnreachable(err)) throw err;
-        const message = (err as Error).message || (err as { code?: string }).code || 'unreachable';
+        // isUnreachable() said it has a code: the message, or that code when the message is empty.
+        const message = (err as Error).message || (err as { code: string }).code;
         if (attempts === 1) log.error({ err: message }, 'database unreachable at start-up; serving what can be served and retrying in the background');
         lastError = message;
       }

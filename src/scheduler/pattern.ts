@@ -11,6 +11,6 @@ export function schedulePattern(seconds: number): { pattern: string; interval?: 
   const minutes = seconds / 60;
   if (Number.isInteger(minutes) && minutes < 60 && 60 % minutes === 0) return { pattern: `0 */${minutes} * * * *` };
   const hours = seconds / 3600;
-  if (Number.isInteger(hours) && hours <= 24 && 24 % hours === 0) return { pattern: `0 0 */${hours} * * *` };
+  if (Number.isInteger(hours) && 24 % hours === 0) return { pattern: `0 0 */${hours} * * *` };
   return { pattern: '* * * * * *', interval: seconds };
 }

@@ -80,6 +80,7 @@ export function createRefreshLoop(deps: RefreshLoopDeps) {
         interval_seconds: intervalSeconds,
         pattern,
         last_run_at: lastRunAt?.toISOString() ?? null,
+        // Stryker disable next-line OptionalChaining: croner's nextRun() is null only for a schedule with no future run, which an every-N-seconds pattern never is.
         next_run_at: job?.nextRun()?.toISOString() ?? null,
         last_result: lastResult,
       };

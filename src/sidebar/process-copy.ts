@@ -91,9 +91,10 @@ export function createProcessCopy(options: ProcessCopyOptions) {
   }
 
   function mayInstall(loaded: Loaded): boolean {
-    if (loaded.version === null) return entry === null || entry.version === null || !isCurrent(entry);
+    // entry?.version == null: no copy, or a fallback copy; either is always replaced.
+    if (loaded.version === null) return entry?.version == null || !isCurrent(entry);
     if (loaded.version < options.currentVersion()) return false;
-    return entry === null || entry.version === null || loaded.version >= entry.version;
+    return entry?.version == null || loaded.version >= entry.version;
   }
 
   function install(bypassCache: boolean): Promise<CopyEntry> {

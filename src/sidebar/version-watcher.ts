@@ -79,6 +79,7 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     /** Stops polling and waits for a read under way. Idempotent. */
     async stop(): Promise<void> {
       stopped = true;
+      // Stryker disable next-line ConditionalExpression: clearTimeout(null) does nothing; the guard is for the types.
       if (timer) clearTimeout(timer);
       timer = null;
       await checking;

@@ -123,7 +123,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(res.json().message).toMatch(/force_refresh/);
     });
 
-    it('falls back to the live aggregation when the view is unpopulated, and caches that only briefly', async () => {
+    it("falls back to the live aggregation when the view is unpopulated, and answers the next read from a copy (X-Cache: HIT; the fallback's brief TTL is checked in sidebar-service.test.ts)", async () => {
       await testDb.db.query('refresh materialized view sidebar_data with no data');
       await app.sidebarService.invalidate();
       const res = await get(sidebarUrl);

@@ -298,6 +298,18 @@ describe('mapOpticFixture, edges', () => {
     expect(mapOpticFixture({ ...base, league: { id: 'euro_league', name: 'EuroLeague' } })).toMatchObject({ league_id: 'euro_league' });
   });
 
+  it('an aliased sport takes the sidebar name, whatever name the feed gives it, so both feeds show one sport', () => {
+    expect(mapOpticFixture({ ...base, sport: { id: 'ice_hockey', name: 'Hockey sur glace' } })).toMatchObject({ sport_id: 'icehockey', sport: 'Ice Hockey' });
+    expect(mapOpticFixture({ ...base, sport: { id: 'American Football', name: 'NFL Football' } })).toMatchObject({
+      sport_id: 'americanfootball',
+      sport: 'American Football',
+    });
+  });
+
+  it('a sport or league object whose id has nothing to name it by is missing, not an empty name', () => {
+    expect(mapOpticFixture({ ...base, sport: { id: '_' } })).toEqual({ reject: 'missing sport' });
+  });
+
   it('an object without id takes its name as id; without a name, a title-cased id', () => {
     expect(mapOpticFixture({ ...base, league: { name: 'Liga ACB' } })).toMatchObject({ league_id: 'liga_acb', league: 'Liga ACB' });
     expect(mapOpticFixture({ ...base, league: { id: 'liga_acb' } })).toMatchObject({ league_id: 'liga_acb', league: 'Liga Acb' });

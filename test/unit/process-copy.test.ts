@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.js';
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
@@ -317,5 +317,105 @@ describe('process copy', () => {
 
   it('holds no version before the first load', () => {
     expect(setup().copy.version()).toBeNull();
+  });
+
+  it('a copy newer than the newest known version (a load ran ahead of the watcher) is not replaced by an older load', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(3); // the watcher has not seen version 3 yet
+    await first;
+    const forced = copy.reload();
+    await tick();
+    loads[1]?.finish(2);
+    await forced;
+    expect(copy.version()).toBe(3);
+  });
+
+  it('a forced reload that brings the fallback again replaces the fallback copy held, even one still fresh', async () => {
+    const { copy, loads } = setup();
+    const first = copy.get();
+    await tick();
+    loads[0]?.finish(null, 'old fallback');
+    await first;
+    const forced = copy.reload();
+    await tick();
+    loads[1]?.finish(null, 'new fallback');
+    await forced;
+    expect(bodyOf(copy.peekFresh())).toBe('new fallback');
+  });
+
+  it('after loads recover through a forced reload, the next newer version loads at once (no backoff left over)', async () => {
+    const { holding, copy, loads, know } = setup();
+    await holding(1);
+    know(2);
+    const failed = copy.get();
+    await tick();
+    loads[1]?.fail(new Error('database down')); // backoff: no attempt for 250 ms while the copy is held
+    await failed;
+    const forced = copy.reload();
+    await tick();
+    loads[2]?.finish(2);
+    await forced;
+    know(3); // within the 250 ms of the old backoff
+    const read = copy.get();
+    await tick();
+    expect(loads).toHaveLength(4);
+    loads[3]?.finish(3);
+    expect(await read).toMatchObject({ version: 3, stale: false });
+  });
+
+  it('a load dropped by an invalidation does not end the one that replaced it: readers keep sharing the newer load', async () => {
+    const { copy, loads, know } = setup();
+    know(1);
+    const dropped = copy.get();
+    await tick();
+    copy.invalidate();
+    const current = copy.get();
+    await tick();
+    expect(loads).toHaveLength(2);
+    loads[0]?.finish(1, 'dropped');
+    await dropped;
+    const sharing = copy.get();
+    await tick();
+    expect(loads).toHaveLength(2);
+    loads[1]?.finish(1, 'current');
+    expect(bodyOf(await current)).toBe('current');
+    expect(bodyOf(await sharing)).toBe('current');
+  });
+
+  it('works without failure callbacks, and with the real clock by default', async () => {
+    let fail = true;
+    const copy = createProcessCopy({
+      currentVersion: () => 0,
+      fallbackRecheckMs: 60_000,
+      load: async () => {
+        if (fail) throw new Error('database down');
+        return { snapshot: buildSnapshot('fallback'), version: null, origin: 'database' };
+      },
+    });
+    await expect(copy.get()).rejects.toThrow('database down');
+    fail = false;
+    expect(bodyOf(await copy.get())).toBe('fallback');
+    // A fallback copy is fresh for its re-check time by the clock it was loaded with.
+    expect(bodyOf(copy.peekFresh())).toBe('fallback');
+  });
+
+  it('a reader that waited for a newer version and got it leaves no timer behind', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { holding, copy, loads, know } = setup({ waitForNewerMs: 500 });
+      await holding(1);
+      know(2);
+      const read = copy.get();
+      await tick();
+      loads[1]?.finish(2);
+      const pending = vi.getTimerCount(); // the wait's timer (and the snapshot's brotli upgrade)
+      expect(await read).toMatchObject({ version: 2 });
+      expect(vi.getTimerCount()).toBe(pending - 1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

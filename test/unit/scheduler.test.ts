@@ -38,6 +38,8 @@ describe('needsStartupRefresh', () => {
   it('refreshes a view older than one interval, not a fresher one', () => {
     expect(needsStartupRefresh({ populated: true, last_success_at: new Date(now - 301_000) }, 300, now)).toBe(true);
     expect(needsStartupRefresh({ populated: true, last_success_at: new Date(now - 299_000) }, 300, now)).toBe(false);
+    // Exactly one interval old: the tick due now refreshes it.
+    expect(needsStartupRefresh({ populated: true, last_success_at: new Date(now - 300_000) }, 300, now)).toBe(false);
   });
 });
 
@@ -45,13 +47,13 @@ describe('refresh loop', () => {
   type Call = { trigger: string; minInterval: number | null; finish: (outcome: 'success' | 'skipped' | 'error' | Error) => void };
 
   /** A loop whose refreshes the test finishes by hand; the view's state is the test's to set. */
-  function loop(options: { enabled?: boolean; view?: ViewState | Error } = {}) {
+  function loop(options: { enabled?: boolean; view?: ViewState | Error; intervalSeconds?: number } = {}) {
     const calls: Call[] = [];
     let view: ViewState | Error = options.view ?? { populated: true, last_success_at: new Date() };
     const { log, lines } = capturingLogger('info');
     const refreshLoop = createRefreshLoop({
       enabled: options.enabled ?? true,
-      intervalSeconds: 10,
+      intervalSeconds: options.intervalSeconds ?? 10,
       log,
       viewState: async () => {
         if (view instanceof Error) throw view;
@@ -118,7 +120,11 @@ describe('refresh loop', () => {
     const { refreshLoop, calls, lines } = loop({ view: new Error('database down') });
     await refreshLoop.start();
     expect(calls).toHaveLength(0);
-    expect(lines.at(-1)).toMatchObject({ level: 50, msg: 'could not check sidebar_data at start-up; the scheduler will refresh it on its next tick' });
+    expect(lines.at(-1)).toMatchObject({
+      level: 50,
+      msg: 'could not check sidebar_data at start-up; the scheduler will refresh it on its next tick',
+      err: { message: 'database down' },
+    });
     await vi.advanceTimersByTimeAsync(7000);
     expect(calls).toHaveLength(1);
     calls[0]?.finish('success');
@@ -157,5 +163,73 @@ describe('refresh loop', () => {
     expect(refreshLoop.state()).toMatchObject({ running: false, busy: false, next_run_at: null });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls).toHaveLength(1);
+  });
+
+  it('start() logs the schedule at info level: its pattern, interval and next run', async () => {
+    const { refreshLoop, lines } = loop();
+    await refreshLoop.start();
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 30,
+        msg: 'sidebar refresh scheduler started',
+        pattern: '*/10 * * * * *',
+        interval_seconds: 10,
+        next_run_at: '2026-11-25T12:00:10.000Z',
+      }),
+    );
+    await refreshLoop.stop();
+  });
+
+  it('stop() before start(), or twice, does nothing', async () => {
+    const { refreshLoop } = loop();
+    await refreshLoop.stop();
+    await refreshLoop.start();
+    await refreshLoop.stop();
+    await refreshLoop.stop();
+    expect(refreshLoop.state()).toMatchObject({ running: false, next_run_at: null });
+  });
+
+  it('a tick while the previous scheduled refresh still runs is skipped (no overlap in one process)', async () => {
+    const { refreshLoop, calls } = loop();
+    await refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20_000); // two more ticks while the first refresh runs
+    expect(calls).toHaveLength(1);
+    calls[0]?.finish('success');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls).toHaveLength(2);
+    calls[1]?.finish('success');
+    await refreshLoop.stop();
+  });
+
+  it('an interval that does not divide a minute, hour or day ticks every interval, not every second', async () => {
+    const { refreshLoop, calls } = loop({ intervalSeconds: 7 });
+    await refreshLoop.start();
+    for (let i = 0; i < 22; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      for (const call of calls) call.finish('success');
+    }
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    expect(calls.length).toBeLessThanOrEqual(4);
+    await refreshLoop.stop();
+  });
+
+  it("a start-up refresh that ends while a tick's refresh runs leaves the loop busy, and stop() waits for the tick's", async () => {
+    const { refreshLoop, calls } = loop({ view: { populated: false, last_success_at: null } });
+    const starting = refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(calls.map((c) => c.trigger)).toEqual(['startup', 'scheduler']);
+    calls[0]?.finish('success');
+    await starting;
+    expect(refreshLoop.state().busy).toBe(true);
+    let stopped = false;
+    const stopping = refreshLoop.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stopped).toBe(false);
+    calls[1]?.finish('success');
+    await stopping;
   });
 });

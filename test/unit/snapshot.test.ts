@@ -1,7 +1,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { sidebarReply, writeHotReply } from '../../src/sidebar/respond.js';
-import { buildSnapshot, etagMatches, negotiateEncoding, negotiateEncodingCached, staticHeaders } from '../../src/sidebar/snapshot.js';
+import { buildSnapshot, etagMatches, negotiatedCount, negotiateEncoding, negotiateEncodingCached, staticHeaders } from '../../src/sidebar/snapshot.js';
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
 
@@ -214,6 +214,16 @@ describe('negotiateEncodingCached', () => {
       for (const value of values) expect(negotiateEncodingCached(value)).toBe(negotiateEncoding(value));
     }
   });
+
+  it('remembers at most 256 Accept-Encoding values: a client that varies the header cannot grow it without bound', () => {
+    const counts: number[] = [];
+    for (let i = 0; i < 600; i++) {
+      expect(negotiateEncodingCached(`gzip, x-bound-test-${i}`)).toBe('gzip');
+      counts.push(negotiatedCount());
+    }
+    expect(Math.max(...counts)).toBe(256);
+    expect(counts.filter((n) => n === 1).length).toBeGreaterThanOrEqual(2); // cleared when full, at least twice in 600
+  });
 });
 
 describe('etagMatches, weak comparison', () => {
@@ -228,6 +238,8 @@ describe('etagMatches, weak comparison', () => {
     ['"abcd"', '"abc"', false],
     ['"x", "y"', '"abc"', false],
     ['W"abc"', '"abc"', false],
+    ['"W/abc"', '"abc"', false], // W/ inside the quotes is part of the tag, not the weak marker
+    ['"ab"', '"aW/b"', false],
     ['', '"abc"', false],
     [undefined, '"abc"', false],
   ] as const)('%j against %s: %s', (header, etag, expected) => {
