@@ -59,6 +59,10 @@ export interface Config {
   importMaxConcurrent: number;
   /** Imports within this window share one refresh. */
   importRefreshDelaySeconds: number;
+  /** How often each instance asks whether writes wait for a refresh (0: never; the schedule alone refreshes). */
+  changePollMs: number;
+  /** At most one change-driven refresh per this many milliseconds, across every instance. */
+  changeMinGapMs: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
   feedLiveWindowHours: number;
 }
@@ -150,6 +154,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshIntervalSeconds: e.SIDEBAR_REFRESH_INTERVAL_SECONDS,
     refreshAlertSeconds: e.SIDEBAR_REFRESH_ALERT_SECONDS,
     refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
+    changePollMs: e.SIDEBAR_CHANGE_POLL_MS,
+    changeMinGapMs: e.SIDEBAR_CHANGE_MIN_GAP_MS,
     retentionDays: e.RETENTION_DAYS,
     retentionArchive: e.RETENTION_ARCHIVE,
     retentionBatchSize: e.RETENTION_BATCH_SIZE,

@@ -34,7 +34,7 @@ export const envSchema = Type.Object({
   CACHE_KEY_PREFIX: Type.String({ minLength: 1, default: 'sidebar' }),
   SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   SIDEBAR_FALLBACK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
-  SIDEBAR_VERSION_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 1000 }),
+  SIDEBAR_VERSION_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 250 }),
 
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, ...secret })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, ...secret })),
@@ -47,6 +47,8 @@ export const envSchema = Type.Object({
   SIDEBAR_REFRESH_INTERVAL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 300 }),
   SIDEBAR_REFRESH_ALERT_SECONDS: Type.Number({ minimum: 0, default: 30 }),
   SIDEBAR_REFRESH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
+  SIDEBAR_CHANGE_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 250 }),
+  SIDEBAR_CHANGE_MIN_GAP_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 1000 }),
 
   RETENTION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
   RETENTION_ARCHIVE: Type.Boolean({ default: true }),

@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Count, Instant, NullableInstant, NullableNumber } from './common.js';
 
-export const refreshTriggers = ['scheduler', 'manual', 'startup', 'import'] as const;
+export const refreshTriggers = ['scheduler', 'manual', 'startup', 'import', 'change'] as const;
 export const RefreshTrigger = Type.Union(refreshTriggers.map((t) => Type.Literal(t)));
 export type RefreshTrigger = Static<typeof RefreshTrigger>;
 
@@ -42,6 +42,20 @@ export const SchedulerState = Type.Object({
 });
 export type SchedulerState = Static<typeof SchedulerState>;
 
+export const ChangeLoopState = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'This instance polls for changes (SIDEBAR_CHANGE_POLL_MS > 0).' }),
+    poll_ms: Type.Integer(),
+    min_gap_ms: Type.Integer(),
+    last_check_at: NullableInstant,
+    last_refresh_at: NullableInstant,
+    refreshes: Type.Integer({ minimum: 0, description: 'Change-driven refreshes this instance ran.' }),
+    failing: Type.Boolean({ description: 'Polls fail (database unreachable): changes wait for it, or for the schedule.' }),
+  },
+  { description: 'Change-driven refreshes: writes to odds_events reach sidebar_data within about the minimum gap.' },
+);
+export type ChangeLoopState = Static<typeof ChangeLoopState>;
+
 export const AnswerLayers = Type.Object(
   { memory: Count, cache: Count, database: Count, stale: Count },
   { description: 'Answers by layer: this process’s copy, the shared cache, the database; stale = memory answers served while reloading.' },
@@ -63,6 +77,7 @@ export const Stats = Type.Object({
     view_populated: Type.Boolean(),
   }),
   scheduler: SchedulerState,
+  changes: ChangeLoopState,
   cache: Type.Object({
     backend: Type.String(),
     connected: Type.Boolean(),

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
+import { type ChangeLoop, createChangeLoop } from './change-loop.js';
 import { createRefreshCoalescer, type RefreshCoalescer } from './coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './refresh-loop.js';
 import { createRetentionJob } from './retention.js';
@@ -8,13 +9,21 @@ declare module 'fastify' {
   interface FastifyInstance {
     refreshLoop: RefreshLoop;
     refreshCoalescer: RefreshCoalescer;
+    changeLoop: ChangeLoop;
   }
 }
 
 export interface SchedulerPluginOptions {
   config: Pick<
     Config,
-    'schedulerEnabled' | 'refreshIntervalSeconds' | 'importRefreshDelaySeconds' | 'retentionDays' | 'retentionArchive' | 'retentionBatchSize'
+    | 'schedulerEnabled'
+    | 'refreshIntervalSeconds'
+    | 'changePollMs'
+    | 'changeMinGapMs'
+    | 'importRefreshDelaySeconds'
+    | 'retentionDays'
+    | 'retentionArchive'
+    | 'retentionBatchSize'
   >;
   /** Run the jobs (a serving process); false in the CLI, which refreshes by itself. */
   runJobs: boolean;
@@ -41,6 +50,13 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
       run: () => sidebarService.refresh('import'),
       log: app.log,
     });
+    // Writes reach the view within about the minimum gap, whoever made them (migration 010).
+    const changeLoop = createChangeLoop({
+      pollMs: config.changePollMs,
+      minGapMs: config.changeMinGapMs,
+      log: app.log,
+      refreshIfChanged: (minGapSeconds) => sidebarService.refreshIfChanged(minGapSeconds),
+    });
     const retention = createRetentionJob({
       db,
       log: app.log,
@@ -49,6 +65,7 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
 
     app.decorate('refreshLoop', refreshLoop);
     app.decorate('refreshCoalescer', refreshCoalescer);
+    app.decorate('changeLoop', changeLoop);
     metrics.bindScheduler(() => refreshLoop.state());
 
     if (runJobs) {
@@ -57,12 +74,13 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
         // migrating) may hold back serving. Jobs start once the schema is ready.
         app.dbStartup.onReady(() => {
           refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
+          changeLoop.start();
           retention.start();
         });
       });
     }
     app.addHook('preClose', async () => {
-      await Promise.all([refreshLoop.stop(), refreshCoalescer.stop(), retention.stop()]);
+      await Promise.all([refreshLoop.stop(), changeLoop.stop(), refreshCoalescer.stop(), retention.stop()]);
     });
   },
   { name: 'scheduler', fastify: '5.x', dependencies: ['db', 'sidebar', 'observability'] },

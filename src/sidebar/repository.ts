@@ -75,6 +75,9 @@ const selectViewState = `
 
 const callRefresh = 'select * from refresh_sidebar_data($1, $2, $3)';
 
+// No row: nothing pending, a refresh within the gap, or one running elsewhere (migration 010).
+const callRefreshIfChanged = 'select * from refresh_sidebar_data_if_changed($1, $2)';
+
 const selectRecentRefreshes = 'select * from sidebar_refresh_log order by started_at desc, id desc limit $1';
 
 // Skipped calls did no work, so they are counted apart and left out of the durations.
@@ -124,6 +127,12 @@ export function createSidebarRepository(db: Queryable, options: { refreshTimeout
       const row = rows[0];
       if (!row) throw new Error('refresh_sidebar_data() returned no row');
       return row;
+    },
+
+    /** Refreshes when writes are pending and the last refresh is older than minGapSeconds; null when it did nothing. */
+    async refreshIfChanged(minGapSeconds: number, alertSeconds: number): Promise<RefreshLogRow | null> {
+      const { rows } = await db.query<RefreshLogRow>(callRefreshIfChanged, [minGapSeconds, alertSeconds], { timeoutMs: options.refreshTimeoutMs });
+      return rows[0] ?? null;
     },
 
     async recentRefreshes(limit: number): Promise<RefreshLogRow[]> {

@@ -12,7 +12,7 @@ const refreshStatusCode = { success: 200, skipped: 409, error: 500 } as const;
 /** The sidebar's routes; they only orchestrate the sidebar service, repository, scheduler and metrics. */
 export const sidebarRoutes = fp(
   async (app) => {
-    const { sidebarService, sidebarRepository, refreshLoop, metrics, cache, config } = app;
+    const { sidebarService, sidebarRepository, refreshLoop, changeLoop, metrics, cache, config } = app;
 
     app.get<{ Querystring: SidebarQuery }>(
       paths.sidebar,
@@ -107,6 +107,7 @@ export const sidebarRoutes = fp(
             view_populated: view.populated,
           },
           scheduler: refreshLoop.state(),
+          changes: changeLoop.state(),
           cache: {
             backend: cache.backend,
             connected: cache.isConnected(),

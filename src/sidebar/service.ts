@@ -167,6 +167,30 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     return result;
   }
 
+  /** What every refresh outcome does: metrics, the version it made, one log line. */
+  function settled(result: RefreshLogRow): RefreshLogRow {
+    onRefresh?.(result);
+    const { trigger } = result;
+    const fields = {
+      refresh: {
+        id: result.id,
+        trigger,
+        status: result.status,
+        duration_ms: result.duration_ms,
+        row_count: result.row_count,
+      },
+    };
+    if (result.status === 'success') versions.observe(result.id);
+    if (result.alert_triggered) {
+      log.warn({ ...fields, alert_threshold_ms: result.alert_threshold_ms }, 'sidebar refresh was slower than the alert threshold');
+    } else if (result.status === 'error') {
+      log.error({ ...fields, error: result.error_message }, 'sidebar refresh failed; the previous view is kept');
+    } else {
+      log.info(fields, `sidebar refresh ${result.status}`);
+    }
+    return result;
+  }
+
   return {
     counters,
 
@@ -186,26 +210,16 @@ export function createSidebarService({ repository, cache, versions, schema, log,
 
     /** Runs refresh_sidebar_data(); a success is a new version, which every layer then serves. */
     async refresh(trigger: RefreshTrigger, minIntervalSeconds: number | null = null): Promise<RefreshLogRow> {
-      const result = await repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds);
-      onRefresh?.(result);
-      const fields = {
-        refresh: {
-          id: result.id,
-          trigger,
-          status: result.status,
-          duration_ms: result.duration_ms,
-          row_count: result.row_count,
-        },
-      };
-      if (result.status === 'success') versions.observe(result.id);
-      if (result.alert_triggered) {
-        log.warn({ ...fields, alert_threshold_ms: result.alert_threshold_ms }, 'sidebar refresh was slower than the alert threshold');
-      } else if (result.status === 'error') {
-        log.error({ ...fields, error: result.error_message }, 'sidebar refresh failed; the previous view is kept');
-      } else {
-        log.info(fields, `sidebar refresh ${result.status}`);
-      }
-      return result;
+      return settled(await repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds));
+    },
+
+    /**
+     * Refreshes if writes to odds_events (or the configuration) wait for one, at most once per
+     * minGapSeconds across every instance; null when there was nothing to do (nothing logged).
+     */
+    async refreshIfChanged(minGapSeconds: number): Promise<RefreshLogRow | null> {
+      const result = await repository.refreshIfChanged(minGapSeconds, config.refreshAlertSeconds);
+      return result && settled(result);
     },
 
     /**

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openAsBlob } from 'node:fs';
+import { existsSync, mkdirSync, openAsBlob, readdirSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,9 @@ async function migratedTemplate(): Promise<Blob> {
 
 const templateDir = fileURLToPath(new URL('../../node_modules/.cache/sidebar-tests/', import.meta.url));
 const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
+
+/** The newest migration's number (NNN.do.*.sql), what a migrated database reports as current. */
+export const latestMigration = Math.max(...readdirSync(migrationsDir).map((name) => Number(/^(\d+)\.do\./.exec(name)?.[1] ?? 0)));
 
 /** Changes with any migration and with the PGlite version. */
 async function templateKey(): Promise<string> {

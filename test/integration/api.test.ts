@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Sidebar as SidebarResponse } from '../../src/contract/index.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
-import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { backends, latestMigration, type TestCache, type TestDb } from '../helpers/backends.js';
 
 const sidebarUrl = '/api/v1/shared/sidebar';
 
@@ -351,7 +351,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(ready.json()).toMatchObject({
         status: 'ready',
         database: { kind: backend.dbKind, reachable: true },
-        migrations: { current: 9, latest: 9, applied: true },
+        migrations: { current: latestMigration, latest: latestMigration, applied: true },
       });
     });
 

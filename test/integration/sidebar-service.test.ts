@@ -392,6 +392,24 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(lines.find((l) => l.level === 30 && l.msg === 'sidebar refresh skipped')).toMatchObject({ refresh: { id: skipped.id } });
     });
 
+    it('refreshIfChanged does nothing (null, no log line) with nothing pending; after a write it refreshes, and that is the new version', async () => {
+      await testDb.db.query('delete from sidebar_changes');
+      const seen: string[] = [];
+      const { svc, versions, lines } = service({ onRefresh: (r) => seen.push(r.trigger) });
+      expect(await svc.refreshIfChanged(0)).toBeNull();
+      expect(seen).toEqual([]);
+      expect(lines.filter((l) => String(l.msg).startsWith('sidebar refresh'))).toEqual([]);
+      await testDb.db.query(
+        `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+         values ('svc-change-1', 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`,
+      );
+      const result = await svc.refreshIfChanged(0);
+      expect(result).toMatchObject({ status: 'success', trigger: 'change' });
+      expect(seen).toEqual(['change']);
+      expect(versions.current()).toBe(result?.id);
+      expect(lines.find((l) => l.msg === 'sidebar refresh success')).toMatchObject({ refresh: { trigger: 'change' } });
+    });
+
     it('a refresh over the alert threshold is logged at warn level with the threshold', async () => {
       const { svc, lines } = service({ config: { refreshAlertSeconds: -1 } });
       const result = await svc.refresh('manual');

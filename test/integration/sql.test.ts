@@ -5,7 +5,7 @@ import type { Db } from '../../src/db/types.js';
 import { buildSidebar } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository, type SidebarRow } from '../../src/sidebar/repository.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
-import { backends, type TestDb } from '../helpers/backends.js';
+import { backends, latestMigration, type TestDb } from '../helpers/backends.js';
 
 /** The sidebar as [sport_id, games, live, [[league_id, games, live]]] for comparison with expectedSidebar. */
 function summarise(rows: SidebarRow[]) {
@@ -31,8 +31,9 @@ describe.each(backends)('SQL on $name', (backend) => {
   afterAll(() => testDb?.drop());
 
   it('migrations are current, and running them again does no harm', async () => {
-    expect(await migrate(db)).toEqual({ applied: [], version: 9 });
-    expect(await migrationStatus(db)).toEqual({ current: 9, latest: 9 });
+    expect(latestMigration).toBeGreaterThanOrEqual(10);
+    expect(await migrate(db)).toEqual({ applied: [], version: latestMigration });
+    expect(await migrationStatus(db)).toEqual({ current: latestMigration, latest: latestMigration });
   });
 
   it('the view starts unpopulated, so reading it fails until the first refresh', async () => {
