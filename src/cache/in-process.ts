@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Cache } from './types.js';
 
 interface Entry {
@@ -11,6 +12,9 @@ interface Entry {
  */
 export function createInProcessCache(now: () => number = Date.now): Cache {
   const entries = new Map<string, Entry>();
+  // Publish and subscribe within this process: every app sharing this cache hears every message.
+  const channels = new EventEmitter();
+  channels.setMaxListeners(0);
   const sweep = setInterval(() => {
     const t = now();
     for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
@@ -36,9 +40,20 @@ export function createInProcessCache(now: () => number = Date.now): Cache {
       for (const key of keys) entries.delete(key);
     },
     isConnected: () => true,
+    async publish(channel, message) {
+      channels.emit(channel, message);
+    },
+    subscribe(channel, onMessage) {
+      channels.on(channel, onMessage);
+      return async () => {
+        channels.off(channel, onMessage);
+      };
+    },
+    isSubscribed: () => true,
     async close() {
       clearInterval(sweep);
       entries.clear();
+      channels.removeAllListeners();
     },
   };
 }

@@ -51,6 +51,30 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     log.warn({ cache: 'redis' }, 'redis not reachable at start-up; continuing without cache');
   });
 
+  // Subscriptions need a connection of their own (a subscribed connection runs no other
+  // command), opened at the first subscribe. ioredis resubscribes after every reconnect.
+  const handlers = new Map<string, Set<(message: string) => void>>();
+  let subscriber: Redis | null = null;
+  let subscribed = false;
+  function subscriberConnection(): Redis {
+    if (subscriber) return subscriber;
+    const sub = client.duplicate({ connectionName: 'sidebar-service-sub', enableOfflineQueue: true, commandTimeout: undefined });
+    sub.on('ready', () => {
+      if (!subscribed) log.info({ cache: 'redis' }, 'redis subscription ready: new versions reach this instance at once');
+      subscribed = true;
+    });
+    sub.on('error', () => {}); // the client's own handler logs Redis errors
+    sub.on('close', () => {
+      if (subscribed && !closing) log.warn({ cache: 'redis' }, 'redis subscription lost; new versions reach this instance by polling until it is back');
+      subscribed = false;
+    });
+    sub.on('message', (channel: string, message: string) => {
+      for (const handler of handlers.get(channel) ?? []) handler(message);
+    });
+    subscriber = sub;
+    return sub;
+  }
+
   return {
     backend: 'redis',
     description: `Redis ${redactUrl(options.url)}`,
@@ -62,8 +86,31 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
       if (keys.length) await client.del(...keys);
     },
     isConnected: () => connected,
+    async publish(channel, message) {
+      await client.publish(channel, message);
+    },
+    subscribe(channel, onMessage) {
+      const sub = subscriberConnection();
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        sub.subscribe(channel).catch((err: Error) => log.warn({ cache: 'redis', err: err.message, channel }, 'redis subscribe failed'));
+      }
+      set.add(onMessage);
+      return async () => {
+        set.delete(onMessage);
+        if (set.size > 0 || handlers.get(channel) !== set) return;
+        handlers.delete(channel);
+        // Not awaited: closing must not wait on a Redis that does not answer (nothing waits on
+        // a subscription's commands, which is why they may have no deadline).
+        sub.unsubscribe(channel).catch(() => {});
+      };
+    },
+    isSubscribed: () => subscribed,
     async close() {
       closing = true;
+      subscriber?.disconnect();
       // quit() waits for a reply that never comes from a dead server; disconnect() does not.
       if (connected) await client.quit().catch(() => client.disconnect());
       else client.disconnect();

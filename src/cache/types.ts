@@ -12,5 +12,14 @@ export interface Cache {
   del(...keys: string[]): Promise<void>;
   /** False while the backend is unreachable. */
   isConnected(): boolean;
+  /**
+   * Sends a message to the channel's subscribers: with Redis, in every instance; in memory, in
+   * this process. Rejects when the backend is unreachable (callers go on: it is a shortcut).
+   */
+  publish(channel: string, message: string): Promise<void>;
+  /** Calls onMessage with every message on the channel until the returned function is called. */
+  subscribe(channel: string, onMessage: (message: string) => void): () => Promise<void>;
+  /** False while messages published elsewhere may not arrive here (the subscription is down). */
+  isSubscribed(): boolean;
   close(): Promise<void>;
 }

@@ -81,6 +81,7 @@ export const Stats = Type.Object({
   cache: Type.Object({
     backend: Type.String(),
     connected: Type.Boolean(),
+    subscribed: Type.Boolean({ description: 'New versions announced by other instances arrive (Redis pub/sub); false: found by polling.' }),
     hits: Count,
     misses: Count,
     errors: Count,

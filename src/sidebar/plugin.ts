@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
 import { createSidebarFastPath } from './fast-path.js';
 import { createSidebarRepository, type SidebarRepository } from './repository.js';
-import { createSidebarService, type SidebarService } from './service.js';
+import { createSidebarService, type SidebarService, sidebarCacheKeys } from './service.js';
 import { createVersionWatcher, type VersionWatcher } from './version-watcher.js';
 
 declare module 'fastify' {
@@ -72,6 +72,11 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
       });
     }
     if (watchVersions) {
+      // New versions announced by the instance that made them (Redis pub/sub; in memory, this
+      // process): every instance switches within milliseconds. The version poll below stays,
+      // for refreshes made outside the service (psql, pg_cron) and while the subscription is down.
+      const unsubscribe = cache.subscribe(sidebarCacheKeys(config.cacheKeyPrefix).versions, (message) => service.versionAnnounced(message));
+      app.addHook('preClose', () => unsubscribe());
       // Once the schema is ready (at once, unless the server started while PostgreSQL was down):
       // a poll before the migrations ran would fail and mark every answer stale for nothing.
       app.addHook('onReady', async () => dbStartup.onReady(() => versions.start()));

@@ -111,6 +111,7 @@ export const sidebarRoutes = fp(
           cache: {
             backend: cache.backend,
             connected: cache.isConnected(),
+            subscribed: cache.isSubscribed(),
             hits,
             misses,
             errors,

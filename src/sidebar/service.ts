@@ -45,6 +45,8 @@ export function sidebarCacheKeys(prefix: string) {
     fallback: `${base}:fallback`,
     /** The newest version written, for an instance that starts while the database is down. */
     latest: `${base}:latest`,
+    /** Pub/sub channel: each new version's number, so every instance switches at once, not at its next poll. */
+    versions: `${base}:versions`,
   };
 }
 
@@ -167,6 +169,15 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     return result;
   }
 
+  /** Tells every instance of the new version (not awaited: polling is the backstop when this fails). */
+  function announce(version: number): void {
+    if (!cache.isConnected()) return;
+    cache.publish(keys.versions, String(version)).catch((err) => {
+      counters.errors++;
+      log.debug({ err, cache: cache.backend }, 'announcing the new sidebar version failed; other instances find it by polling');
+    });
+  }
+
   /** What every refresh outcome does: metrics, the version it made, one log line. */
   function settled(result: RefreshLogRow): RefreshLogRow {
     onRefresh?.(result);
@@ -180,7 +191,10 @@ export function createSidebarService({ repository, cache, versions, schema, log,
         row_count: result.row_count,
       },
     };
-    if (result.status === 'success') versions.observe(result.id);
+    if (result.status === 'success') {
+      versions.observe(result.id);
+      announce(result.id);
+    }
     if (result.alert_triggered) {
       log.warn({ ...fields, alert_threshold_ms: result.alert_threshold_ms }, 'sidebar refresh was slower than the alert threshold');
     } else if (result.status === 'error') {
@@ -197,6 +211,16 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     /** The hot path's only question: bytes this process may serve now, or null. No I/O. */
     peekFresh() {
       return copy.peekFresh();
+    },
+
+    /**
+     * A version announced by the instance that made it: known at once, and loaded in the
+     * background, so the next request finds it ready. Anything but a version number is ignored.
+     */
+    versionAnnounced(message: string): void {
+      const version = Number(message);
+      if (!Number.isSafeInteger(version) || !versions.observe(version)) return;
+      copy.get().catch(() => {}); // reported through onLoadsFailing
     },
 
     /** Counts an answer the hot path gave from peekFresh(). */

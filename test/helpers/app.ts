@@ -8,7 +8,7 @@ import type { Db } from '../../src/db/types.js';
 export const adminApiKey = 'test-admin-key-0123456789';
 export const jwtSecret = 'test-jwt-secret-0123456789-0123456789-abcdef';
 
-/** Defaults for tests: admin auth on, no scheduler (tests drive refreshes), no demo data. */
+/** Defaults for tests: admin auth on, no scheduler and no change polling (tests drive refreshes), no demo data. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
@@ -16,6 +16,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     adminApiKey,
     supabaseJwtSecret: jwtSecret,
     schedulerEnabled: false,
+    changePollMs: 0,
     ...overrides,
   };
 }

@@ -30,6 +30,9 @@ function faultyCache(inner: Cache) {
     set: (key, value, seconds) => (fail.set ? boom() : inner.set(key, value, seconds)),
     del: (...keys) => (fail.del ? boom() : inner.del(...keys)),
     isConnected: () => fail.connected && inner.isConnected(),
+    publish: (channel, message) => inner.publish(channel, message),
+    subscribe: (channel, onMessage) => inner.subscribe(channel, onMessage),
+    isSubscribed: () => inner.isSubscribed(),
     close: () => inner.close(),
   };
   return { cache, fail };
@@ -420,6 +423,66 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
         alert_threshold_ms: result.alert_threshold_ms,
       });
       expect(lines.some((l) => l.level === 30 && String(l.msg).startsWith('sidebar refresh'))).toBe(false);
+    });
+  });
+
+  describe('announcing versions', () => {
+    it('the channel is <prefix>:v2:sidebar:versions, which every instance of this schema version shares', () => {
+      expect(sidebarCacheKeys('p').versions).toBe('p:v2:sidebar:versions');
+    });
+
+    it('a successful refresh is announced on the versions channel; skipped and failed ones are not', async () => {
+      const { svc, keys } = service();
+      const heard: string[] = [];
+      const unsubscribe = testCache.cache.subscribe(keys.versions, (message) => heard.push(message));
+      try {
+        const result = await svc.refresh('manual');
+        await svc.refresh('scheduler', 3600); // skipped
+        await vi.waitFor(() => expect(heard).toEqual([String(result.id)]));
+        await settle();
+        expect(heard).toEqual([String(result.id)]);
+      } finally {
+        await unsubscribe();
+      }
+    });
+
+    it('an announcement that cannot be sent is counted and logged at debug level, and the refresh stands', async () => {
+      const { cache } = faultyCache(testCache.cache);
+      cache.publish = () => Promise.reject(new Error('cache down'));
+      const { svc, versions, lines } = service({ cache });
+      const result = await svc.refresh('manual');
+      await settle();
+      expect(versions.current()).toBe(result.id);
+      expect(svc.counters.errors).toBe(1);
+      expect(lines.find((l) => String(l.msg).startsWith('announcing the new sidebar version failed'))).toMatchObject({
+        level: 20,
+        cache: testCache.cache.backend,
+        err: { message: 'cache down' },
+      });
+    });
+
+    it('nothing is announced through a disconnected cache', async () => {
+      const { cache, fail } = faultyCache(testCache.cache);
+      fail.connected = false;
+      const publish = vi.spyOn(cache, 'publish');
+      const { svc } = service({ cache });
+      await svc.refresh('manual');
+      expect(publish).not.toHaveBeenCalled();
+    });
+
+    it('an announced version is known at once and loaded in the background; anything else is ignored', async () => {
+      const { svc, versions, repository } = service();
+      const current = await currentVersion();
+      for (const message of ['x', '1.5', '1e400', 'Infinity']) svc.versionAnnounced(message);
+      expect(versions.current()).toBe(0);
+      const readView = vi.spyOn(repository, 'readView');
+      svc.versionAnnounced(String(current));
+      expect(versions.current()).toBe(current);
+      await vi.waitFor(() => expect(svc.peekFresh()?.version).toBe(current));
+      svc.versionAnnounced(String(current - 1)); // older than known: nothing
+      expect(versions.current()).toBe(current);
+      expect(readView).toHaveBeenCalledTimes(1);
+      expect(svc.counters).toMatchObject({ database: 0, cache: 0, memory: 0 });
     });
   });
 

@@ -118,6 +118,31 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
     expect(Date.now() - started).toBeLessThan(pollMs * 10);
   });
 
+  it('a refresh made by one instance is announced to the others, which switch without polling', async () => {
+    const prefix = freshPrefix();
+    const [a, b] = [await instance(prefix, { versionPollMs: 0 }), await instance(prefix, { versionPollMs: 0 })];
+    const before = (await read(b)).totals.game_count;
+    await addEvent(`announced-${prefix}`);
+    const refreshed = await a.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    expect(refreshed.json()).toMatchObject({ status: 'success' });
+    const started = Date.now();
+    // No poll: only the announcement can tell b. (The documented figure is milliseconds; this bound is for CI.)
+    await vi.waitFor(() => expect(b.sidebarVersions.current()).toBe(refreshed.json().id), { timeout: 2000, interval: 5 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await read(b)).totals.game_count).toBe(before + 1);
+    const stats = await b.inject({ method: 'GET', url: paths.stats, headers: asAdmin });
+    expect(stats.json().cache.subscribed).toBe(true);
+  });
+
+  it('an announcement that is not a version number is ignored', async () => {
+    const prefix = freshPrefix();
+    const app = await instance(prefix, { versionPollMs: 0 });
+    const known = app.sidebarVersions.current();
+    for (const message of ['', 'banana', '1e999', '-1', '12.5']) await testCache.cache.publish(sidebarCacheKeys(prefix).versions, message);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(app.sidebarVersions.current()).toBe(known);
+  });
+
   it('a refresh shows everywhere even when the shared cache fails during it (nothing depends on deleting a key)', async () => {
     const prefix = freshPrefix();
     const [a, b] = [await instance(prefix, { versionPollMs: 100 }), await instance(prefix, { versionPollMs: 100 })];
