@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, openAsBlob, readdirSync } from 'node:fs';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { link, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -67,15 +67,19 @@ async function migratedTemplate(): Promise<Blob> {
       await migrate(db);
       const dump = Buffer.from(await (await db.dump()).arrayBuffer());
       mkdirSync(templateDir, { recursive: true });
-      // Written aside and renamed: test files racing to create it never read half a file.
+      // Written aside, then linked into place only if no other test file got there first: a
+      // template, once there, is never replaced under a reader.
       const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
       await writeFile(partial, dump);
-      await rename(partial, file);
+      await link(partial, file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      await unlink(partial);
     } finally {
       await db.close();
     }
   }
-  return openAsBlob(file);
+  return new Blob([await readFile(file)]);
 }
 
 const templateDir = fileURLToPath(new URL('../../node_modules/.cache/sidebar-tests/', import.meta.url));

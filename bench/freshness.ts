@@ -1,0 +1,245 @@
+/**
+ * `npm run bench:freshness`: how soon a write to odds_events is served by every instance, and
+ * what keeping the sidebar fresh costs the database (issue 13).
+ *
+ * For each table size (1M events, 3% open; 5M, 2% open) and each write rate (10, 100 and 1,000
+ * status updates a second, one statement each, on random open events), with two instances of
+ * the built service (real processes) on the same PostgreSQL and Redis:
+ *   - a probe every 700 ms turns one more event of a probe league live and times, for each
+ *     instance, how long until GET /api/v1/shared/sidebar shows it (polled every 10 ms);
+ *   - the refresh log gives the change-driven refreshes per second and the database time they
+ *     took per second (and that as a share of one core).
+ * It prints one table and the CPU the benchmark process itself used (its writers and readers),
+ * to show it was not the bottleneck.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 npm run bench:freshness
+ *   options: --sizes 1000000,5000000 --rates 10,100,1000 --seconds 20
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { migrate } from '../src/db/migrate.js';
+import { freePort } from '../test/helpers/free-port.js';
+import { fillEvents, scratchPostgres } from './data.js';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000000,5000000' },
+    rates: { type: 'string', default: '10,100,1000' },
+    seconds: { type: 'string', default: '20' },
+  },
+});
+const sizes = args.sizes.split(',').map(Number);
+const rates = args.rates.split(',').map(Number);
+const seconds = Number(args.seconds);
+const adminUrl = process.env.BENCH_DATABASE_URL;
+const redisUrl = process.env.BENCH_REDIS_URL;
+if (!adminUrl || !redisUrl) throw new Error('bench:freshness needs BENCH_DATABASE_URL and BENCH_REDIS_URL (PostgreSQL and Redis, as in production)');
+const root = join(import.meta.dirname, '..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+
+function getJson(url: string): Promise<{ sports: Array<{ leagues: Array<{ league_id: string; live_game_count: number }> }> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { 'accept-encoding': 'identity' }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+async function probeLive(url: string): Promise<number> {
+  const body = await getJson(url);
+  for (const sport of body.sports) for (const league of sport.leagues) if (league.league_id === 'freshness-probe') return league.live_game_count;
+  return 0;
+}
+
+async function startInstance(databaseUrl: string, prefix: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redisUrl,
+      CACHE_KEY_PREFIX: prefix,
+      SEED_DEMO_DATA: 'false',
+      DATABASE_REFRESH_TIMEOUT_MS: '120000',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    try {
+      await getJson(`${base}/ready`);
+      return { url: `${base}/api/v1/shared/sidebar`, child };
+    } catch {
+      await sleep(100);
+    }
+  }
+  throw new Error('instance did not become ready');
+}
+
+interface Row {
+  events: number;
+  open: number;
+  rate_target: number;
+  rate_done: number;
+  probes: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  refreshes_per_s: number;
+  refresh_ms_per_s: number;
+  db_core_pct: number;
+}
+
+async function run(): Promise<void> {
+  const scratch = await scratchPostgres(adminUrl as string, 'freshness');
+  const pool = new pg.Pool({ connectionString: scratch.url, max: 8 });
+  const instances: ChildProcess[] = [];
+  const rows: Row[] = [];
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  try {
+    await migrate(scratch.db);
+    for (const size of sizes) {
+      const t = performance.now();
+      await fillEvents(scratch.db, size, size >= 5_000_000 ? 0.02 : 0.03);
+      await scratch.db.query(
+        `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+         select 'probe-' || g, 'darts', 'Darts', 'freshness-probe', 'Probe', now() + interval '2 hours', 'scheduled'
+         from generate_series(1, 200) g`,
+      );
+      await scratch.db.query(`select refresh_sidebar_data('manual', 3600)`);
+      await scratch.db.query('delete from sidebar_changes');
+      const { rows: openRows } = await scratch.db.query<{ n: number }>(`select count(*)::integer as n from odds_events where status in ('scheduled', 'live')`);
+      const open = openRows[0]?.n ?? 0;
+      const { rows: idRows } = await scratch.db.query<{ id: string }>(
+        `select id from odds_events where status in ('scheduled', 'live') and league_id <> 'freshness-probe' limit 50000`,
+      );
+      const ids = idRows.map((r) => r.id);
+      console.log(`${size} events (${open} open) ready in ${round((performance.now() - t) / 1000, 1)} s`);
+
+      const urls: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const instance = await startInstance(scratch.url, `sidebar-bench-fresh-${process.pid}-${size}`);
+        instances.push(instance.child);
+        urls.push(instance.url);
+      }
+
+      let probeIndex = 0;
+      for (const rate of rates) {
+        // Writers: `rate` single-statement updates a second, spread over 10 ms ticks.
+        let done = 0;
+        let writing = true;
+        const writer = (async () => {
+          const perTick = rate / 100;
+          let owed = 0;
+          const inFlight = new Set<Promise<unknown>>();
+          while (writing) {
+            owed += perTick;
+            while (owed >= 1) {
+              owed--;
+              const id = ids[Math.floor(Math.random() * ids.length)];
+              const p = pool
+                .query(`update odds_events set status = case status when 'live' then 'scheduled' else 'live' end where id = $1`, [id])
+                .then(() => done++)
+                .finally(() => inFlight.delete(p));
+              inFlight.add(p);
+            }
+            await sleep(10);
+          }
+          await Promise.all(inFlight);
+        })();
+
+        const windowStart = new Date();
+        const latencies: number[] = [];
+        const started = performance.now();
+        while (performance.now() - started < seconds * 1000) {
+          probeIndex++;
+          await pool.query(`update odds_events set status = 'live' where id = $1`, [`probe-${probeIndex}`]);
+          const committed = performance.now();
+          const expected = probeIndex;
+          await Promise.all(
+            urls.map(async (url) => {
+              while (performance.now() - committed < 10_000) {
+                try {
+                  if ((await probeLive(url)) >= expected) {
+                    latencies.push(performance.now() - committed);
+                    return;
+                  }
+                } catch {}
+                await sleep(10);
+              }
+              latencies.push(Number.POSITIVE_INFINITY);
+            }),
+          );
+          await sleep(Math.max(0, 700 - (performance.now() - committed)));
+        }
+        writing = false;
+        await writer;
+        const windowSeconds = (performance.now() - started) / 1000;
+        const { rows: log } = await scratch.db.query<{ n: number; ms: number | null }>(
+          `select count(*)::integer as n, sum(duration_ms) as ms from sidebar_refresh_log where trigger = 'change' and status = 'success' and started_at >= $1`,
+          [windowStart],
+        );
+        const sorted = latencies.sort((a, b) => a - b);
+        const refreshMsPerS = (log[0]?.ms ?? 0) / windowSeconds;
+        const row: Row = {
+          events: size,
+          open,
+          rate_target: rate,
+          rate_done: round(done / windowSeconds),
+          probes: sorted.length,
+          p50_ms: round(percentile(sorted, 50)),
+          p99_ms: round(percentile(sorted, 99)),
+          max_ms: round(sorted.at(-1) ?? Number.NaN),
+          refreshes_per_s: round((log[0]?.n ?? 0) / windowSeconds, 2),
+          refresh_ms_per_s: round(refreshMsPerS, 1),
+          db_core_pct: round(refreshMsPerS / 10, 1),
+        };
+        rows.push(row);
+        console.log(JSON.stringify(row));
+      }
+      for (const child of instances.splice(0)) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    }
+  } finally {
+    for (const child of instances) child.kill('SIGKILL');
+    await pool.end();
+    await scratch.drop();
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = (performance.now() - wallBefore) / 1000;
+  console.log('\n| events | open | updates/s (target → done) | probes | visible p50 | p99 | max | refreshes/s | refresh ms/s | % of one core |');
+  console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.events.toLocaleString('en')} | ${r.open.toLocaleString('en')} | ${r.rate_target} → ${r.rate_done} | ${r.probes} | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refreshes_per_s} | ${r.refresh_ms_per_s} | ${r.db_core_pct}% |`,
+    );
+  }
+  console.log(`\nbenchmark process (writers, probes, readers): ${round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% of one core over ${round(wall)} s`);
+}
+
+await run();
