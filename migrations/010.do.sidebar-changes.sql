@@ -8,13 +8,15 @@
  * Appending, never updating a shared counter row, so concurrent writers never queue on one
  * row; per statement, not per row, so a 100,000-row import adds a few dozen rows.
  *
+ * Every successful refresh, whoever calls it (the schedule, an admin, pg_cron, a change),
+ * consumes the change rows committed before it began: refresh_sidebar_data() is redefined below
+ * (005's body, unchanged but for the two marked statements), so the table stays small whatever
+ * calls it. A failed refresh consumes nothing.
+ *
  * refresh_sidebar_data_if_changed() is what the service polls (a few times a second per
  * instance): nothing pending, or a refresh within the minimum gap, or a refresh running
- * elsewhere, and it returns no row at once without logging anything. Otherwise it refreshes
- * (refresh_sidebar_data(), trigger 'change') and, on success, deletes the change rows it saw
- * before refreshing: exactly those, by id, because a row with a smaller id can belong to a
- * transaction that commits later, after the refresh took its snapshot, and must stay for the
- * next round. A failed refresh deletes nothing.
+ * elsewhere, and it returns no row at once without logging anything. Otherwise it refreshes,
+ * logged with trigger 'change'.
  *
  * No LISTEN/NOTIFY: the service may reach PostgreSQL through a transaction pooler (Supabase's,
  * PgBouncer in transaction mode), where LISTEN does not work; the poll is an index probe.
@@ -82,19 +84,106 @@ alter table sidebar_refresh_log drop constraint sidebar_refresh_log_trigger_chec
 alter table sidebar_refresh_log add constraint sidebar_refresh_log_trigger_check
   check (trigger in ('scheduler', 'manual', 'startup', 'import', 'change'));
 
+-- 005's function, which now also consumes sidebar_changes (the two statements marked 010).
+create or replace function refresh_sidebar_data(
+  p_trigger                 text default 'manual',
+  p_alert_threshold_seconds double precision default 30,
+  p_min_interval_seconds    double precision default null
+) returns sidebar_refresh_log
+language plpgsql volatile
+as $$
+declare
+  v_started_at     timestamptz := clock_timestamp();
+  v_threshold_ms   double precision := p_alert_threshold_seconds * 1000;
+  v_last_success   timestamptz;
+  v_refresh_start  timestamptz;
+  v_duration_ms    double precision;
+  v_row_count      integer;
+  v_log            sidebar_refresh_log;
+  v_pending        bigint[];
+begin
+  -- The lock key is an arbitrary constant shared by every caller; it is released at commit.
+  if not pg_try_advisory_xact_lock(hashtext('refresh_sidebar_data')) then
+    insert into sidebar_refresh_log
+      (started_at, finished_at, duration_ms, status, error_message, trigger, alert_threshold_ms)
+    values
+      (v_started_at, clock_timestamp(), 0, 'skipped', 'another refresh is in progress', p_trigger, v_threshold_ms)
+    returning * into v_log;
+    return v_log;
+  end if;
+
+  if p_min_interval_seconds is not null then
+    select max(finished_at) into v_last_success
+    from sidebar_refresh_log
+    where status = 'success';
+
+    if v_last_success > clock_timestamp() - make_interval(secs => p_min_interval_seconds) then
+      insert into sidebar_refresh_log
+        (started_at, finished_at, duration_ms, status, error_message, trigger, alert_threshold_ms)
+      values
+        (v_started_at, clock_timestamp(), 0, 'skipped',
+         format('refreshed %s s ago, within the minimum interval of %s s',
+                round(extract(epoch from clock_timestamp() - v_last_success)::numeric, 1),
+                p_min_interval_seconds),
+         p_trigger, v_threshold_ms)
+      returning * into v_log;
+      return v_log;
+    end if;
+  end if;
+
+  v_refresh_start := clock_timestamp();
+  -- The changes committed by now: the refresh below sees all of them (010).
+  select array_agg(id) into v_pending from sidebar_changes;
+  begin
+    if (select relispopulated from pg_class where oid = 'sidebar_data'::regclass) then
+      refresh materialized view concurrently sidebar_data;
+    else
+      refresh materialized view sidebar_data;
+    end if;
+    select count(*)::integer into v_row_count from sidebar_data;
+    -- Exactly those: a row with a smaller id can belong to a transaction that commits later,
+    -- after the refresh took its snapshot, and must stay for the next refresh (010).
+    delete from sidebar_changes where id = any (v_pending);
+  exception when others then
+    -- The subtransaction is rolled back: sidebar_data keeps its previous contents.
+    insert into sidebar_refresh_log
+      (started_at, finished_at, duration_ms, status, error_message, trigger, alert_threshold_ms)
+    values
+      (v_started_at, clock_timestamp(),
+       extract(epoch from clock_timestamp() - v_refresh_start) * 1000,
+       'error', sqlerrm, p_trigger, v_threshold_ms)
+    returning * into v_log;
+    return v_log;
+  end;
+
+  v_duration_ms := extract(epoch from clock_timestamp() - v_refresh_start) * 1000;
+
+  insert into sidebar_refresh_log
+    (started_at, finished_at, duration_ms, row_count, status, trigger, alert_triggered, alert_threshold_ms)
+  values
+    (v_started_at, clock_timestamp(), v_duration_ms, v_row_count, 'success', p_trigger,
+     v_duration_ms > v_threshold_ms, v_threshold_ms)
+  returning * into v_log;
+
+  if v_log.alert_triggered then
+    raise warning 'sidebar_data refresh took % ms (alert threshold % ms)',
+      round(v_duration_ms::numeric), round(v_threshold_ms::numeric);
+  end if;
+
+  delete from sidebar_refresh_log where started_at < now() - interval '30 days';
+
+  return v_log;
+end;
+$$;
+
 create function refresh_sidebar_data_if_changed(
   p_min_gap_seconds         double precision default 1,
   p_alert_threshold_seconds double precision default 30
 ) returns setof sidebar_refresh_log
 language plpgsql volatile
 as $$
-declare
-  v_pending bigint[];
-  v_log     sidebar_refresh_log;
 begin
-  -- The changes committed by now; the refresh below sees all of them.
-  select array_agg(id) into v_pending from sidebar_changes;
-  if v_pending is null then
+  if not exists (select 1 from sidebar_changes) then
     return;
   end if;
 
@@ -112,11 +201,7 @@ begin
     return;
   end if;
 
-  v_log := refresh_sidebar_data('change', p_alert_threshold_seconds, null);
-  if v_log.status = 'success' then
-    delete from sidebar_changes where id = any (v_pending);
-  end if;
-  return next v_log;
+  return next refresh_sidebar_data('change', p_alert_threshold_seconds, null);
 end;
 $$;
 

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { paths, type Sidebar, type Stats } from '../../src/contract/index.js';
 import type { Db } from '../../src/db/types.js';
 import { createSidebarRepository, type RefreshLogRow } from '../../src/sidebar/repository.js';
-import { loadFixtures } from '../fixtures/events.js';
+import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 
@@ -22,12 +22,7 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
   const refreshIfChanged = async (gapSeconds = 0) =>
     (await db.query<RefreshLogRow>('select * from refresh_sidebar_data_if_changed($1, 30)', [gapSeconds])).rows[0] ?? null;
   const logRows = async () => (await db.query<{ n: number }>('select count(*)::integer as n from sidebar_refresh_log')).rows[0]?.n ?? 0;
-  const insert = (league: string, status = 'scheduled') =>
-    db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ($1, 'darts', 'Darts', $2, upper($2), now() + interval '1 hour', $3)`,
-      [`ch-${++ids}`, league, status],
-    );
+  const insert = (league: string, status: 'scheduled' | 'completed' = 'scheduled') => insertEventBySql(db, `ch-${++ids}`, { league, status });
 
   beforeAll(async () => {
     testDb = await backend.createDb();
@@ -115,6 +110,13 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       expect(await refreshIfChanged(0)).toMatchObject({ status: 'success' });
     });
 
+    it('any successful refresh consumes the changes it covered, whoever called it, so nothing piles up', async () => {
+      await insert('manual-league');
+      await db.query(`select refresh_sidebar_data('manual')`);
+      expect(await pending()).toEqual([]);
+      expect(await refreshIfChanged()).toBeNull();
+    });
+
     it('a failed refresh consumes nothing: the changes wait for the next one', async () => {
       await insert('fail-league');
       await db.query('alter materialized view sidebar_data rename to sidebar_data_away');
@@ -187,11 +189,7 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
 
     const started = Date.now();
     for (let i = 0; i < 5; i++) {
-      await testDb.db.query(
-        `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-         values ($1, 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`,
-        [`live-write-${i}`],
-      );
+      await insertEventBySql(testDb.db, `live-write-${i}`);
     }
     const expected = before.map((n) => n + 5);
     while (JSON.stringify(await totals()) !== JSON.stringify(expected)) {
@@ -217,10 +215,7 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
   it('SIDEBAR_CHANGE_POLL_MS=0 turns it off: a write waits for a refresh', async () => {
     const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: `${testCache.prefix}:off` }, { changePollMs: 0 });
     apps.push(app);
-    await testDb.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ('off-1', 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`,
-    );
+    await insertEventBySql(testDb.db, 'off-1');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const { rows } = await testDb.db.query<{ n: number }>('select count(*)::integer as n from sidebar_changes');
     expect(rows[0]?.n).toBeGreaterThan(0);

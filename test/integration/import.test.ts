@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessCache } from '../../src/cache/in-process.js';
+import { oddsApiRecord } from '../fixtures/feed-records.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 
@@ -118,15 +119,7 @@ describe('hostile or broken feed payloads', () => {
   const cache = createInProcessCache();
   const post = (payload: string) =>
     app.inject({ method: 'POST', url: '/api/v1/shared/events', payload, headers: { ...asAdmin, 'content-type': 'application/json' } });
-  const event = (id: string, extra: Record<string, unknown> = {}) => ({
-    id,
-    sport_key: 'americanfootball_nfl',
-    sport_title: 'NFL',
-    commence_time: '2031-09-05T00:20:00Z',
-    home_team: 'Home',
-    away_team: 'Away',
-    ...extra,
-  });
+  const event = oddsApiRecord;
 
   beforeAll(async () => {
     const created = await backends[0]?.createDb();

@@ -6,6 +6,7 @@ import { writeEvents } from '../../src/events/writer.js';
 import { changedAnything, importFeeds, nothingRecognised } from '../../src/feeds/importer.js';
 import { readInputs } from '../../src/feeds/read.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
+import { oddsApiRecord as oddsApi, opticRecord as optic } from '../fixtures/feed-records.js';
 import { backends, type TestDb } from '../helpers/backends.js';
 
 /**
@@ -37,27 +38,6 @@ const expectedGood = [
   'Tennis / WTA: 1/1', // suspended → live
 ];
 
-/** A The Odds API event record. */
-const oddsApi = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  sport_key: 'americanfootball_nfl',
-  sport_title: 'NFL',
-  commence_time: '2031-09-05T00:20:00Z',
-  home_team: 'Home',
-  away_team: 'Away',
-  ...extra,
-});
-/** An Optic Odds fixture record. */
-const optic = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  start_date: '2031-07-01T19:30:00Z',
-  status: 'unplayed',
-  home_team_display: 'Home',
-  away_team_display: 'Away',
-  sport: { id: 'baseball', name: 'Baseball' },
-  league: { id: 'mlb', name: 'MLB' },
-  ...extra,
-});
 const source = (name: string, records: unknown) => ({ name, text: JSON.stringify(records) });
 
 describe.each(backends)('importing feed dumps into odds_events on $name', (backend) => {

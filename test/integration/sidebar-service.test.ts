@@ -6,9 +6,10 @@ import { DatabaseStartingError, type SchemaState, schemaReady } from '../../src/
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { createSidebarService, type SidebarServiceDeps, sidebarCacheKeys } from '../../src/sidebar/service.js';
 import { createVersionWatcher } from '../../src/sidebar/version-watcher.js';
-import { loadFixtures } from '../fixtures/events.js';
+import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 import { capturingLogger } from '../helpers/logger.js';
+import { subscriptionProbe, untilSubscribed } from '../helpers/pubsub.js';
 
 /**
  * The sidebar service on its real parts (repository on the database, the cache, the version
@@ -402,10 +403,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(await svc.refreshIfChanged(0)).toBeNull();
       expect(seen).toEqual([]);
       expect(lines.filter((l) => String(l.msg).startsWith('sidebar refresh'))).toEqual([]);
-      await testDb.db.query(
-        `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-         values ('svc-change-1', 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`,
-      );
+      await insertEventBySql(testDb.db, 'svc-change-1');
       const result = await svc.refreshIfChanged(0);
       expect(result).toMatchObject({ status: 'success', trigger: 'change' });
       expect(seen).toEqual(['change']);
@@ -434,8 +432,11 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     it('a successful refresh is announced on the versions channel; skipped and failed ones are not', async () => {
       const { svc, keys } = service();
       const heard: string[] = [];
-      const unsubscribe = testCache.cache.subscribe(keys.versions, (message) => heard.push(message));
+      const unsubscribe = testCache.cache.subscribe(keys.versions, (message) => {
+        if (message !== subscriptionProbe) heard.push(message);
+      });
       try {
+        await untilSubscribed(testCache.cache, keys.versions);
         const result = await svc.refresh('manual');
         await svc.refresh('scheduler', 3600); // skipped
         await vi.waitFor(() => expect(heard).toEqual([String(result.id)]));

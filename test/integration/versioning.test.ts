@@ -3,9 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Config } from '../../src/config/index.js';
 import { paths, type Sidebar } from '../../src/contract/index.js';
 import { sidebarCacheKeys } from '../../src/sidebar/service.js';
-import { loadFixtures } from '../fixtures/events.js';
+import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { untilSubscribed } from '../helpers/pubsub.js';
 
 /** A promise the test settles by hand. */
 function gate() {
@@ -30,12 +31,7 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
   }
   const freshPrefix = () => `${testCache.prefix}:v${++prefixes}`;
   const read = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>();
-  const addEvent = (id: string) =>
-    testDb.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ($1, 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`,
-      [id],
-    );
+  const addEvent = (id: string) => insertEventBySql(testDb.db, id);
   const currentVersion = async () => (await testDb.db.query<{ version: number }>('select version from sidebar_data_version()')).rows[0]?.version ?? 0;
 
   beforeAll(async () => {
@@ -121,6 +117,7 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
   it('a refresh made by one instance is announced to the others, which switch without polling', async () => {
     const prefix = freshPrefix();
     const [a, b] = [await instance(prefix, { versionPollMs: 0 }), await instance(prefix, { versionPollMs: 0 })];
+    await untilSubscribed(testCache.cache, sidebarCacheKeys(prefix).versions);
     const before = (await read(b)).totals.game_count;
     await addEvent(`announced-${prefix}`);
     const refreshed = await a.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
