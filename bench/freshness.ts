@@ -5,7 +5,7 @@
  * For each table size (1M events, 3% open; 5M, 2% open) and each write rate (10, 100 and 1,000
  * status updates a second, one statement each, on random open events), with two instances of
  * the built service (real processes) on the same PostgreSQL and Redis:
- *   - a probe every 700 ms turns one more event of a probe league live and times, for each
+ *   - a probe, at random moments (0.2-1.2 s apart), turns one more event of a probe league live and times, for each
  *     instance, how long until GET /api/v1/shared/sidebar shows it (polled every 10 ms);
  *   - the refresh log gives the change-driven refreshes per second and the database time they
  *     took per second (and that as a share of one core).
@@ -193,7 +193,8 @@ async function run(): Promise<void> {
               latencies.push(Number.POSITIVE_INFINITY);
             }),
           );
-          await sleep(Math.max(0, 700 - (performance.now() - committed)));
+          // The next probe at a random moment: writes do not wait for refreshes to line up with them.
+          await sleep(200 + Math.random() * 1000);
         }
         writing = false;
         await writer;
