@@ -8,3 +8,4 @@ export * from './errors.js';
 export * from './health.js';
 export * from './paths.js';
 export * from './sidebar.js';
+export * from './stream.js';

@@ -1,0 +1,109 @@
+import type { League, Sidebar, SidebarDelta, Sport, SportChange, SportFields } from '../contract/index.js';
+
+const sportFields = ['sport', 'icon', 'priority', 'game_count', 'live_game_count'] as const;
+
+const sameLeague = (a: League, b: League) =>
+  a.league === b.league &&
+  a.icon === b.icon &&
+  a.priority === b.priority &&
+  a.game_count === b.game_count &&
+  a.live_game_count === b.live_game_count &&
+  a.next_start === b.next_start;
+
+const sameOrder = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
+
+/** The change of one sport present in both, or null when it did not change. */
+function sportChange(prev: Sport, next: Sport): SportChange | null {
+  const set: SportFields = {};
+  let any = false;
+  for (const field of sportFields) {
+    if (prev[field] !== next[field]) {
+      (set as Record<string, unknown>)[field] = next[field];
+      any = true;
+    }
+  }
+  if (prev.truncated !== next.truncated) {
+    set.truncated = next.truncated ?? null;
+    any = true;
+  }
+  const before = new Map(prev.leagues.map((l) => [l.league_id, l]));
+  const upsert = next.leagues.filter((l) => {
+    const old = before.get(l.league_id);
+    return !old || !sameLeague(old, l);
+  });
+  const order = next.leagues.map((l) => l.league_id);
+  const leaguesChanged =
+    upsert.length > 0 ||
+    !sameOrder(
+      order,
+      prev.leagues.map((l) => l.league_id),
+    );
+  if (!any && !leaguesChanged) return null;
+  return {
+    sport_id: next.sport_id,
+    ...(any ? { set } : {}),
+    ...(leaguesChanged ? { leagues: { order, upsert } } : {}),
+  };
+}
+
+/**
+ * The delta from one sidebar to the next, computed once per new version and sent to every
+ * stream client: the sports added in full, the changed ones as the fields and leagues that
+ * changed, and the new order (what is not in it is gone).
+ */
+export function sidebarDelta(prev: Sidebar, next: Sidebar): SidebarDelta {
+  const before = new Map(prev.sports.map((s) => [s.sport_id, s]));
+  const added: Sport[] = [];
+  const changed: SportChange[] = [];
+  for (const sport of next.sports) {
+    const old = before.get(sport.sport_id);
+    if (!old) {
+      added.push(sport);
+      continue;
+    }
+    const change = sportChange(old, sport);
+    if (change) changed.push(change);
+  }
+  return {
+    order: next.sports.map((s) => s.sport_id),
+    added,
+    changed,
+    totals: next.totals,
+    refreshed_at: next.refreshed_at,
+    source: next.source,
+  };
+}
+
+/** The sidebar a delta leads to from the one it was computed from (what a stream client does). */
+export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta): Sidebar {
+  const sports = new Map(prev.sports.map((s) => [s.sport_id, s]));
+  for (const sport of delta.added) sports.set(sport.sport_id, sport);
+  for (const change of delta.changed) {
+    const old = sports.get(change.sport_id);
+    if (!old) throw new Error(`delta changes sport ${change.sport_id}, which the sidebar does not have: resynchronise`);
+    const { truncated, ...fields } = change.set ?? {};
+    const sport: Sport = { ...old, ...fields };
+    if (truncated === null) delete sport.truncated;
+    else if (truncated) sport.truncated = true;
+    if (change.leagues) {
+      const leagues = new Map(old.leagues.map((l) => [l.league_id, l]));
+      for (const league of change.leagues.upsert) leagues.set(league.league_id, league);
+      sport.leagues = change.leagues.order.map((id) => {
+        const league = leagues.get(id);
+        if (!league) throw new Error(`delta orders league ${id} of ${change.sport_id}, which it does not carry: resynchronise`);
+        return league;
+      });
+    }
+    sports.set(change.sport_id, sport);
+  }
+  return {
+    sports: delta.order.map((id) => {
+      const sport = sports.get(id);
+      if (!sport) throw new Error(`delta orders sport ${id}, which it does not carry: resynchronise`);
+      return sport;
+    }),
+    totals: delta.totals,
+    refreshed_at: delta.refreshed_at,
+    source: delta.source,
+  };
+}
