@@ -19,6 +19,7 @@ import { observabilityPlugin } from './observability/plugin.js';
 import { schedulerPlugin } from './scheduler/plugin.js';
 import { type HotPathSlot, sidebarPlugin } from './sidebar/plugin.js';
 import { sidebarRoutes } from './sidebar/routes.js';
+import { streamPlugin } from './stream/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -98,6 +99,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(schedulerPlugin, { config, runJobs: serving });
   await app.register(sidebarRoutes);
   await app.register(feedsPlugin);
+  await app.register(streamPlugin, { config });
 
   app.log.info({ database: app.db.description, cache: app.cache.description }, 'sidebar service built');
   return app;

@@ -63,6 +63,8 @@ export interface Config {
   changePollMs: number;
   /** At most one change-driven refresh per this many milliseconds, across every instance. */
   changeMinGapMs: number;
+  /** Server-Sent Events streams this instance serves at once; more get 503 with Retry-After. */
+  streamMaxClients: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
   feedLiveWindowHours: number;
 }
@@ -156,6 +158,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
     changePollMs: e.SIDEBAR_CHANGE_POLL_MS,
     changeMinGapMs: e.SIDEBAR_CHANGE_MIN_GAP_MS,
+    streamMaxClients: e.STREAM_MAX_CLIENTS,
     retentionDays: e.RETENTION_DAYS,
     retentionArchive: e.RETENTION_ARCHIVE,
     retentionBatchSize: e.RETENTION_BATCH_SIZE,

@@ -1,0 +1,85 @@
+import fp from 'fastify-plugin';
+import type { Config } from '../config/index.js';
+import { paths } from '../contract/index.js';
+import { HttpError } from '../http/errors.js';
+import { createStreamHub, type StreamHub } from './hub.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    streamHub: StreamHub;
+  }
+}
+
+export interface StreamPluginOptions {
+  config: Pick<Config, 'streamMaxClients'>;
+}
+
+/** How often the hub looks for a newer version while clients are connected (no I/O unless there is one). */
+const followMs = 50;
+const heartbeatMs = 15_000;
+/** Unsent bytes past which a client is dropped: about a dozen full sidebars. */
+const maxBufferedBytes = 1 << 20;
+
+/** A Last-Event-ID the stream sent (a version number), or null. */
+function lastEventId(header: string | string[] | undefined): number | null {
+  const value = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
+/**
+ * GET /api/v1/shared/sidebar/stream: Server-Sent Events. A client gets the whole sidebar on
+ * connect (`event: sidebar`, the version as its id), then one `delta` per new version, computed
+ * once in this process for all clients; `Last-Event-ID` resumes with one delta when the client
+ * is one version behind.
+ */
+export const streamPlugin = fp<StreamPluginOptions>(
+  async (app, { config }) => {
+    const { sidebarService, sidebarVersions } = app;
+    const hub = createStreamHub({ maxClients: config.streamMaxClients, maxBufferedBytes });
+    app.decorate('streamHub', hub);
+
+    // Brings the hub to the newest version this process knows (loading it once, for every client).
+    let following: Promise<void> | null = null;
+    function follow(): Promise<void> {
+      following ??= (async () => {
+        const held = hub.state().version;
+        if (held !== null && sidebarVersions.current() <= held) return;
+        const read = await sidebarService.getSidebar();
+        // A fallback answer has no version to resume from: clients keep what they hold until the view is back.
+        if (read.version !== null) hub.publish(read.version, read.snapshot.etag, read.snapshot.identity.toString());
+      })().finally(() => {
+        following = null;
+      });
+      return following;
+    }
+    const followTimer = setInterval(() => {
+      if (hub.state().clients > 0) follow().catch(() => {}); // reported by the service's own logs
+    }, followMs);
+    followTimer.unref();
+    const heartbeatTimer = setInterval(() => hub.heartbeat(), heartbeatMs);
+    heartbeatTimer.unref();
+
+    app.get(paths.stream, { schema: { hide: true } }, async (request, reply) => {
+      if (!hub.hasRoom())
+        throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
+      await follow();
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+        connection: 'keep-alive',
+      });
+      res.write('retry: 2000\n\n');
+      hub.add(res, lastEventId(request.headers['last-event-id']));
+    });
+
+    app.addHook('preClose', async () => {
+      clearInterval(followTimer);
+      clearInterval(heartbeatTimer);
+      hub.closeAll();
+    });
+  },
+  { name: 'stream', fastify: '5.x', dependencies: ['sidebar'] },
+);

@@ -1,0 +1,105 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { paths, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
+import { applySidebarDelta } from '../../src/stream/delta.js';
+import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
+import { asAdmin, buildTestApp } from '../helpers/app.js';
+import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
+
+describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) => {
+  let testDb: TestDb;
+  let testCache: TestCache;
+  const apps: FastifyInstance[] = [];
+  const clients: SseClient[] = [];
+  let events = 0;
+
+  async function serve(overrides = {}): Promise<{ app: FastifyInstance; base: string }> {
+    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: `${testCache.prefix}:stream${apps.length}` }, overrides);
+    apps.push(app);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+  }
+  const open = async (url: string, headers: Record<string, string> = {}) => {
+    const client = await openSse(url, headers);
+    clients.push(client);
+    return client;
+  };
+  const sidebarOf = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>();
+  const change = async (app: FastifyInstance) => {
+    await insertEventBySql(testDb.db, `stream-${++events}`, { league: `stream-league-${events}` });
+    const refreshed = await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    return refreshed.json<{ id: number }>().id;
+  };
+
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+    testCache = await backend.createCache();
+    await loadFixtures(testDb.db);
+    await testDb.db.query(`select refresh_sidebar_data('startup')`);
+  });
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.close();
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  afterAll(async () => {
+    await testCache?.cleanup();
+    await testDb?.drop();
+  });
+
+  it('sends the whole sidebar on connect, then a delta per new version; applying them gives what GET answers', async () => {
+    const { app, base } = await serve();
+    const stream = await open(`${base}${paths.stream}`);
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(stream.headers['cache-control']).toBe('no-cache, no-transform');
+    const first = await stream.next();
+    expect(first.event).toBe('sidebar');
+    let held = JSON.parse(first.data) as Sidebar;
+    expect(held).toEqual(await sidebarOf(app));
+    for (let i = 0; i < 3; i++) {
+      const version = await change(app);
+      const delta = await stream.next();
+      expect(delta).toMatchObject({ event: 'delta', id: String(version) });
+      const body = JSON.parse(delta.data) as SidebarDelta & { from: number; to: number; etag: string };
+      expect(body.to).toBe(version);
+      held = applySidebarDelta(held, body);
+      expect(held).toEqual(await sidebarOf(app));
+    }
+  });
+
+  it('Last-Event-ID: the current version gets nothing, one behind gets one delta, anything else the whole sidebar', async () => {
+    const { app, base } = await serve();
+    const before = await open(`${base}${paths.stream}`);
+    const older = Number((await before.next()).id);
+    const version = await change(app);
+    await before.next(); // the delta: the hub holds the new version
+    const behind = await open(`${base}${paths.stream}`, { 'last-event-id': String(older) });
+    expect(await behind.next()).toMatchObject({ event: 'delta', id: String(version) });
+    const unknown = await open(`${base}${paths.stream}`, { 'last-event-id': '1' });
+    expect(await unknown.next()).toMatchObject({ event: 'sidebar', id: String(version) });
+    const current = await open(`${base}${paths.stream}`, { 'last-event-id': String(version) });
+    await expect(current.next(300)).rejects.toThrow(/no event/);
+  });
+
+  it('past STREAM_MAX_CLIENTS, a connection gets 503 with Retry-After in the error shape', async () => {
+    const { base } = await serve({ streamMaxClients: 1 });
+    const first = await open(`${base}${paths.stream}`);
+    await first.next();
+    const refused = await open(`${base}${paths.stream}`);
+    await refused.ended;
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(JSON.parse(refused.body())).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+  });
+
+  it('closing the app ends every stream', async () => {
+    const { app, base } = await serve();
+    const stream = await open(`${base}${paths.stream}`);
+    await stream.next();
+    await app.close();
+    await stream.ended;
+    expect(app.streamHub.state().clients).toBe(0);
+  });
+});
