@@ -78,6 +78,14 @@ export const Stats = Type.Object({
   }),
   scheduler: SchedulerState,
   changes: ChangeLoopState,
+  stream: Type.Object(
+    {
+      clients: Count,
+      dropped: Type.Integer({ minimum: 0, description: 'Clients dropped for not reading (more than 1 MiB waiting), since start.' }),
+      version: Type.Union([Type.Integer(), Type.Null()], { description: 'The version the streams of this instance are at.' }),
+    },
+    { description: 'GET /sidebar/stream on this instance.' },
+  ),
   cache: Type.Object({
     backend: Type.String(),
     connected: Type.Boolean(),

@@ -108,6 +108,8 @@ export const sidebarRoutes = fp(
           },
           scheduler: refreshLoop.state(),
           changes: changeLoop.state(),
+          // Registered after these routes: looked up when asked.
+          stream: app.streamHub.state(),
           cache: {
             backend: cache.backend,
             connected: cache.isConnected(),

@@ -92,6 +92,8 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('5');
     expect(JSON.parse(refused.body())).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    const stats = await apps[0]?.inject({ method: 'GET', url: paths.stats, headers: asAdmin });
+    expect(stats?.json().stream).toMatchObject({ clients: 1, dropped: 0, version: expect.any(Number) });
   });
 
   it('closing the app ends every stream', async () => {
