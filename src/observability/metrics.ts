@@ -21,6 +21,9 @@ const windowMs = 10 * 60_000;
  * rotating 10-minute window, for the percentiles of /stats: recording costs ~50 ns, where
  * prom-client's Summary costs ~1.5 µs, a real share of a 20 µs request.
  */
+/** The stream hub's figures, read when /metrics is scraped. */
+export type StreamReading = () => { clients: number; dropped: number };
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   // Includes process memory and event loop lag (nodejs_eventloop_lag_*).
@@ -50,6 +53,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
 
   let sidebar: SidebarReadings | null = null;
   let scheduler: SchedulerReading | null = null;
+  let stream: StreamReading | null = null;
   new Counter({
     name: 'sidebar_answers_total',
     help: 'Sidebar answers by layer: memory (this process), cache (shared cache), database; stale: memory answers served while reloading',
@@ -108,6 +112,25 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
   });
 
+  new Gauge({
+    name: 'sidebar_stream_clients',
+    help: 'Server-Sent Events clients of GET /sidebar/stream on this instance',
+    registers: [registry],
+    collect() {
+      if (stream) this.set(stream().clients);
+    },
+  });
+  new Counter({
+    name: 'sidebar_stream_dropped_total',
+    help: 'Stream clients dropped for not reading (more than 1 MiB waiting)',
+    registers: [registry],
+    collect() {
+      if (!stream) return;
+      this.reset();
+      this.inc(stream().dropped);
+    },
+  });
+
   const newWindow = () => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
   let current = newWindow();
   let previous = newWindow();
@@ -141,6 +164,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
     bindScheduler(reading: SchedulerReading) {
       scheduler = reading;
+    },
+    bindStream(reading: StreamReading) {
+      stream = reading;
     },
     /** p50/p95/p99 in milliseconds over the last 10-20 minutes, null before the first request. */
     sidebarLatencyMs() {

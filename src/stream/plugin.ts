@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
-import { paths } from '../contract/index.js';
+import { ErrorRef, paths } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
 import { createStreamHub, type StreamHub } from './hub.js';
 
@@ -37,6 +37,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
     const { sidebarService, sidebarVersions } = app;
     const hub = createStreamHub({ maxClients: config.streamMaxClients, maxBufferedBytes });
     app.decorate('streamHub', hub);
+    app.metrics.bindStream(() => hub.state());
 
     // Brings the hub to the newest version this process knows (loading it once, for every client).
     let following: Promise<void> | null = null;
@@ -59,21 +60,33 @@ export const streamPlugin = fp<StreamPluginOptions>(
     const heartbeatTimer = setInterval(() => hub.heartbeat(), heartbeatMs);
     heartbeatTimer.unref();
 
-    app.get(paths.stream, { schema: { hide: true } }, async (request, reply) => {
-      if (!hub.hasRoom())
-        throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
-      await follow();
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-        connection: 'keep-alive',
-      });
-      res.write('retry: 2000\n\n');
-      hub.add(res, lastEventId(request.headers['last-event-id']));
-    });
+    app.get(
+      paths.stream,
+      {
+        schema: {
+          tags: ['sidebar'],
+          summary: 'The sidebar as Server-Sent Events: the whole sidebar on connect, then a delta per new version',
+          description:
+            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. 503 with Retry-After past STREAM_MAX_CLIENTS.',
+          response: { 503: ErrorRef },
+        },
+      },
+      async (request, reply) => {
+        if (!hub.hasRoom())
+          throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
+        await follow();
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+          connection: 'keep-alive',
+        });
+        res.write('retry: 2000\n\n');
+        hub.add(res, lastEventId(request.headers['last-event-id']));
+      },
+    );
 
     app.addHook('preClose', async () => {
       clearInterval(followTimer);
@@ -81,5 +94,5 @@ export const streamPlugin = fp<StreamPluginOptions>(
       hub.closeAll();
     });
   },
-  { name: 'stream', fastify: '5.x', dependencies: ['sidebar'] },
+  { name: 'stream', fastify: '5.x', dependencies: ['sidebar', 'observability'] },
 );

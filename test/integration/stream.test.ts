@@ -94,6 +94,9 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     expect(JSON.parse(refused.body())).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
     const stats = await apps[0]?.inject({ method: 'GET', url: paths.stats, headers: asAdmin });
     expect(stats?.json().stream).toMatchObject({ clients: 1, dropped: 0, version: expect.any(Number) });
+    const metrics = (await apps[0]?.inject({ method: 'GET', url: paths.metrics }))?.body ?? '';
+    expect(metrics).toMatch(/^sidebar_stream_clients 1$/m);
+    expect(metrics).toMatch(/^sidebar_stream_dropped_total 0$/m);
   });
 
   it('closing the app ends every stream', async () => {
