@@ -4,6 +4,7 @@ import { link, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { createInProcessCache } from '../../src/cache/in-process.js';
 import { createRedisCache } from '../../src/cache/redis.js';
 import type { Cache } from '../../src/cache/types.js';
@@ -11,6 +12,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { createPgliteDb } from '../../src/db/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import type { Db } from '../../src/db/types.js';
+import { loadFixtures } from '../fixtures/events.js';
 import { silentLogger } from './logger.js';
 import { createScratchDatabase } from './scratch-db.js';
 
@@ -157,3 +159,29 @@ function realBackend(): Backend | null {
 }
 
 export const backends: Backend[] = [embedded, realBackend()].filter((b): b is Backend => b !== null);
+
+/** A database holding the fixture events, refreshed once, and a cache of its own. */
+export interface FixtureBackend {
+  db: TestDb;
+  cache: TestCache;
+}
+
+/**
+ * Registers the hooks of a describe block whose tests share one database with the fixture
+ * events (refreshed once, so the view is populated) and one cache: created before its tests,
+ * dropped and cleaned after. The fields are set once the block's beforeAll has run.
+ */
+export function useFixtureBackend(backend: Backend): FixtureBackend {
+  const fixture = {} as FixtureBackend;
+  beforeAll(async () => {
+    fixture.db = await backend.createDb();
+    fixture.cache = await backend.createCache();
+    await loadFixtures(fixture.db.db);
+    await fixture.db.db.query(`select refresh_sidebar_data('startup')`);
+  });
+  afterAll(async () => {
+    await fixture.cache?.cleanup();
+    await fixture.db?.drop();
+  });
+  return fixture;
+}

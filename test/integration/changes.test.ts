@@ -6,7 +6,7 @@ import type { Db } from '../../src/db/types.js';
 import { createSidebarRepository, type RefreshLogRow } from '../../src/sidebar/repository.js';
 import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
-import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { backends, type TestDb, useFixtureBackend } from '../helpers/backends.js';
 
 /**
  * Change-driven freshness (migration 010): writes mark what they touched, and
@@ -161,35 +161,24 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
 });
 
 describe.each(backends)('a write reaches every reader without a refresh call, on $name', (backend) => {
-  let testDb: TestDb;
-  let testCache: TestCache;
+  const fixture = useFixtureBackend(backend);
   const apps: FastifyInstance[] = [];
 
-  beforeAll(async () => {
-    testDb = await backend.createDb();
-    testCache = await backend.createCache();
-    await loadFixtures(testDb.db);
-    await testDb.db.query(`select refresh_sidebar_data('startup')`);
-  });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => {
-    await testCache?.cleanup();
-    await testDb?.drop();
   });
 
   it('a direct SQL insert is served by two instances within the poll, the gap and the version poll; one refresh per gap', async () => {
     const config = { changePollMs: 50, changeMinGapMs: 300, versionPollMs: 50 };
-    for (let i = 0; i < 2; i++) apps.push(await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, config));
+    for (let i = 0; i < 2; i++) apps.push(await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: fixture.cache.prefix }, config));
     const totals = async () =>
       Promise.all(apps.map(async (app) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>().totals.game_count));
     const before = await totals();
-    const firstChange = await testDb.db.query<{ id: number }>('select coalesce(max(id), 0) as id from sidebar_refresh_log');
+    const firstChange = await fixture.db.db.query<{ id: number }>('select coalesce(max(id), 0) as id from sidebar_refresh_log');
 
     const started = Date.now();
     for (let i = 0; i < 5; i++) {
-      await insertEventBySql(testDb.db, `live-write-${i}`);
+      await insertEventBySql(fixture.db.db, `live-write-${i}`);
     }
     const expected = before.map((n) => n + 5);
     while (JSON.stringify(await totals()) !== JSON.stringify(expected)) {
@@ -199,7 +188,7 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
     // A bound generous for CI; bench:freshness measures the real figure.
     expect(Date.now() - started).toBeLessThan(2000);
 
-    const { rows } = await testDb.db.query<{ trigger: string; status: string; started_at: Date }>(
+    const { rows } = await fixture.db.db.query<{ trigger: string; status: string; started_at: Date }>(
       'select trigger, status, started_at from sidebar_refresh_log where id > $1 order by id',
       [firstChange.rows[0]?.id ?? 0],
     );
@@ -213,11 +202,11 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
   });
 
   it('SIDEBAR_CHANGE_POLL_MS=0 turns it off: a write waits for a refresh', async () => {
-    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: `${testCache.prefix}:off` }, { changePollMs: 0 });
+    const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:off` }, { changePollMs: 0 });
     apps.push(app);
-    await insertEventBySql(testDb.db, 'off-1');
+    await insertEventBySql(fixture.db.db, 'off-1');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const { rows } = await testDb.db.query<{ n: number }>('select count(*)::integer as n from sidebar_changes');
+    const { rows } = await fixture.db.db.query<{ n: number }>('select count(*)::integer as n from sidebar_changes');
     expect(rows[0]?.n).toBeGreaterThan(0);
     expect((await app.inject({ method: 'GET', url: paths.stats, headers: asAdmin })).json<Stats>().changes.enabled).toBe(false);
   });

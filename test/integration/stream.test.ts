@@ -1,22 +1,21 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { paths, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
 import { applySidebarDelta } from '../../src/stream/delta.js';
-import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
+import { insertEventBySql } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
-import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { backends, useFixtureBackend } from '../helpers/backends.js';
 import { openSse, type SseClient } from '../helpers/sse.js';
 
 describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) => {
-  let testDb: TestDb;
-  let testCache: TestCache;
+  const fixture = useFixtureBackend(backend);
   const apps: FastifyInstance[] = [];
   const clients: SseClient[] = [];
   let events = 0;
 
   async function serve(overrides = {}): Promise<{ app: FastifyInstance; base: string }> {
-    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: `${testCache.prefix}:stream${apps.length}` }, overrides);
+    const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:stream${apps.length}` }, overrides);
     apps.push(app);
     await app.listen({ port: 0, host: '127.0.0.1' });
     return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
@@ -28,24 +27,14 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
   };
   const sidebarOf = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>();
   const change = async (app: FastifyInstance) => {
-    await insertEventBySql(testDb.db, `stream-${++events}`, { league: `stream-league-${events}` });
+    await insertEventBySql(fixture.db.db, `stream-${++events}`, { league: `stream-league-${events}` });
     const refreshed = await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
     return refreshed.json<{ id: number }>().id;
   };
 
-  beforeAll(async () => {
-    testDb = await backend.createDb();
-    testCache = await backend.createCache();
-    await loadFixtures(testDb.db);
-    await testDb.db.query(`select refresh_sidebar_data('startup')`);
-  });
   afterEach(async () => {
     for (const client of clients.splice(0)) client.close();
     await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => {
-    await testCache?.cleanup();
-    await testDb?.drop();
   });
 
   it('sends the whole sidebar on connect, then a delta per new version; applying them gives what GET answers', async () => {

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../src/config/index.js';
 import { paths, type Sidebar } from '../../src/contract/index.js';
 import { sidebarCacheKeys } from '../../src/sidebar/service.js';
-import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
+import { insertEventBySql } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
-import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { backends, useFixtureBackend } from '../helpers/backends.js';
 import { untilSubscribed } from '../helpers/pubsub.js';
 
 /** A promise the test settles by hand. */
@@ -18,35 +18,24 @@ function gate() {
 }
 
 describe.each(backends)('one version per refresh, in every layer, on $name', (backend) => {
-  let testDb: TestDb;
-  let testCache: TestCache;
+  const fixture = useFixtureBackend(backend);
   const apps: FastifyInstance[] = [];
   let prefixes = 0;
 
   /** An instance of the service on the shared database and cache (its own key prefix per test unless given). */
   async function instance(prefix: string, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-    const app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix }, overrides);
+    const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix }, overrides);
     apps.push(app);
     return app;
   }
-  const freshPrefix = () => `${testCache.prefix}:v${++prefixes}`;
+  const freshPrefix = () => `${fixture.cache.prefix}:v${++prefixes}`;
   const read = async (app: FastifyInstance) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>();
-  const addEvent = (id: string) => insertEventBySql(testDb.db, id);
-  const currentVersion = async () => (await testDb.db.query<{ version: number }>('select version from sidebar_data_version()')).rows[0]?.version ?? 0;
+  const addEvent = (id: string) => insertEventBySql(fixture.db.db, id);
+  const currentVersion = async () => (await fixture.db.db.query<{ version: number }>('select version from sidebar_data_version()')).rows[0]?.version ?? 0;
 
-  beforeAll(async () => {
-    testDb = await backend.createDb();
-    testCache = await backend.createCache();
-    await loadFixtures(testDb.db);
-    await testDb.db.query(`select refresh_sidebar_data('startup')`);
-  });
   afterEach(async () => {
     vi.restoreAllMocks();
     await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  afterAll(async () => {
-    await testCache?.cleanup();
-    await testDb?.drop();
   });
 
   it('a database read that finishes after a refresh never puts the old sidebar back, in this process or in the shared cache', async () => {
@@ -83,8 +72,8 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
     for (let i = 0; i < 3; i++) expect((await read(app)).totals.game_count).toBe(gameCount);
     // The shared cache holds the new version only: the old read wrote nothing.
     const keys = sidebarCacheKeys(prefix);
-    expect(await testCache.cache.get(keys.version(oldVersion))).toBeNull();
-    expect(JSON.parse((await testCache.cache.get(keys.version(newVersion))) ?? 'null')?.totals.game_count).toBe(gameCount);
+    expect(await fixture.cache.cache.get(keys.version(oldVersion))).toBeNull();
+    expect(JSON.parse((await fixture.cache.cache.get(keys.version(newVersion))) ?? 'null')?.totals.game_count).toBe(gameCount);
     // A second instance starting now, on the same shared cache, is answered the new version from it.
     const other = await instance(prefix);
     const fromOther = await other.inject({ method: 'GET', url: paths.sidebar });
@@ -102,7 +91,7 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
     // Still the cached version: nothing was refreshed yet.
     expect((await read(a as FastifyInstance)).totals.game_count).toBe(before);
 
-    await testDb.db.query(`select refresh_sidebar_data('manual')`);
+    await fixture.db.db.query(`select refresh_sidebar_data('manual')`);
     const started = Date.now();
     await vi.waitFor(
       async () => {
@@ -117,7 +106,7 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
   it('a refresh made by one instance is announced to the others, which switch without polling', async () => {
     const prefix = freshPrefix();
     const [a, b] = [await instance(prefix, { versionPollMs: 0 }), await instance(prefix, { versionPollMs: 0 })];
-    await untilSubscribed(testCache.cache, sidebarCacheKeys(prefix).versions);
+    await untilSubscribed(fixture.cache.cache, sidebarCacheKeys(prefix).versions);
     const before = (await read(b)).totals.game_count;
     await addEvent(`announced-${prefix}`);
     const refreshed = await a.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
@@ -135,7 +124,7 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
     const prefix = freshPrefix();
     const app = await instance(prefix, { versionPollMs: 0 });
     const known = app.sidebarVersions.current();
-    for (const message of ['', 'banana', '1e999', '-1', '12.5']) await testCache.cache.publish(sidebarCacheKeys(prefix).versions, message);
+    for (const message of ['', 'banana', '1e999', '-1', '12.5']) await fixture.cache.cache.publish(sidebarCacheKeys(prefix).versions, message);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(app.sidebarVersions.current()).toBe(known);
   });
@@ -149,9 +138,9 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
     // A Redis blip across the refresh: every cache call fails.
     const blip = Object.assign(new Error('Connection is closed.'), { code: 'ECONNRESET' });
     const failing = [
-      vi.spyOn(testCache.cache, 'get').mockRejectedValue(blip),
-      vi.spyOn(testCache.cache, 'set').mockRejectedValue(blip),
-      vi.spyOn(testCache.cache, 'del').mockRejectedValue(blip),
+      vi.spyOn(fixture.cache.cache, 'get').mockRejectedValue(blip),
+      vi.spyOn(fixture.cache.cache, 'set').mockRejectedValue(blip),
+      vi.spyOn(fixture.cache.cache, 'del').mockRejectedValue(blip),
     ];
     expect((await a.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json()).toMatchObject({ status: 'success' });
     for (const spy of failing) spy.mockRestore();
@@ -162,7 +151,7 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
 
   it('a fallback copy re-read with the same body keeps its bytes: nothing is compressed again', async () => {
     const app = await instance(freshPrefix());
-    await testDb.db.query('refresh materialized view sidebar_data with no data');
+    await fixture.db.db.query('refresh materialized view sidebar_data with no data');
     try {
       await app.sidebarService.invalidate();
       expect((await read(app)).source).toBe('fallback');
@@ -177,13 +166,13 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
       expect(app.sidebarService.peekFresh()?.snapshot).toBe(first?.snapshot);
     } finally {
       vi.useRealTimers();
-      await testDb.db.query(`select refresh_sidebar_data('manual')`);
+      await fixture.db.db.query(`select refresh_sidebar_data('manual')`);
     }
   });
 
   it('reading the view and its version is one snapshot: the version read with the rows is the refresh that made them', async () => {
     await addEvent(`snapshot-${prefixes}`);
-    const log = await testDb.db.query<{ id: number; row_count: number }>(`select * from refresh_sidebar_data('manual')`);
+    const log = await fixture.db.db.query<{ id: number; row_count: number }>(`select * from refresh_sidebar_data('manual')`);
     const { version, rows } = await (await instance(freshPrefix())).sidebarRepository.readView();
     expect(version?.version).toBe(log.rows[0]?.id);
     expect(rows.length).toBe(log.rows[0]?.row_count);

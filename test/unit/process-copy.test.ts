@@ -296,7 +296,7 @@ describe('process copy', () => {
   });
 
   it('a load of the version already held replaces it (the same version read again after an invalidation elsewhere)', async () => {
-    const { holding, copy, loads, know } = setup();
+    const { holding, copy, loads } = setup();
     await holding(1, 'first bytes');
     const forced = copy.reload();
     await tick();
