@@ -191,6 +191,7 @@ export interface Answer {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 2000 });
+const guarded = new WeakSet<object>();
 
 /** One HTTP request with a deadline; a network error or the deadline is status 0. */
 export function get(
@@ -223,7 +224,12 @@ export function get(
     req.on('timeout', () => req.destroy(new Error('deadline')));
     // A server that answers and closes while a large body is still being sent resets the
     // socket after the response: that is an outcome here, not an error of the suite.
-    req.on('socket', (socket) => socket.on('error', () => {}));
+    req.on('socket', (socket) => {
+      // Once per socket: a kept-alive socket serves many requests.
+      if (guarded.has(socket)) return;
+      guarded.add(socket);
+      socket.on('error', () => {});
+    });
     req.on('error', (err) => resolve({ status: 0, ms: performance.now() - started, headers: {}, body: err.message }));
     req.end(options.body);
   });
