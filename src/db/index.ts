@@ -17,7 +17,9 @@ export function createDb(
         connectionString: config.databaseUrl,
         max: config.databasePoolMax,
         queryTimeoutMs: config.databaseQueryTimeoutMs,
-        onIdleError: (err) => log.error({ err }, 'idle PostgreSQL connection failed; the pool will reconnect'),
+        // The message and code only: pg attaches the whole client (its config, buffers) to the error.
+        onIdleError: (err) =>
+          log.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle PostgreSQL connection failed; the pool will reconnect'),
       }),
     );
   }

@@ -24,10 +24,13 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
   let checking: Promise<number> | null = null;
   let failing = false;
   let lastCheckAt: number | null = null;
+  const listeners = new Set<(version: number) => void>();
 
   function observe(version: number): boolean {
     if (version <= current) return false;
     current = version;
+    // After the caller's own step (a load observes mid-way): listeners start work of their own.
+    for (const listener of listeners) queueMicrotask(() => listener(version));
     return true;
   }
 
@@ -71,6 +74,11 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     failing: () => failing,
     observe,
     check,
+    /** Calls listener with each newer version as it becomes known, from wherever; returns the unsubscribe. */
+    onNewer(listener: (version: number) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     start(): void {
       if (!stopped) return;
       stopped = false;

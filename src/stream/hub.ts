@@ -2,14 +2,24 @@ import type { ServerResponse } from 'node:http';
 import type { Sidebar } from '../contract/index.js';
 import { sidebarDelta } from './delta.js';
 
+/**
+ * An event as it goes on the wire, built once for every client: as an HTTP/1.1 chunk (the
+ * stream's usual framing) and bare (an HTTP/1.0 client, whose stream ends at close).
+ */
+interface Frame {
+  chunked: Buffer;
+  plain: Buffer;
+}
+
 /** A version as the stream knows it: its body (parsed once) and the delta from the one before. */
 interface StreamVersion {
   version: number;
   etag: string;
-  body: string;
   sidebar: Sidebar;
-  /** The `delta` event from the previous version, framed once for every client. */
-  deltaFrame: string | null;
+  /** The `sidebar` event: the whole body, for clients that connect (shared, not copied per client). */
+  fullFrame: Frame;
+  /** The `delta` event from the previous version. */
+  deltaFrame: Frame | null;
   from: number | null;
 }
 
@@ -17,27 +27,76 @@ export interface StreamHubOptions {
   maxClients: number;
   /** A client whose unsent bytes pass this is dropped (it reconnects with Last-Event-ID). */
   maxBufferedBytes: number;
+  /** Writes made before the event loop gets a turn (other requests, the next batch after them). Default 1,000. */
+  batchSize?: number;
 }
 
-const frame = (event: string, id: number, data: string) => `event: ${event}\nid: ${id}\ndata: ${data}\n\n`;
+function toFrame(text: string): Frame {
+  const plain = Buffer.from(text);
+  return { plain, chunked: Buffer.concat([Buffer.from(`${plain.length.toString(16)}\r\n`), plain, Buffer.from('\r\n')]) };
+}
+const frame = (event: string, id: number, data: string) => toFrame(`event: ${event}\nid: ${id}\ndata: ${data}\n\n`);
+const keepAlive = toFrame(': keep-alive\n\n');
 
 /**
  * The clients of GET /sidebar/stream in this process. Each new version's delta is computed and
  * framed once, then written to every client; a client that cannot keep up (its socket buffer
  * past maxBufferedBytes) is dropped rather than let memory grow.
+ *
+ * Frames go to the client's socket, already chunk-encoded, not through ServerResponse.write():
+ * that encodes and corks per call (about 20 µs), which at tens of thousands of clients holds the
+ * event loop for a second per version. The response's headers are written (writeHead and a
+ * first write) before a client is added; ServerResponse.end() later writes the last chunk.
+ *
+ * A socket write still costs microseconds (the kernel's work), so an event for every client is
+ * written batchSize clients at a time, the event loop served in between: GET requests wait for
+ * one batch, not for fifty thousand writes. Events queue in order, so every client receives them
+ * in the order they were published.
  */
 export function createStreamHub(options: StreamHubOptions) {
   const clients = new Set<ServerResponse>();
+  const batchSize = options.batchSize ?? 1000;
   let current: StreamVersion | null = null;
   let dropped = 0;
+  /** Events being written to every client: each with the clients it was for and how far it got. */
+  const queue: Array<{ frame: Frame; targets: ServerResponse[]; next: number }> = [];
+  let draining = false;
 
-  function write(res: ServerResponse, text: string): void {
-    res.write(text);
-    if (res.writableLength > options.maxBufferedBytes) {
+  function write(res: ServerResponse, frame: Frame): void {
+    const { socket } = res;
+    if (!socket) return; // gone: its 'close' removes it
+    socket.write(res.chunkedEncoding ? frame.chunked : frame.plain);
+    if (socket.writableLength > options.maxBufferedBytes) {
       dropped++;
       clients.delete(res);
       res.destroy();
     }
+  }
+
+  /** Writes an event to every client connected now, in batches, after the events before it. */
+  function fanOut(frame: Frame): void {
+    if (clients.size === 0) return;
+    queue.push({ frame, targets: [...clients], next: 0 });
+    if (!draining) drain();
+  }
+
+  function drain(): void {
+    draining = true;
+    let budget = batchSize;
+    for (let job = queue[0]; job; job = queue[0]) {
+      while (job.next < job.targets.length && budget > 0) {
+        const res = job.targets[job.next++] as ServerResponse;
+        // Gone or dropped since: skipped.
+        if (clients.has(res)) write(res, job.frame);
+        budget--;
+      }
+      if (job.next < job.targets.length) {
+        setImmediate(drain);
+        return;
+      }
+      queue.shift();
+    }
+    draining = false;
   }
 
   return {
@@ -55,7 +114,7 @@ export function createStreamHub(options: StreamHubOptions) {
       if (lastEventId === current.version) return;
       // (from is null exactly when there is no delta: the first version this hub learnt.)
       if (current.deltaFrame && lastEventId === current.from) write(res, current.deltaFrame);
-      else write(res, frame('sidebar', current.version, current.body));
+      else write(res, current.fullFrame);
     },
 
     /** A new version: its delta from the last one is framed once and sent to every client. */
@@ -66,17 +125,20 @@ export function createStreamHub(options: StreamHubOptions) {
       const deltaFrame = previous
         ? frame('delta', version, JSON.stringify({ from: previous.version, to: version, etag, ...sidebarDelta(previous.sidebar, sidebar) }))
         : null;
-      current = { version, etag, body, sidebar, deltaFrame, from: previous?.version ?? null };
-      for (const res of clients) write(res, deltaFrame ?? frame('sidebar', version, body));
+      const fullFrame = frame('sidebar', version, body);
+      current = { version, etag, sidebar, fullFrame, deltaFrame, from: previous?.version ?? null };
+      const news = deltaFrame ?? fullFrame;
+      fanOut(news);
     },
 
     /** A comment line, so proxies and load balancers keep idle streams open. */
     heartbeat(): void {
-      for (const res of clients) write(res, ': keep-alive\n\n');
+      fanOut(keepAlive);
     },
 
     /** Ends every stream (shutdown): clients reconnect, to another instance. */
     closeAll(): void {
+      queue.length = 0;
       for (const res of clients) res.end();
       clients.clear();
     },

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
 import { ErrorRef, paths } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
+import { createFollower } from './follow.js';
 import { createStreamHub, type StreamHub } from './hub.js';
 
 declare module 'fastify' {
@@ -14,8 +15,8 @@ export interface StreamPluginOptions {
   config: Pick<Config, 'streamMaxClients'>;
 }
 
-/** How often the hub looks for a newer version while clients are connected (no I/O unless there is one). */
-const followMs = 50;
+/** While clients are connected, how often a follow that could not load a new version is tried again. */
+const followBackstopMs = 1000;
 const heartbeatMs = 15_000;
 /** Unsent bytes past which a client is dropped: about a dozen full sidebars. */
 const maxBufferedBytes = 1 << 20;
@@ -39,24 +40,16 @@ export const streamPlugin = fp<StreamPluginOptions>(
     app.decorate('streamHub', hub);
     app.metrics.bindStream(() => hub.state());
 
-    // Brings the hub to the newest version this process knows (loading it once, for every client).
-    let following: Promise<void> | null = null;
-    function follow(): Promise<void> {
-      following ??= (async () => {
-        const held = hub.state().version;
-        if (held !== null && sidebarVersions.current() <= held) return;
+    const follower = createFollower({
+      hub,
+      versions: sidebarVersions,
+      backstopMs: followBackstopMs,
+      async load() {
         const read = await sidebarService.getSidebar();
-        // A fallback answer has no version to resume from: clients keep what they hold until the view is back.
-        if (read.version !== null) hub.publish(read.version, read.snapshot.etag, read.snapshot.identity.toString());
-      })().finally(() => {
-        following = null;
-      });
-      return following;
-    }
-    const followTimer = setInterval(() => {
-      if (hub.state().clients > 0) follow().catch(() => {}); // reported by the service's own logs
-    }, followMs);
-    followTimer.unref();
+        return { version: read.version, etag: read.snapshot.etag, body: read.snapshot.identity.toString() };
+      },
+    });
+    follower.start();
     const heartbeatTimer = setInterval(() => hub.heartbeat(), heartbeatMs);
     heartbeatTimer.unref();
 
@@ -74,7 +67,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
       async (request, reply) => {
         if (!hub.hasRoom())
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
-        await follow();
+        await follower.follow();
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {
@@ -89,7 +82,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
     );
 
     app.addHook('preClose', async () => {
-      clearInterval(followTimer);
+      follower.stop();
       clearInterval(heartbeatTimer);
       hub.closeAll();
     });

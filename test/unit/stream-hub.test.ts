@@ -4,19 +4,26 @@ import { describe, expect, it } from 'vitest';
 import type { Sidebar } from '../../src/contract/index.js';
 import { createStreamHub } from '../../src/stream/hub.js';
 
-/** What the hub uses of a ServerResponse: write, the bytes not yet sent, end, destroy, close. */
+/**
+ * What the hub uses of a ServerResponse: its socket (write, the bytes not yet sent), whether it
+ * is chunk-encoded, end, destroy, close. The socket is the fake itself.
+ */
 class FakeResponse extends EventEmitter {
   written: string[] = [];
   writableLength = 0;
   ended = false;
   destroyed = false;
-  /** Bytes each write leaves unsent (a client that reads nothing). */
-  constructor(private readonly stuckBytesPerWrite = 0) {
+  socket: FakeResponse | null = this;
+  /** Bytes each write leaves unsent (a client that reads nothing); chunkedEncoding: HTTP/1.1 framing. */
+  constructor(
+    private readonly stuckBytesPerWrite = 0,
+    readonly chunkedEncoding = false,
+  ) {
     super();
   }
-  write(text: string) {
-    this.written.push(text);
-    this.writableLength += this.stuckBytesPerWrite ? text.length : 0;
+  write(bytes: Buffer) {
+    this.written.push(bytes.toString());
+    this.writableLength += this.stuckBytesPerWrite ? bytes.length : 0;
     return true;
   }
   end() {
@@ -135,5 +142,62 @@ describe('stream hub', () => {
     hub.add(asResponse(client), null);
     expect(client.writableLength).toBe(frameLength);
     expect(client.destroyed).toBe(false);
+  });
+
+  it('frames each event as one HTTP/1.1 chunk for a chunk-encoded response, bare for an HTTP/1.0 one', () => {
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6 });
+    hub.publish(1, '"e1"', sidebar(1));
+    const [chunked, plain] = [new FakeResponse(0, true), new FakeResponse(0, false)];
+    hub.add(asResponse(chunked), null);
+    hub.add(asResponse(plain), null);
+    hub.heartbeat();
+    const event = `event: sidebar\nid: 1\ndata: ${sidebar(1)}\n\n`;
+    expect(plain.written).toEqual([event, ': keep-alive\n\n']);
+    expect(chunked.written).toEqual([`${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`, 'e\r\n: keep-alive\n\n\r\n']);
+  });
+
+  it('a client whose socket is already gone is skipped, and leaves on its close', () => {
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6 });
+    const gone = new FakeResponse();
+    hub.add(asResponse(gone), null);
+    gone.socket = null;
+    hub.publish(1, '"e1"', sidebar(1));
+    expect(gone.written).toEqual([]);
+    gone.emit('close');
+    expect(hub.state().clients).toBe(0);
+  });
+
+  it('writes to batchSize clients at a time, the event loop served in between; every client gets the events in order', async () => {
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 2 });
+    hub.publish(1, '"e1"', sidebar(1));
+    const clients = Array.from({ length: 5 }, () => new FakeResponse());
+    for (const c of clients) hub.add(asResponse(c), 1);
+    hub.publish(2, '"e2"', sidebar(2));
+    hub.publish(3, '"e3"', sidebar(3));
+    expect(clients.map((c) => c.written.length)).toEqual([1, 1, 0, 0, 0]);
+    const late = new FakeResponse();
+    hub.add(asResponse(late), null); // joins mid-way: the current version, whole, and nothing older
+    clients[4]?.emit('close'); // leaves mid-way: skipped
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
+    expect(clients.map((c) => c.written.length)).toEqual([1, 1, 1, 1, 0]);
+    for (let i = 0; i < 4; i++) await turn();
+    const ids = (c: FakeResponse) => c.written.map((w) => /^event: (\w+)\nid: (\d+)/.exec(w)?.slice(1).join(' '));
+    for (const c of clients.slice(0, 4)) expect(ids(c)).toEqual(['delta 2', 'delta 3']);
+    expect(clients[4]?.written).toEqual([]);
+    expect(ids(late)).toEqual(['sidebar 3']);
+  });
+
+  it('closeAll drops the events still waiting to be written', async () => {
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 1 });
+    hub.publish(1, '"e1"', sidebar(1));
+    const [a, b] = [new FakeResponse(), new FakeResponse()];
+    hub.add(asResponse(a), 1);
+    hub.add(asResponse(b), 1);
+    hub.publish(2, '"e2"', sidebar(2));
+    hub.closeAll();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([a.written.length, b.written.length]).toEqual([1, 0]);
+    expect(b.ended).toBe(true);
   });
 });

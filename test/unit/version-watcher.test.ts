@@ -124,4 +124,27 @@ describe('version watcher', () => {
     expect(read).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
   });
+
+  it('onNewer: tells each listener of every newer version, from observe() and from polls, once the caller returns; never of an older or equal one', async () => {
+    const { watcher, answer, at } = setup(1000);
+    const heard: number[] = [];
+    const other: number[] = [];
+    const unsubscribe = watcher.onNewer((v) => heard.push(v));
+    watcher.onNewer((v) => other.push(v));
+    expect(watcher.observe(2)).toBe(true);
+    expect(heard).toEqual([]); // not inside observe(): its caller finishes first
+    await Promise.resolve();
+    expect(heard).toEqual([2]);
+    watcher.observe(2);
+    watcher.observe(1);
+    answer(at(4));
+    await watcher.check();
+    await Promise.resolve();
+    expect(heard).toEqual([2, 4]);
+    unsubscribe();
+    watcher.observe(5);
+    await Promise.resolve();
+    expect(heard).toEqual([2, 4]);
+    expect(other).toEqual([2, 4, 5]);
+  });
 });
