@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,8 +10,9 @@ import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestDb, useFixtureBackend } from '../helpers/backends.js';
 
 /**
- * Change-driven freshness (migration 010): writes mark what they touched, and
- * refresh_sidebar_data_if_changed() refreshes at most once per gap, whoever wrote.
+ * Change-driven freshness (migrations 010, 011): writes record what they changed, and
+ * refresh_sidebar_data_if_changed() refreshes at most once per gap, whoever wrote, by applying
+ * those changes to the league counts.
  */
 describe.each(backends)('change-driven refreshes on $name', (backend) => {
   let testDb: TestDb;
@@ -127,6 +129,101 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       }
       expect(await pending()).toHaveLength(1);
       expect(await refreshIfChanged()).toMatchObject({ status: 'success' });
+    });
+  });
+
+  describe('incremental refreshes (011)', () => {
+    /** sidebar_data against the aggregation of odds_events now: rows in one and not the other. */
+    const differences = async () =>
+      (
+        await db.query<{ n: number }>(
+          `select count(*)::integer as n from (
+             (select * from sidebar_data except select * from sidebar_source)
+             union all
+             (select * from sidebar_source except select * from sidebar_data)) as d`,
+        )
+      ).rows[0]?.n;
+    /** A count made wrong behind the refreshes' back: only a full rebuild repairs it. */
+    const corrupt = async () => {
+      const { rows } = await db.query(
+        `update sidebar_league_counts set game_count = game_count + 1000
+         where league_id = (select min(league_id) from sidebar_league_counts) returning league_id`,
+      );
+      expect(rows).toHaveLength(1);
+    };
+    const corrupted = async () => (await db.query<{ yes: boolean }>('select exists (select 1 from sidebar_data where game_count > 1000) as yes')).rows[0]?.yes;
+
+    it('a change-driven refresh applies what the writes recorded to the counts it holds; it does not recount every event', async () => {
+      await db.query(`select refresh_sidebar_data('manual')`);
+      await corrupt();
+      await insert('inc-league');
+      expect(await refreshIfChanged()).toMatchObject({ status: 'success', trigger: 'change' });
+      expect(await corrupted()).toBe(true); // built on the table: the planted count is still there
+      const { rows } = await createSidebarRepository(db).readView();
+      expect(rows.find((r) => r.league_id === 'inc-league')?.game_count).toBe(1);
+      await db.query(`select refresh_sidebar_data('manual')`); // a full refresh recounts
+      expect(await corrupted()).toBe(false);
+      expect(await differences()).toBe(0);
+    });
+
+    it('a configuration change or a TRUNCATE makes the next change-driven refresh a full one', async () => {
+      await db.query(`select refresh_sidebar_data('manual')`);
+      await corrupt();
+      await db.query(`update sidebar_settings set event_horizon = event_horizon`);
+      expect(await refreshIfChanged()).toMatchObject({ status: 'success', trigger: 'change' });
+      expect(await corrupted()).toBe(false);
+      await corrupt();
+      await db.query('create table if not exists truncated_here (like odds_events)');
+      await db.query('truncate truncated_here'); // another table's TRUNCATE marks nothing
+      expect(await pending()).toEqual([]);
+      const saved = await db.query('select * from odds_events');
+      await db.query('truncate odds_events');
+      expect(await pending()).toEqual([{ sport_id: null, league_id: null }]);
+      await db.query(`insert into odds_events select * from json_populate_recordset(null::odds_events, $1)`, [JSON.stringify(saved.rows)]);
+      expect(await refreshIfChanged()).toMatchObject({ status: 'success' });
+      expect(await corrupted()).toBe(false);
+      expect(await differences()).toBe(0);
+    });
+
+    it('whatever mix of inserts, status changes, moves, start-time changes and deletes, the view then equals the aggregation of odds_events now', async () => {
+      const league = fc.constantFrom('p-a', 'p-b', 'p-c');
+      const status = fc.constantFrom('scheduled', 'live', 'completed', 'cancelled');
+      // Start times far from the rules' boundaries (12 hours ago, now), so the test's own
+      // duration cannot move an event across one.
+      const start = fc.constantFrom('-14 hours', '-2 hours', '1 hour', '3 hours', '30 days');
+      const id = fc.integer({ min: 1, max: 12 });
+      const op = fc.oneof(
+        fc.record({ kind: fc.constant('insert' as const), id, league, status, start }),
+        fc.record({ kind: fc.constant('status' as const), id, status }),
+        fc.record({ kind: fc.constant('move' as const), id, league }),
+        fc.record({ kind: fc.constant('start' as const), id, start }),
+        fc.record({ kind: fc.constant('delete' as const), id }),
+        fc.record({ kind: fc.constant('bulk' as const), status }),
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), fc.boolean(), async (ops, refreshBetween) => {
+          await db.query(`delete from odds_events where id like 'prop-%'`);
+          await db.query(`select refresh_sidebar_data('manual')`);
+          for (const [i, o] of ops.entries()) {
+            const key = 'id' in o ? `prop-${o.id}` : '';
+            if (o.kind === 'insert')
+              await db.query(
+                `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+                 values ($1, 'darts', 'Darts', $2, upper($2), now() + $3::interval, $4) on conflict (id) do nothing`,
+                [key, o.league, o.start, o.status],
+              );
+            else if (o.kind === 'status') await db.query('update odds_events set status = $2 where id = $1', [key, o.status]);
+            else if (o.kind === 'move') await db.query('update odds_events set league_id = $2, league = upper($2) where id = $1', [key, o.league]);
+            else if (o.kind === 'start') await db.query('update odds_events set commence_time = now() + $2::interval where id = $1', [key, o.start]);
+            else if (o.kind === 'delete') await db.query('delete from odds_events where id = $1', [key]);
+            else await db.query(`update odds_events set status = $1 where id like 'prop-%' and league_id = 'p-a'`, [o.status]);
+            if (refreshBetween && i === Math.floor(ops.length / 2)) await refreshIfChanged();
+          }
+          await refreshIfChanged();
+          expect(await differences()).toBe(0);
+        }),
+        { numRuns: 25 },
+      );
     });
 
     it.runIf(backend.dbKind === 'postgres')(
