@@ -111,4 +111,17 @@ describe('stream follower', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(load).not.toHaveBeenCalled();
   });
+
+  it('a hub holding nothing loads even before any version is known, and publishes what it gets (version 0: a view never refreshed through the function)', async () => {
+    const { follower, published, answers, at, load } = setup();
+    answers.push(at(0));
+    await follower.follow();
+    expect(load).toHaveBeenCalledTimes(1);
+    expect(published).toEqual([0]);
+  });
+
+  it('stop() before start() does nothing', () => {
+    const { follower } = setup();
+    expect(() => follower.stop()).not.toThrow();
+  });
 });

@@ -200,4 +200,22 @@ describe('stream hub', () => {
     expect([a.written.length, b.written.length]).toEqual([1, 0]);
     expect(b.ended).toBe(true);
   });
+
+  it('a batch is batchSize writes whatever events they belong to, and writing resumes for every later event', async () => {
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 3 });
+    hub.publish(1, '"e1"', sidebar(1));
+    const clients = Array.from({ length: 4 }, () => new FakeResponse());
+    for (const c of clients) hub.add(asResponse(c), 1);
+    const counts = () => clients.map((c) => c.written.length);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    hub.publish(2, '"e2"', sidebar(2));
+    hub.publish(3, '"e3"', sidebar(3));
+    expect(counts()).toEqual([1, 1, 1, 0]);
+    await turn(); // the last of event 2, then the first two of event 3
+    expect(counts()).toEqual([2, 2, 1, 1]);
+    await turn();
+    expect(counts()).toEqual([2, 2, 2, 2]);
+    hub.publish(4, '"e4"', sidebar(4)); // the queue ran dry: a new event is written at once
+    expect(counts()).toEqual([3, 3, 3, 2]);
+  });
 });
