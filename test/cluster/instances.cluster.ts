@@ -183,15 +183,17 @@ describe('three instances, change-driven (the default configuration)', () => {
     const before = gameCount((await servedBy(instances))[0] as Answer) as number;
     const load = steadyLoad(instances, 150);
 
-    // Hold the refresh back (it reads sidebar_settings through sidebar_source; the instances'
-    // reads of the view and of odds_events' writers do not), so whoever takes it is known and
-    // can be killed while it runs.
+    // Hold the refresh back (it writes sidebar_league_counts; the instances' reads of the view
+    // and odds_events' writers do not touch it), so whoever takes it is known and can be killed
+    // while it runs.
     const blocker = await database.direct.connect();
     let victim: number;
     let from: number;
     try {
+      // Should the test hang on the lock, PostgreSQL ends the session, and the cleanup can run.
+      await blocker.query(`set idle_in_transaction_session_timeout = '20s'`);
       await blocker.query('begin');
-      await blocker.query('lock table sidebar_settings in access exclusive mode');
+      await blocker.query('lock table sidebar_league_counts in access exclusive mode');
       await writeEvents();
       const name = await waitFor(
         'a change-driven refresh waiting on the lock',
