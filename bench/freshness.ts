@@ -18,11 +18,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { fillEvents, scratchPostgres } from './data.js';
+import { percentile, round } from './figures.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,9 +40,6 @@ const adminUrl = process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.BENCH_REDIS_URL;
 if (!adminUrl || !redisUrl) throw new Error('bench:freshness needs BENCH_DATABASE_URL and BENCH_REDIS_URL (PostgreSQL and Redis, as in production)');
 const root = join(import.meta.dirname, '..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
 function getJson(url: string): Promise<{ sports: Array<{ leagues: Array<{ league_id: string; live_game_count: number }> }> }> {
   return new Promise((resolve, reject) => {

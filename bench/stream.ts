@@ -24,10 +24,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { migrate } from '../src/db/migrate.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { fillEvents, scratchPostgres } from './data.js';
+import { percentile, round } from './figures.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,9 +52,6 @@ const fileLimit = Math.min(wanted, hardLimit);
 const perProcess = fileLimit - 500;
 const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
 const adminKey = `bench-stream-${randomBytes(12).toString('hex')}`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 const now = () => performance.timeOrigin + performance.now();
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 

@@ -153,7 +153,7 @@ describe('three instances, change-driven (the default configuration)', () => {
     });
   });
 
-  it('under a steady stream of writes, the three refresh at most once per minimum gap (1 s) between them, and end at the last write', async () => {
+  it('under a steady stream of writes, the three refresh at most once per minimum gap (500 ms) between them, and end at the last write', async () => {
     const before = gameCount((await servedBy(instances))[0] as Answer) as number;
     const { rows: start } = await database.direct.query<{ id: number }>('select coalesce(max(id), 0) as id from sidebar_refresh_log');
     const writes = 40;
@@ -169,12 +169,12 @@ describe('three instances, change-driven (the default configuration)', () => {
       [start[0]?.id],
     );
     process.stdout.write(`cluster: ${writes} writes over ${writes / 10} s, ${rows.length} change-driven refreshes\n`);
-    // Four seconds or so of writes: a refresh a second at most, not one per write or per instance.
-    expect(rows.length).toBeGreaterThanOrEqual(2);
-    expect(rows.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / 1000) + 1);
+    // Four seconds or so of writes: two refreshes a second at most, not one per write or per instance.
+    expect(rows.length).toBeGreaterThanOrEqual(4);
+    expect(rows.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / 500) + 1);
     for (let i = 1; i < rows.length; i++) {
       const gap = (rows[i] as { started_at: Date }).started_at.getTime() - (rows[i - 1] as { finished_at: Date }).finished_at.getTime();
-      expect(gap).toBeGreaterThanOrEqual(990);
+      expect(gap).toBeGreaterThanOrEqual(490);
     }
   });
 
