@@ -61,7 +61,9 @@ export const authPlugin = fp<AuthPluginOptions>(
       else app.log.info({ auth: mode }, 'admin authentication enabled');
     });
 
-    app.decorate('requireAdmin', async (request: FastifyRequest) => {
+    app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+      // Whatever an admin route answers (its data, or the refusal) is for this caller only.
+      reply.header('cache-control', 'private, no-store');
       const { authorization } = request.headers;
       const decision = await verify(authorization);
       if (!decision.ok) {

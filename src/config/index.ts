@@ -29,6 +29,8 @@ export interface Config {
   redisTimeoutMs: number;
   cacheKeyPrefix: string;
   cacheTtlSeconds: number;
+  /** Cache-Control of public sidebar answers, built once from the SIDEBAR_HTTP_* settings (sidebarCacheControl()). */
+  httpCacheControl: string;
   fallbackCacheTtlSeconds: number;
   /** How often each instance reads sidebar_data's version: the bound on seeing a refresh made elsewhere. 0: never. */
   versionPollMs: number;
@@ -67,6 +69,22 @@ export interface Config {
   streamMaxClients: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
   feedLiveWindowHours: number;
+}
+
+/**
+ * The Cache-Control of public sidebar answers. max-age for browsers (0 by default: they
+ * revalidate each use, a cheap 304, so counts stay as fresh as the service's); s-maxage for
+ * shared caches (CDNs, nginx: one origin request per second per edge and encoding absorbs any
+ * audience); stale-while-revalidate lets an edge answer at once while it fetches the next
+ * version; stale-if-error keeps the sidebar on screen while the origin is down. A directive set
+ * to 0 is left out, but for max-age (0 there means "revalidate", which is said).
+ */
+export function sidebarCacheControl(s: { maxAge: number; sMaxAge: number; staleWhileRevalidate: number; staleIfError: number }): string {
+  const directives = ['public', `max-age=${s.maxAge}`];
+  if (s.sMaxAge > 0) directives.push(`s-maxage=${s.sMaxAge}`);
+  if (s.staleWhileRevalidate > 0) directives.push(`stale-while-revalidate=${s.staleWhileRevalidate}`);
+  if (s.staleIfError > 0) directives.push(`stale-if-error=${s.staleIfError}`);
+  return directives.join(', ');
 }
 
 export class ConfigError extends Error {
@@ -145,6 +163,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisTimeoutMs: e.REDIS_TIMEOUT_MS,
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,
+    httpCacheControl: sidebarCacheControl({
+      maxAge: e.SIDEBAR_HTTP_MAX_AGE_SECONDS,
+      sMaxAge: e.SIDEBAR_HTTP_S_MAXAGE_SECONDS,
+      staleWhileRevalidate: e.SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS,
+      staleIfError: e.SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS,
+    }),
     fallbackCacheTtlSeconds: e.SIDEBAR_FALLBACK_CACHE_TTL_SECONDS,
     versionPollMs: e.SIDEBAR_VERSION_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,

@@ -35,6 +35,11 @@ export const envSchema = Type.Object({
   SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   SIDEBAR_FALLBACK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
   SIDEBAR_VERSION_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 250 }),
+  // Cache-Control of the public sidebar answers (browsers, CDNs and proxies).
+  SIDEBAR_HTTP_MAX_AGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 0 }),
+  SIDEBAR_HTTP_S_MAXAGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 1 }),
+  SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 2 }),
+  SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, maximum: 604800, default: 3600 }),
 
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, ...secret })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, ...secret })),

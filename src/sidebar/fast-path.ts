@@ -21,7 +21,8 @@ export function createSidebarFastPath(deps: {
     const started = performance.now();
     const entry = deps.service.peekFresh();
     if (!entry) return false;
-    const status = writeHotReply(res, entry.snapshot, req.headers['accept-encoding'], req.headers['if-none-match'], started);
+    const { headers } = req;
+    const status = writeHotReply(res, entry.snapshot, headers['accept-encoding'], headers['if-none-match'], headers['if-modified-since'], started);
     deps.service.countMemoryHit();
     deps.observe(status, (performance.now() - started) / 1000);
     return true;

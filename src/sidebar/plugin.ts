@@ -20,7 +20,10 @@ export interface HotPathSlot {
 }
 
 export interface SidebarPluginOptions {
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'versionPollMs' | 'databaseRefreshTimeoutMs'>;
+  config: Pick<
+    Config,
+    'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'versionPollMs' | 'databaseRefreshTimeoutMs' | 'httpCacheControl'
+  >;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;
   /** Poll the database for versions made elsewhere (a serving process); false in the CLI. */

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Layer } from './process-copy.js';
-import { type Encoding, etagMatches, negotiateEncodingCached, type Snapshot, staticHeaders } from './snapshot.js';
+import { type Encoding, negotiateEncodingCached, notModified, type Snapshot, staticHeaders } from './snapshot.js';
 
 export interface SidebarReply {
   status: 200 | 304;
@@ -9,9 +9,20 @@ export interface SidebarReply {
   body: Buffer | null;
 }
 
-/** The headers of a 304: the validator and what a cache needs to keep serving its copy. */
+/**
+ * The headers of a 304: those a 200 would carry that RFC 9111 section 4.3.4 has a cache update
+ * (ETag, Vary, Cache-Control, Last-Modified; Date is node's), so it keeps serving its copy.
+ */
 function notModifiedHeaders(snapshot: Snapshot): string[] {
-  return ['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', 'public, no-cache'];
+  return [
+    'etag',
+    snapshot.etag,
+    'vary',
+    'accept-encoding',
+    'cache-control',
+    snapshot.cacheControl,
+    ...(snapshot.lastModified ? ['last-modified', snapshot.lastModified] : []),
+  ];
 }
 
 const timingPrefix = (layer: Layer) => `sidebar;desc="${layer}";dur=`;
@@ -40,7 +51,7 @@ function memoryTiming(durationMs: number): string {
  */
 export function sidebarReply(
   snapshot: Snapshot,
-  request: { acceptEncoding?: string; ifNoneMatch?: string },
+  request: { acceptEncoding?: string; ifNoneMatch?: string; ifModifiedSince?: string },
   layer: Layer,
   durationMs: number,
   /** A copy served because a newer one could not be loaded (or a fallback re-checking): X-Cache: STALE, and Age in seconds. */
@@ -49,7 +60,7 @@ export function sidebarReply(
   const cacheStatus = stale ? 'STALE' : layer === 'database' ? 'MISS' : 'HIT';
   const perRequest = ['x-cache', cacheStatus, 'server-timing', `${timingPrefix(layer)}${durationMs.toFixed(3)}`];
   if (stale) perRequest.push('age', String(Math.max(0, Math.floor(stale.ageSeconds))));
-  if (etagMatches(request.ifNoneMatch, snapshot.etag)) {
+  if (notModified(snapshot, request.ifNoneMatch, request.ifModifiedSince)) {
     return { status: 304, headers: [...notModifiedHeaders(snapshot), ...perRequest], body: null };
   }
   const encoding = negotiateEncodingCached(request.acceptEncoding);
@@ -84,9 +95,10 @@ export function writeHotReply(
   snapshot: Snapshot,
   acceptEncoding: string | undefined,
   ifNoneMatch: string | undefined,
+  ifModifiedSince: string | undefined,
   started: number,
 ): 200 | 304 {
-  if (etagMatches(ifNoneMatch, snapshot.etag)) {
+  if (notModified(snapshot, ifNoneMatch, ifModifiedSince)) {
     const headers = hotHeaders(snapshot, 'notModified');
     headers[headers.length - 1] = memoryTiming(performance.now() - started);
     res.writeHead(304, headers);

@@ -44,13 +44,19 @@ export const sidebarRoutes = fp(
         request.answerLayer = result.layer;
         const answer = sidebarReply(
           result.snapshot,
-          { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] },
+          {
+            acceptEncoding: request.headers['accept-encoding'],
+            ifNoneMatch: request.headers['if-none-match'],
+            ifModifiedSince: request.headers['if-modified-since'],
+          },
           result.layer,
           performance.now() - started,
           result.stale ? { ageSeconds: (Date.now() - result.loadedAt) / 1000 } : undefined,
         );
         reply.code(answer.status);
         for (let i = 0; i < answer.headers.length; i += 2) reply.header(answer.headers[i] as string, answer.headers[i + 1]);
+        // An admin's forced read is not for shared caches (nor to replace what they hold).
+        if (bypassCache) reply.header('cache-control', 'private, no-store');
         return reply.send(answer.body ?? undefined);
       },
     );

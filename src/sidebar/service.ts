@@ -21,7 +21,7 @@ export interface SidebarServiceDeps {
   /** Whether the database may be read yet (a serving process prepares it in the background). */
   schema: Pick<SchemaState, 'isReady' | 'status'>;
   log: FastifyBaseLogger;
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds'>;
+  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'httpCacheControl'>;
   /** Told of every refresh outcome (metrics). */
   onRefresh?: (result: RefreshLogRow) => void;
 }
@@ -65,7 +65,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   let last: { body: string; snapshot: Snapshot } | null = null;
 
   function snapshotOf(body: string): Snapshot {
-    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body) };
+    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, config.httpCacheControl) };
     return last.snapshot;
   }
 

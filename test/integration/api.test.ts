@@ -2,7 +2,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Sidebar as SidebarResponse } from '../../src/contract/index.js';
+import { paths, type Sidebar as SidebarResponse } from '../../src/contract/index.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
 import { backends, latestMigration, type TestCache, type TestDb } from '../helpers/backends.js';
@@ -176,7 +176,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     it('answers 304 to a client that has the current version, and a new ETag once the data changes', async () => {
       const first = await get(sidebarUrl);
       const etag = String(first.headers.etag);
-      expect(etag).toMatch(/^"[\w-]+"$/);
+      expect(etag).toMatch(/^W\/"[\w-]+"$/);
       const revalidated = await get(sidebarUrl, { 'if-none-match': etag });
       expect(revalidated.statusCode).toBe(304);
       expect(revalidated.body).toBe('');
@@ -187,6 +187,29 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       const changed = await get(sidebarUrl, { 'if-none-match': etag });
       expect(changed.statusCode).toBe(200);
       expect(changed.headers.etag).not.toBe(etag);
+    });
+
+    it('caching headers for browsers and CDNs: the configured Cache-Control, Last-Modified from the refresh, a 304 for If-Modified-Since that carries both', async () => {
+      const first = await get(sidebarUrl);
+      expect(first.headers['cache-control']).toBe('public, max-age=0, s-maxage=1, stale-while-revalidate=2, stale-if-error=3600');
+      const { refreshed_at } = first.json<{ refreshed_at: string }>();
+      expect(first.headers['last-modified']).toBe(new Date(refreshed_at).toUTCString());
+      const since = await get(sidebarUrl, { 'if-modified-since': String(first.headers['last-modified']) });
+      expect(since.statusCode).toBe(304);
+      expect(since.headers).toMatchObject({
+        'cache-control': first.headers['cache-control'],
+        'last-modified': first.headers['last-modified'],
+        etag: first.headers.etag,
+      });
+      const before = new Date(Date.parse(refreshed_at) - 2000).toUTCString();
+      expect((await get(sidebarUrl, { 'if-modified-since': before })).statusCode).toBe(200);
+    });
+
+    it('admin answers, and refusals, are private and never stored', async () => {
+      expect((await get(paths.stats, asAdmin)).headers['cache-control']).toBe('private, no-store');
+      expect((await get(paths.stats)).headers['cache-control']).toBe('private, no-store');
+      expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).headers['cache-control']).toBe('private, no-store');
+      expect((await get(`${sidebarUrl}?force_refresh=true`, asAdmin)).headers['cache-control']).toBe('private, no-store');
     });
 
     it('serves br, gzip or identity by Accept-Encoding, the same bytes decoded, with Vary and Server-Timing', async () => {

@@ -18,7 +18,7 @@ import { subscriptionProbe, untilSubscribed } from '../helpers/pubsub.js';
  * reruns this file for every mutant of service.ts (`npm run test:mutation`).
  */
 
-const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5 };
+const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5, httpCacheControl: 'public, max-age=0' };
 
 /** A cache whose calls fail on demand: a Redis that errors, without waiting for a real outage. */
 function faultyCache(inner: Cache) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { ConfigError, loadConfig, sidebarCacheControl } from '../../src/config/index.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       redisUrl: undefined,
       cacheTtlSeconds: 300,
+      httpCacheControl: 'public, max-age=0, s-maxage=1, stale-while-revalidate=2, stale-if-error=3600',
       refreshIntervalSeconds: 300,
       refreshAlertSeconds: 30,
       refreshRateLimitPerMinute: 10,
@@ -70,5 +71,18 @@ describe('loadConfig', () => {
     expect(caught).toBeInstanceOf(ConfigError);
     expect((caught as Error).name).toBe('ConfigError');
     expect((caught as Error).message).toMatch(/^Invalid configuration: (PORT .*; LOG_LEVEL .*|LOG_LEVEL .*; PORT .*)$/);
+  });
+
+  it('builds the sidebar Cache-Control from the SIDEBAR_HTTP_* settings; 0 leaves a directive out, but for max-age', () => {
+    expect(
+      loadConfig({
+        SIDEBAR_HTTP_MAX_AGE_SECONDS: '5',
+        SIDEBAR_HTTP_S_MAXAGE_SECONDS: '30',
+        SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS: '60',
+        SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: '86400',
+      }).httpCacheControl,
+    ).toBe('public, max-age=5, s-maxage=30, stale-while-revalidate=60, stale-if-error=86400');
+    expect(sidebarCacheControl({ maxAge: 0, sMaxAge: 0, staleWhileRevalidate: 0, staleIfError: 0 })).toBe('public, max-age=0');
+    expect(() => loadConfig({ SIDEBAR_HTTP_S_MAXAGE_SECONDS: '-1' })).toThrow(ConfigError);
   });
 });

@@ -21,7 +21,7 @@ function setup(options: { waitForNewerMs?: number | null } = {}) {
           bypass: bypassCache,
           fail: reject,
           finish: (version, body = `v${version ?? 'fallback'}`) =>
-            resolve({ snapshot: buildSnapshot(body), version, origin: bypassCache ? 'database' : 'cache' }),
+            resolve({ snapshot: buildSnapshot(body, 'public'), version, origin: bypassCache ? 'database' : 'cache' }),
         });
       }),
   });
@@ -392,7 +392,7 @@ describe('process copy', () => {
       fallbackRecheckMs: 60_000,
       load: async () => {
         if (fail) throw new Error('database down');
-        return { snapshot: buildSnapshot('fallback'), version: null, origin: 'database' };
+        return { snapshot: buildSnapshot('fallback', 'public'), version: null, origin: 'database' };
       },
     });
     await expect(copy.get()).rejects.toThrow('database down');

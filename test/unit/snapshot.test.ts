@@ -1,12 +1,23 @@
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { sidebarReply, writeHotReply } from '../../src/sidebar/respond.js';
-import { buildSnapshot, etagMatches, negotiatedCount, negotiateEncoding, negotiateEncodingCached, staticHeaders } from '../../src/sidebar/snapshot.js';
+import {
+  buildSnapshot,
+  etagMatches,
+  lastModifiedOf,
+  negotiatedCount,
+  negotiateEncoding,
+  negotiateEncodingCached,
+  notModified,
+  staticHeaders,
+} from '../../src/sidebar/snapshot.js';
+
+const cacheControl = 'public, max-age=0, s-maxage=1';
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
 
 describe('buildSnapshot', () => {
-  const snapshot = buildSnapshot(body);
+  const snapshot = buildSnapshot(body, cacheControl);
 
   it('holds the body and its gzip and brotli forms, which decode to it', () => {
     expect(snapshot.identity.toString('utf8')).toBe(body);
@@ -16,7 +27,7 @@ describe('buildSnapshot', () => {
   });
 
   it('replaces its quality-5 brotli with a smaller quality-11 one off the event loop', async () => {
-    const fresh = buildSnapshot(body);
+    const fresh = buildSnapshot(body, cacheControl);
     const quick = fresh.br;
     await new Promise((r) => setTimeout(r, 200));
     expect(fresh.br.length).toBeLessThanOrEqual(quick.length);
@@ -24,9 +35,9 @@ describe('buildSnapshot', () => {
   });
 
   it('tags the same body the same way, and a different body differently', () => {
-    expect(buildSnapshot(body).etag).toBe(snapshot.etag);
-    expect(buildSnapshot(`${body} `).etag).not.toBe(snapshot.etag);
-    expect(snapshot.etag).toMatch(/^"[\w-]{27}"$/);
+    expect(buildSnapshot(body, cacheControl).etag).toBe(snapshot.etag);
+    expect(buildSnapshot(`${body} `, cacheControl).etag).not.toBe(snapshot.etag);
+    expect(snapshot.etag).toMatch(/^W\/"[\w-]{27}"$/);
   });
 });
 
@@ -63,7 +74,7 @@ describe('etagMatches', () => {
 });
 
 describe('sidebarReply', () => {
-  const snapshot = buildSnapshot(body);
+  const snapshot = buildSnapshot(body, cacheControl);
   const headersOf = (list: string[]) => Object.fromEntries(list.flatMap((v, i) => (i % 2 ? [] : [[v, list[i + 1]]])));
   it('answers the negotiated bytes with their length and headers', () => {
     const reply = sidebarReply(snapshot, { acceptEncoding: 'gzip' }, 'memory', 0.0123);
@@ -86,23 +97,24 @@ describe('sidebarReply', () => {
   });
 });
 
+/** A ServerResponse stand-in that records what writeHotReply writes. */
+function fakeResponse() {
+  const written: { status?: number; headers?: string[]; body?: Buffer | undefined } = {};
+  const res = {
+    writeHead(status: number, headers: string[]) {
+      written.status = status;
+      written.headers = [...headers];
+      return res;
+    },
+    end(chunk?: Buffer) {
+      written.body = chunk;
+    },
+  };
+  return { res: res as never, written };
+}
+
 describe('sidebarReply and writeHotReply agree', () => {
-  const snapshot = buildSnapshot(body);
-  /** A ServerResponse stand-in that records what writeHotReply writes. */
-  function fakeResponse() {
-    const written: { status?: number; headers?: string[]; body?: Buffer | undefined } = {};
-    const res = {
-      writeHead(status: number, headers: string[]) {
-        written.status = status;
-        written.headers = [...headers];
-        return res;
-      },
-      end(chunk?: Buffer) {
-        written.body = chunk;
-      },
-    };
-    return { res: res as never, written };
-  }
+  const snapshot = buildSnapshot(body, cacheControl);
 
   it.each([
     ['identity', undefined],
@@ -115,7 +127,7 @@ describe('sidebarReply and writeHotReply agree', () => {
     const { res, written } = fakeResponse();
     // The clock reads 0.25 ms after the start, whatever the machine is doing.
     const now = vi.spyOn(performance, 'now').mockReturnValue(1000.25);
-    const status = writeHotReply(res, snapshot, acceptEncoding, ifNoneMatch, 1000);
+    const status = writeHotReply(res, snapshot, acceptEncoding, ifNoneMatch, undefined, 1000);
     now.mockRestore();
     const expected = sidebarReply(snapshot, { acceptEncoding, ifNoneMatch }, 'memory', 0);
     expect(status).toBe(expected.status);
@@ -129,9 +141,9 @@ describe('sidebarReply and writeHotReply agree', () => {
   });
 
   it('a 304 carries the validator and what a cache needs, and no body', () => {
-    const reply = sidebarReply(snapshot, { ifNoneMatch: `W/${snapshot.etag}` }, 'memory', 0);
+    const reply = sidebarReply(snapshot, { ifNoneMatch: snapshot.etag.slice(2) }, 'memory', 0); // the strong form matches weakly
     expect(reply.status).toBe(304);
-    expect(reply.headers.slice(0, 6)).toEqual(['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', 'public, no-cache']);
+    expect(reply.headers.slice(0, 6)).toEqual(['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', cacheControl]);
     expect(sidebarReply(snapshot, { ifNoneMatch: '"other"' }, 'memory', 0).status).toBe(200);
   });
 
@@ -145,7 +157,7 @@ describe('sidebarReply and writeHotReply agree', () => {
   it('Server-Timing of hot answers over a millisecond is written in full', () => {
     const { res, written } = fakeResponse();
     const now = vi.spyOn(performance, 'now').mockReturnValue(1002.5);
-    writeHotReply(res, snapshot, undefined, undefined, 1000);
+    writeHotReply(res, snapshot, undefined, undefined, undefined, 1000);
     now.mockRestore();
     expect(written.headers?.at(-1)).toBe('sidebar;desc="memory";dur=2.500');
   });
@@ -168,7 +180,7 @@ describe('snapshot encodings, exactly', () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('gzip is level 9, brotli quality 5 at once and quality 11 once upgraded', async () => {
-    const fresh = buildSnapshot(big);
+    const fresh = buildSnapshot(big, cacheControl);
     expect(brotliAt(11, fresh.identity).length).toBeLessThan(brotliAt(5, fresh.identity).length);
     expect(fresh.gzip.equals(gzipSync(Buffer.from(big), { level: 9 }))).toBe(true);
     expect(fresh.br.equals(brotliAt(5, fresh.identity))).toBe(true);
@@ -177,15 +189,15 @@ describe('snapshot encodings, exactly', () => {
   });
 
   it('only the newest of snapshots built in a burst is upgraded', async () => {
-    const older = buildSnapshot(`${big}1`);
-    const newer = buildSnapshot(`${big}2`);
+    const older = buildSnapshot(`${big}1`, cacheControl);
+    const newer = buildSnapshot(`${big}2`, cacheControl);
     await sleep(250);
     expect(older.br.equals(brotliAt(5, older.identity))).toBe(true);
     expect(newer.br.equals(brotliAt(11, newer.identity))).toBe(true);
   });
 
   it('each encoding has its fixed header list, built once', () => {
-    const fresh = buildSnapshot(body);
+    const fresh = buildSnapshot(body, cacheControl);
     const common = ['content-type', 'application/json; charset=utf-8'];
     const rest = (encoding: 'identity' | 'gzip' | 'br') => [
       'etag',
@@ -193,7 +205,7 @@ describe('snapshot encodings, exactly', () => {
       'vary',
       'accept-encoding',
       'cache-control',
-      'public, no-cache',
+      cacheControl,
       'x-content-type-options',
       'nosniff',
       ...(encoding === 'identity' ? [] : ['content-encoding', encoding]),
@@ -244,5 +256,48 @@ describe('etagMatches, weak comparison', () => {
     [undefined, '"abc"', false],
   ] as const)('%j against %s: %s', (header, etag, expected) => {
     expect(etagMatches(header, etag)).toBe(expected);
+  });
+});
+
+describe('conditional requests', () => {
+  const refreshed = '2026-11-26T10:00:00.500Z';
+  // Built in each test, not when the file loads: mutation testing activates a mutant per test run.
+  const dated = () => buildSnapshot(JSON.stringify({ sports: [{ refreshed_at: 'nested' }], refreshed_at: refreshed, source: 'materialized_view' }), cacheControl);
+  const lastModified = 'Thu, 26 Nov 2026 10:00:00 GMT';
+
+  it('Last-Modified is the top-level refreshed_at as an HTTP date; none without one, or with null or garbage', () => {
+    const withDate = dated();
+    expect(withDate.lastModified).toBe(lastModified);
+    expect(lastModifiedOf('{"refreshed_at":null}')).toBeNull();
+    expect(lastModifiedOf('{"sports":[]}')).toBeNull();
+    expect(lastModifiedOf(`${'x'.repeat(15)}${refreshed}"`)).toBeNull(); // a date, but no refreshed_at
+    expect(lastModifiedOf('{"refreshed_at":"soon"}')).toBeNull();
+    expect(lastModifiedOf(`"refreshed_at":"${refreshed}"`)).toBe(lastModified); // at the very start
+    expect(lastModifiedOf(`{"refreshed_at":"${refreshed}","source":"x"}`)).toBe(lastModified); // a quote after it
+    expect(staticHeaders(withDate, 'identity')).toEqual(expect.arrayContaining(['last-modified', lastModified]));
+    expect(staticHeaders(buildSnapshot('{"refreshed_at":null}', cacheControl), 'identity')).not.toContain('last-modified');
+  });
+
+  it('If-None-Match decides when sent (RFC 9110 13.2.2); else If-Modified-Since, to the second', () => {
+    const withDate = dated();
+    expect(notModified(withDate, withDate.etag, undefined)).toBe(true);
+    expect(notModified(withDate, '"other"', lastModified)).toBe(false); // If-None-Match wins
+    expect(notModified(withDate, undefined, lastModified)).toBe(true);
+    expect(notModified(withDate, undefined, 'Thu, 26 Nov 2026 10:00:01 GMT')).toBe(true);
+    expect(notModified(withDate, undefined, 'Thu, 26 Nov 2026 09:59:59 GMT')).toBe(false);
+    expect(notModified(withDate, undefined, 'not a date')).toBe(false);
+    expect(notModified(withDate, undefined, undefined)).toBe(false);
+    expect(notModified({ etag: withDate.etag, lastModified: null }, undefined, lastModified)).toBe(false);
+    expect(notModified({ etag: withDate.etag, lastModified: null }, undefined, 'Fri, 01 Jan 2100 00:00:00 GMT')).toBe(false);
+  });
+
+  it('a 304 for If-Modified-Since carries Cache-Control and Last-Modified; the hot path answers the same', () => {
+    const withDate = dated();
+    const reply = sidebarReply(withDate, { ifModifiedSince: lastModified }, 'memory', 0);
+    expect(reply.status).toBe(304);
+    expect(reply.headers.slice(0, 8)).toEqual(['etag', withDate.etag, 'vary', 'accept-encoding', 'cache-control', cacheControl, 'last-modified', lastModified]);
+    const { res, written } = fakeResponse();
+    expect(writeHotReply(res, withDate, 'gzip', undefined, lastModified, performance.now())).toBe(304);
+    expect(written.headers?.slice(0, 8)).toEqual(reply.headers.slice(0, 8));
   });
 });
