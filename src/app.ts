@@ -12,6 +12,7 @@ import { dbPlugin } from './db/plugin.js';
 import type { SchemaState } from './db/startup.js';
 import { feedsPlugin } from './feeds/routes.js';
 import { healthPlugin } from './health/plugin.js';
+import { corsPlugin } from './http/cors.js';
 import { docsPlugin } from './http/docs.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './http/errors.js';
 import { securityHeadersPlugin } from './http/security.js';
@@ -82,6 +83,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(errorsPlugin);
   await app.register(securityHeadersPlugin);
+  await app.register(corsPlugin, { origins: config.corsOrigins, admin: config.corsAdmin });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(rateLimit, { global: false });
   await app.register(docsPlugin);

@@ -29,6 +29,10 @@ export interface Config {
   redisTimeoutMs: number;
   cacheKeyPrefix: string;
   cacheTtlSeconds: number;
+  /** Origins whose browser pages may read the API (CORS); empty: none. */
+  corsOrigins: string[];
+  /** Whether admin routes answer those origins too. */
+  corsAdmin: boolean;
   /** Cache-Control of public sidebar answers, built once from the SIDEBAR_HTTP_* settings (sidebarCacheControl()). */
   httpCacheControl: string;
   fallbackCacheTtlSeconds: number;
@@ -85,6 +89,23 @@ export function sidebarCacheControl(s: { maxAge: number; sMaxAge: number; staleW
   if (s.staleWhileRevalidate > 0) directives.push(`stale-while-revalidate=${s.staleWhileRevalidate}`);
   if (s.staleIfError > 0) directives.push(`stale-if-error=${s.staleIfError}`);
   return directives.join(', ');
+}
+
+/** CORS_ORIGINS: comma-separated origins, each `scheme://host[:port]` exactly as browsers send it. */
+function corsOrigins(value: string): string[] {
+  const origins = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (!parsed || parsed.origin !== origin)
+      throw new ConfigError(`CORS_ORIGINS: "${origin}" is not an origin such as https://app.example.com (no path, no trailing slash)`);
+  }
+  return origins;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +184,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisTimeoutMs: e.REDIS_TIMEOUT_MS,
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,
+    corsOrigins: corsOrigins(e.CORS_ORIGINS),
+    corsAdmin: e.CORS_ADMIN,
     httpCacheControl: sidebarCacheControl({
       maxAge: e.SIDEBAR_HTTP_MAX_AGE_SECONDS,
       sMaxAge: e.SIDEBAR_HTTP_S_MAXAGE_SECONDS,

@@ -35,6 +35,9 @@ export const envSchema = Type.Object({
   SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),
   SIDEBAR_FALLBACK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 }),
   SIDEBAR_VERSION_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 250 }),
+  // Browser pages on these origins may read the API (comma-separated `scheme://host[:port]`).
+  CORS_ORIGINS: Type.String({ default: '' }),
+  CORS_ADMIN: Type.Boolean({ default: false }),
   // Cache-Control of the public sidebar answers (browsers, CDNs and proxies).
   SIDEBAR_HTTP_MAX_AGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 0 }),
   SIDEBAR_HTTP_S_MAXAGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 1 }),

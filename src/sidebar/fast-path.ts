@@ -15,9 +15,13 @@ export function createSidebarFastPath(deps: {
   service: Pick<SidebarService, 'peekFresh' | 'countMemoryHit'>;
   /** Records one answer: a cheap, pre-bound observation (see BucketHistogram). */
   observe: (status: 200 | 304, seconds: number) => void;
+  /** CORS is on: a request from a page on another origin goes to Fastify, which adds the CORS headers. */
+  crossOriginToFastify: boolean;
 }) {
+  const { crossOriginToFastify } = deps;
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     if (req.method !== 'GET' || req.url !== paths.sidebar) return false;
+    if (crossOriginToFastify && req.headers.origin !== undefined) return false;
     const started = performance.now();
     const entry = deps.service.peekFresh();
     if (!entry) return false;

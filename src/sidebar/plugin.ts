@@ -22,7 +22,14 @@ export interface HotPathSlot {
 export interface SidebarPluginOptions {
   config: Pick<
     Config,
-    'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'versionPollMs' | 'databaseRefreshTimeoutMs' | 'httpCacheControl'
+    | 'cacheKeyPrefix'
+    | 'cacheTtlSeconds'
+    | 'fallbackCacheTtlSeconds'
+    | 'refreshAlertSeconds'
+    | 'versionPollMs'
+    | 'databaseRefreshTimeoutMs'
+    | 'httpCacheControl'
+    | 'corsOrigins'
   >;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;
@@ -68,7 +75,11 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
     });
 
     if (hotPath) {
-      hotPath.handle = createSidebarFastPath({ service, observe: (status, seconds) => metrics.observeFastPath(status, seconds) });
+      hotPath.handle = createSidebarFastPath({
+        service,
+        observe: (status, seconds) => metrics.observeFastPath(status, seconds),
+        crossOriginToFastify: config.corsOrigins.length > 0,
+      });
       // Closing: every request goes through Fastify, which answers 503 in the error shape.
       app.addHook('preClose', async () => {
         hotPath.handle = null;

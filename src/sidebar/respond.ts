@@ -18,7 +18,7 @@ function notModifiedHeaders(snapshot: Snapshot): string[] {
     'etag',
     snapshot.etag,
     'vary',
-    'accept-encoding',
+    snapshot.vary,
     'cache-control',
     snapshot.cacheControl,
     ...(snapshot.lastModified ? ['last-modified', snapshot.lastModified] : []),

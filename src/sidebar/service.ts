@@ -21,7 +21,7 @@ export interface SidebarServiceDeps {
   /** Whether the database may be read yet (a serving process prepares it in the background). */
   schema: Pick<SchemaState, 'isReady' | 'status'>;
   log: FastifyBaseLogger;
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'httpCacheControl'>;
+  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'httpCacheControl' | 'corsOrigins'>;
   /** Told of every refresh outcome (metrics). */
   onRefresh?: (result: RefreshLogRow) => void;
 }
@@ -63,9 +63,11 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   // The bytes last built, reused when a load brings the same body again (a fallback re-checked,
   // a version re-read after an invalidation): identical bytes are not compressed twice.
   let last: { body: string; snapshot: Snapshot } | null = null;
+  // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
+  const vary = config.corsOrigins.length > 0 ? 'accept-encoding, origin' : 'accept-encoding';
 
   function snapshotOf(body: string): Snapshot {
-    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, config.httpCacheControl) };
+    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, config.httpCacheControl, vary) };
     return last.snapshot;
   }
 

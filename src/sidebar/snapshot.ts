@@ -22,6 +22,8 @@ export interface Snapshot {
   etag: string;
   /** Cache-Control of this answer (configured; see sidebarCacheControl()). */
   cacheControl: string;
+  /** Vary: accept-encoding, and origin when CORS answers differ by it. */
+  vary: string;
   /** Last-Modified: when the data was refreshed (the body's refreshed_at), or null. */
   lastModified: string | null;
   /** Response headers per encoding, built once per buffer: [name, value, name, value, …]. */
@@ -48,7 +50,7 @@ export function lastModifiedOf(body: string): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toUTCString();
 }
 
-export function buildSnapshot(body: string, cacheControl: string): Snapshot {
+export function buildSnapshot(body: string, cacheControl: string, vary = 'accept-encoding'): Snapshot {
   // Stryker disable next-line StringLiteral: utf8 is Buffer.from's default; the argument only says it.
   const identity = Buffer.from(body, 'utf8');
   const snapshot: Snapshot = {
@@ -57,6 +59,7 @@ export function buildSnapshot(body: string, cacheControl: string): Snapshot {
     br: brotliCompressSync(identity, brotli(5, identity.length)),
     etag: `W/"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`,
     cacheControl,
+    vary,
     lastModified: lastModifiedOf(body),
     headers: {},
     hot: {},
@@ -112,7 +115,7 @@ export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly 
       'etag',
       snapshot.etag,
       'vary',
-      'accept-encoding',
+      snapshot.vary,
       'cache-control',
       snapshot.cacheControl,
       ...(snapshot.lastModified ? ['last-modified', snapshot.lastModified] : []),

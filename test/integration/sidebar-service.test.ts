@@ -18,7 +18,7 @@ import { subscriptionProbe, untilSubscribed } from '../helpers/pubsub.js';
  * reruns this file for every mutant of service.ts (`npm run test:mutation`).
  */
 
-const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5, httpCacheControl: 'public, max-age=0' };
+const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5, httpCacheControl: 'public, max-age=0', corsOrigins: [] };
 
 /** A cache whose calls fail on demand: a Redis that errors, without waiting for a real outage. */
 function faultyCache(inner: Cache) {
@@ -81,6 +81,13 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   const bodyOf = (read: { snapshot: { identity: Buffer } }) => JSON.parse(read.snapshot.identity.toString()) as Sidebar;
 
   describe('reading', () => {
+    it('answers carry the configured Cache-Control, and vary by origin only once CORS is on', async () => {
+      const plain = (await service().svc.getSidebar()).snapshot;
+      expect(plain).toMatchObject({ cacheControl: 'public, max-age=0', vary: 'accept-encoding' });
+      const cors = (await service({ config: { corsOrigins: ['https://a.example'] } }).svc.getSidebar()).snapshot;
+      expect(cors.vary).toBe('accept-encoding, origin');
+    });
+
     it('a first read loads the current version from the view and writes it, and the latest pointer, to the shared cache', async () => {
       const { svc, keys, lines } = service();
       const version = await currentVersion();

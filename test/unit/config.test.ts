@@ -85,4 +85,16 @@ describe('loadConfig', () => {
     expect(sidebarCacheControl({ maxAge: 0, sMaxAge: 0, staleWhileRevalidate: 0, staleIfError: 0 })).toBe('public, max-age=0');
     expect(() => loadConfig({ SIDEBAR_HTTP_S_MAXAGE_SECONDS: '-1' })).toThrow(ConfigError);
   });
+
+  it('CORS_ORIGINS: a comma-separated list of origins, spaces and empty entries ignored; none by default; a path, a slash or no scheme is an error', () => {
+    expect(loadConfig({}).corsOrigins).toEqual([]);
+    expect(loadConfig({ CORS_ORIGINS: ' https://a.example ,, http://localhost:3000' }).corsOrigins).toEqual(['https://a.example', 'http://localhost:3000']);
+    for (const bad of ['https://a.example/', 'https://a.example/app', 'a.example', 'not a url']) {
+      expect(() => loadConfig({ CORS_ORIGINS: bad }), bad).toThrow(
+        new ConfigError(`CORS_ORIGINS: "${bad}" is not an origin such as https://app.example.com (no path, no trailing slash)`),
+      );
+    }
+    expect(loadConfig({ CORS_ADMIN: 'true' }).corsAdmin).toBe(true);
+    expect(loadConfig({}).corsAdmin).toBe(false);
+  });
 });

@@ -262,7 +262,8 @@ describe('etagMatches, weak comparison', () => {
 describe('conditional requests', () => {
   const refreshed = '2026-11-26T10:00:00.500Z';
   // Built in each test, not when the file loads: mutation testing activates a mutant per test run.
-  const dated = () => buildSnapshot(JSON.stringify({ sports: [{ refreshed_at: 'nested' }], refreshed_at: refreshed, source: 'materialized_view' }), cacheControl);
+  const dated = () =>
+    buildSnapshot(JSON.stringify({ sports: [{ refreshed_at: 'nested' }], refreshed_at: refreshed, source: 'materialized_view' }), cacheControl);
   const lastModified = 'Thu, 26 Nov 2026 10:00:00 GMT';
 
   it('Last-Modified is the top-level refreshed_at as an HTTP date; none without one, or with null or garbage', () => {
