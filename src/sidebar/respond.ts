@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Layer } from './process-copy.js';
-import { type Encoding, negotiateEncodingCached, notModified, type Snapshot, staticHeaders } from './snapshot.js';
+import { cachingHeaders, type Encoding, negotiateEncodingCached, notModified, type Snapshot, staticHeaders } from './snapshot.js';
 
 export interface SidebarReply {
   status: 200 | 304;
@@ -9,21 +9,8 @@ export interface SidebarReply {
   body: Buffer | null;
 }
 
-/**
- * The headers of a 304: those a 200 would carry that RFC 9111 section 4.3.4 has a cache update
- * (ETag, Vary, Cache-Control, Last-Modified; Date is node's), so it keeps serving its copy.
- */
-function notModifiedHeaders(snapshot: Snapshot): string[] {
-  return [
-    'etag',
-    snapshot.etag,
-    'vary',
-    snapshot.vary,
-    'cache-control',
-    snapshot.cacheControl,
-    ...(snapshot.lastModified ? ['last-modified', snapshot.lastModified] : []),
-  ];
-}
+/** The headers of a 304: the caching headers a 200 carries (Date is node's), so a cache keeps serving its copy. */
+const notModifiedHeaders = cachingHeaders;
 
 const timingPrefix = (layer: Layer) => `sidebar;desc="${layer}";dur=`;
 

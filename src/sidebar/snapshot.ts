@@ -103,6 +103,22 @@ function startUpgrade(): void {
   });
 }
 
+/**
+ * The validators and caching headers, which a 200 and a 304 both carry (RFC 9111 section 4.3.4:
+ * a cache updates its copy from the 304's): ETag, Vary, Cache-Control, Last-Modified.
+ */
+export function cachingHeaders(snapshot: Snapshot): string[] {
+  return [
+    'etag',
+    snapshot.etag,
+    'vary',
+    snapshot.vary,
+    'cache-control',
+    snapshot.cacheControl,
+    ...(snapshot.lastModified ? ['last-modified', snapshot.lastModified] : []),
+  ];
+}
+
 /** The headers every answer with these bytes carries (the per-request ones are added by the caller). */
 export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly string[] {
   let headers = snapshot.headers[encoding];
@@ -112,13 +128,7 @@ export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly 
       'application/json; charset=utf-8',
       'content-length',
       String(snapshot[encoding].length),
-      'etag',
-      snapshot.etag,
-      'vary',
-      snapshot.vary,
-      'cache-control',
-      snapshot.cacheControl,
-      ...(snapshot.lastModified ? ['last-modified', snapshot.lastModified] : []),
+      ...cachingHeaders(snapshot),
       // JSON is never to be read as anything else (the one security header a JSON resource needs; see http/security.ts).
       'x-content-type-options',
       'nosniff',
