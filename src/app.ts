@@ -10,6 +10,7 @@ import type { Config } from './config/index.js';
 import type { Db } from './db/index.js';
 import { dbPlugin } from './db/plugin.js';
 import type { SchemaState } from './db/startup.js';
+import { edgePlugin } from './edge/plugin.js';
 import { feedsPlugin } from './feeds/routes.js';
 import { healthPlugin } from './health/plugin.js';
 import { corsPlugin } from './http/cors.js';
@@ -98,6 +99,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   await app.register(healthPlugin);
   await app.register(sidebarPlugin, { config, hotPath: serving ? hotPath : undefined, watchVersions: serving });
+  await app.register(edgePlugin, { config });
   await app.register(schedulerPlugin, { config, runJobs: serving });
   await app.register(sidebarRoutes);
   await app.register(feedsPlugin);

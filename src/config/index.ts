@@ -35,6 +35,15 @@ export interface Config {
   corsAdmin: boolean;
   /** Cache-Control of public sidebar answers, built once from the SIDEBAR_HTTP_* settings (sidebarCacheControl()). */
   httpCacheControl: string;
+  /** The tag CDNs purge sidebar answers by (Surrogate-Key, Cache-Tag). */
+  cdnSurrogateKey: string;
+  /** Purge-by-tag endpoint called after each new version this instance makes; unset: no purge. */
+  cdnPurgeUrl?: string;
+  cdnPurgeToken?: string;
+  /** Header that carries the token: authorization (as a Bearer token) or a CDN's own (Fastly-Key). */
+  cdnPurgeTokenHeader: string;
+  /** Deadline of one purge call. */
+  cdnPurgeTimeoutMs: number;
   fallbackCacheTtlSeconds: number;
   /** How often each instance reads sidebar_data's version: the bound on seeing a refresh made elsewhere. 0: never. */
   versionPollMs: number;
@@ -192,6 +201,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleWhileRevalidate: e.SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS,
       staleIfError: e.SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS,
     }),
+    cdnSurrogateKey: e.CDN_SURROGATE_KEY,
+    cdnPurgeUrl: e.CDN_PURGE_URL,
+    cdnPurgeToken: e.CDN_PURGE_TOKEN,
+    cdnPurgeTokenHeader: e.CDN_PURGE_TOKEN_HEADER,
+    cdnPurgeTimeoutMs: e.CDN_PURGE_TIMEOUT_MS,
     fallbackCacheTtlSeconds: e.SIDEBAR_FALLBACK_CACHE_TTL_SECONDS,
     versionPollMs: e.SIDEBAR_VERSION_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,

@@ -43,6 +43,13 @@ export const envSchema = Type.Object({
   SIDEBAR_HTTP_S_MAXAGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 1 }),
   SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 2 }),
   SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, maximum: 604800, default: 3600 }),
+  // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag): tag characters, space-separated.
+  CDN_SURROGATE_KEY: Type.String({ pattern: '^[A-Za-z0-9._:-]+( [A-Za-z0-9._:-]+)*$', maxLength: 256, default: 'sidebar' }),
+  // When set, POSTed after each new version this instance makes ({key}: the surrogate key).
+  CDN_PURGE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  CDN_PURGE_TOKEN: Type.Optional(Type.String({ minLength: 1, ...secret })),
+  CDN_PURGE_TOKEN_HEADER: Type.String({ pattern: '^[A-Za-z0-9-]+$', default: 'authorization' }),
+  CDN_PURGE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
 
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, ...secret })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, ...secret })),

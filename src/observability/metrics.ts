@@ -50,6 +50,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
   const refreshes = new Counter({ name: 'sidebar_refresh_total', help: 'Refresh calls by outcome', labelNames: ['status', 'trigger'], registers: [registry] });
   const alerts = new Counter({ name: 'sidebar_refresh_alerts_total', help: 'Refreshes slower than the alert threshold', registers: [registry] });
+  const purges = new Counter({
+    name: 'sidebar_cdn_purges_total',
+    help: 'CDN purge calls by outcome (ok, failed)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
 
   let sidebar: SidebarReadings | null = null;
   let scheduler: SchedulerReading | null = null;
@@ -158,6 +164,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       refreshes.inc({ status: result.status, trigger: result.trigger });
       if (result.status === 'success') refreshDuration.observe({ trigger: result.trigger }, result.duration_ms / 1000);
       if (result.alert_triggered) alerts.inc();
+    },
+    observePurge(outcome: 'ok' | 'failed') {
+      purges.inc({ outcome });
     },
     bindSidebar(readings: SidebarReadings) {
       sidebar = readings;

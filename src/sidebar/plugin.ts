@@ -30,6 +30,7 @@ export interface SidebarPluginOptions {
     | 'databaseRefreshTimeoutMs'
     | 'httpCacheControl'
     | 'corsOrigins'
+    | 'cdnSurrogateKey'
   >;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;

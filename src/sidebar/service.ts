@@ -6,7 +6,7 @@ import { DatabaseStartingError, type SchemaState } from '../db/startup.js';
 import { buildSidebar } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
-import { buildSnapshot, type Snapshot } from './snapshot.js';
+import { buildSnapshot, type CachePolicy, type Snapshot } from './snapshot.js';
 import type { VersionWatcher } from './version-watcher.js';
 
 export interface LayerCounters extends AnswerLayers {
@@ -21,7 +21,10 @@ export interface SidebarServiceDeps {
   /** Whether the database may be read yet (a serving process prepares it in the background). */
   schema: Pick<SchemaState, 'isReady' | 'status'>;
   log: FastifyBaseLogger;
-  config: Pick<Config, 'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'httpCacheControl' | 'corsOrigins'>;
+  config: Pick<
+    Config,
+    'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'httpCacheControl' | 'corsOrigins' | 'cdnSurrogateKey'
+  >;
   /** Told of every refresh outcome (metrics). */
   onRefresh?: (result: RefreshLogRow) => void;
 }
@@ -58,16 +61,21 @@ export function sidebarCacheKeys(prefix: string) {
 export function createSidebarService({ repository, cache, versions, schema, log, config, onRefresh }: SidebarServiceDeps) {
   const keys = sidebarCacheKeys(config.cacheKeyPrefix);
   const counters: LayerCounters = { memory: 0, cache: 0, database: 0, stale: 0, errors: 0 };
+  const refreshListeners = new Set<(result: RefreshLogRow) => void>();
   // Concurrent database loads share one query.
   let dbLoad: Promise<Loaded> | null = null;
   // The bytes last built, reused when a load brings the same body again (a fallback re-checked,
   // a version re-read after an invalidation): identical bytes are not compressed twice.
   let last: { body: string; snapshot: Snapshot } | null = null;
-  // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
-  const vary = config.corsOrigins.length > 0 ? 'accept-encoding, origin' : 'accept-encoding';
+  const policy: CachePolicy = {
+    cacheControl: config.httpCacheControl,
+    // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
+    vary: config.corsOrigins.length > 0 ? 'accept-encoding, origin' : 'accept-encoding',
+    surrogateKey: config.cdnSurrogateKey,
+  };
 
   function snapshotOf(body: string): Snapshot {
-    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, config.httpCacheControl, vary) };
+    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, policy) };
     return last.snapshot;
   }
 
@@ -183,6 +191,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   /** What every refresh outcome does: metrics, the version it made, one log line. */
   function settled(result: RefreshLogRow): RefreshLogRow {
     onRefresh?.(result);
+    for (const listener of refreshListeners) listener(result);
     const { trigger } = result;
     const fields = {
       refresh: {
@@ -223,6 +232,12 @@ export function createSidebarService({ repository, cache, versions, schema, log,
       const version = Number(message);
       if (!Number.isSafeInteger(version) || !versions.observe(version)) return;
       copy.get().catch(() => {}); // reported through onLoadsFailing
+    },
+
+    /** Tells `listener` of every refresh this process runs, after the service took its result in; returns the way to stop. */
+    onRefresh(listener: (result: RefreshLogRow) => void): () => void {
+      refreshListeners.add(listener);
+      return () => refreshListeners.delete(listener);
     },
 
     /** Counts an answer the hot path gave from peekFresh(). */

@@ -18,7 +18,7 @@ import { subscriptionProbe, untilSubscribed } from '../helpers/pubsub.js';
  * reruns this file for every mutant of service.ts (`npm run test:mutation`).
  */
 
-const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5, httpCacheControl: 'public, max-age=0', corsOrigins: [] };
+const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5, httpCacheControl: 'public, max-age=0', corsOrigins: [], cdnSurrogateKey: 'sidebar' };
 
 /** A cache whose calls fail on demand: a Redis that errors, without waiting for a real outage. */
 function faultyCache(inner: Cache) {
@@ -81,9 +81,9 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   const bodyOf = (read: { snapshot: { identity: Buffer } }) => JSON.parse(read.snapshot.identity.toString()) as Sidebar;
 
   describe('reading', () => {
-    it('answers carry the configured Cache-Control, and vary by origin only once CORS is on', async () => {
+    it('answers carry the configured Cache-Control and surrogate key, and vary by origin only once CORS is on', async () => {
       const plain = (await service().svc.getSidebar()).snapshot;
-      expect(plain).toMatchObject({ cacheControl: 'public, max-age=0', vary: 'accept-encoding' });
+      expect(plain).toMatchObject({ cacheControl: 'public, max-age=0', vary: 'accept-encoding', surrogateKey: 'sidebar' });
       const cors = (await service({ config: { corsOrigins: ['https://a.example'] } }).svc.getSidebar()).snapshot;
       expect(cors.vary).toBe('accept-encoding, origin');
     });

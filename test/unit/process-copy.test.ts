@@ -2,6 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.js';
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
+const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKey: null };
+
 /** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
 function setup(options: { waitForNewerMs?: number | null } = {}) {
   let t = 0;
@@ -21,7 +23,7 @@ function setup(options: { waitForNewerMs?: number | null } = {}) {
           bypass: bypassCache,
           fail: reject,
           finish: (version, body = `v${version ?? 'fallback'}`) =>
-            resolve({ snapshot: buildSnapshot(body, 'public'), version, origin: bypassCache ? 'database' : 'cache' }),
+            resolve({ snapshot: buildSnapshot(body, policy), version, origin: bypassCache ? 'database' : 'cache' }),
         });
       }),
   });
@@ -392,7 +394,7 @@ describe('process copy', () => {
       fallbackRecheckMs: 60_000,
       load: async () => {
         if (fail) throw new Error('database down');
-        return { snapshot: buildSnapshot('fallback', 'public'), version: null, origin: 'database' };
+        return { snapshot: buildSnapshot('fallback', policy), version: null, origin: 'database' };
       },
     });
     await expect(copy.get()).rejects.toThrow('database down');

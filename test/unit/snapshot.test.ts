@@ -12,12 +12,12 @@ import {
   staticHeaders,
 } from '../../src/sidebar/snapshot.js';
 
-const cacheControl = 'public, max-age=0, s-maxage=1';
+const policy = { cacheControl: 'public, max-age=0, s-maxage=1', vary: 'accept-encoding', surrogateKey: null };
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
 
 describe('buildSnapshot', () => {
-  const snapshot = buildSnapshot(body, cacheControl);
+  const snapshot = buildSnapshot(body, policy);
 
   it('holds the body and its gzip and brotli forms, which decode to it', () => {
     expect(snapshot.identity.toString('utf8')).toBe(body);
@@ -27,7 +27,7 @@ describe('buildSnapshot', () => {
   });
 
   it('replaces its quality-5 brotli with a smaller quality-11 one off the event loop', async () => {
-    const fresh = buildSnapshot(body, cacheControl);
+    const fresh = buildSnapshot(body, policy);
     const quick = fresh.br;
     await new Promise((r) => setTimeout(r, 200));
     expect(fresh.br.length).toBeLessThanOrEqual(quick.length);
@@ -35,8 +35,8 @@ describe('buildSnapshot', () => {
   });
 
   it('tags the same body the same way, and a different body differently', () => {
-    expect(buildSnapshot(body, cacheControl).etag).toBe(snapshot.etag);
-    expect(buildSnapshot(`${body} `, cacheControl).etag).not.toBe(snapshot.etag);
+    expect(buildSnapshot(body, policy).etag).toBe(snapshot.etag);
+    expect(buildSnapshot(`${body} `, policy).etag).not.toBe(snapshot.etag);
     expect(snapshot.etag).toMatch(/^W\/"[\w-]{27}"$/);
   });
 });
@@ -74,7 +74,7 @@ describe('etagMatches', () => {
 });
 
 describe('sidebarReply', () => {
-  const snapshot = buildSnapshot(body, cacheControl);
+  const snapshot = buildSnapshot(body, policy);
   const headersOf = (list: string[]) => Object.fromEntries(list.flatMap((v, i) => (i % 2 ? [] : [[v, list[i + 1]]])));
   it('answers the negotiated bytes with their length and headers', () => {
     const reply = sidebarReply(snapshot, { acceptEncoding: 'gzip' }, 'memory', 0.0123);
@@ -114,7 +114,7 @@ function fakeResponse() {
 }
 
 describe('sidebarReply and writeHotReply agree', () => {
-  const snapshot = buildSnapshot(body, cacheControl);
+  const snapshot = buildSnapshot(body, policy);
 
   it.each([
     ['identity', undefined],
@@ -143,7 +143,7 @@ describe('sidebarReply and writeHotReply agree', () => {
   it('a 304 carries the validator and what a cache needs, and no body', () => {
     const reply = sidebarReply(snapshot, { ifNoneMatch: snapshot.etag.slice(2) }, 'memory', 0); // the strong form matches weakly
     expect(reply.status).toBe(304);
-    expect(reply.headers.slice(0, 6)).toEqual(['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', cacheControl]);
+    expect(reply.headers.slice(0, 6)).toEqual(['etag', snapshot.etag, 'vary', 'accept-encoding', 'cache-control', policy.cacheControl]);
     expect(sidebarReply(snapshot, { ifNoneMatch: '"other"' }, 'memory', 0).status).toBe(200);
   });
 
@@ -180,7 +180,7 @@ describe('snapshot encodings, exactly', () => {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('gzip is level 9, brotli quality 5 at once and quality 11 once upgraded', async () => {
-    const fresh = buildSnapshot(big, cacheControl);
+    const fresh = buildSnapshot(big, policy);
     expect(brotliAt(11, fresh.identity).length).toBeLessThan(brotliAt(5, fresh.identity).length);
     expect(fresh.gzip.equals(gzipSync(Buffer.from(big), { level: 9 }))).toBe(true);
     expect(fresh.br.equals(brotliAt(5, fresh.identity))).toBe(true);
@@ -189,15 +189,15 @@ describe('snapshot encodings, exactly', () => {
   });
 
   it('only the newest of snapshots built in a burst is upgraded', async () => {
-    const older = buildSnapshot(`${big}1`, cacheControl);
-    const newer = buildSnapshot(`${big}2`, cacheControl);
+    const older = buildSnapshot(`${big}1`, policy);
+    const newer = buildSnapshot(`${big}2`, policy);
     await sleep(250);
     expect(older.br.equals(brotliAt(5, older.identity))).toBe(true);
     expect(newer.br.equals(brotliAt(11, newer.identity))).toBe(true);
   });
 
   it('each encoding has its fixed header list, built once', () => {
-    const fresh = buildSnapshot(body, cacheControl);
+    const fresh = buildSnapshot(body, policy);
     const common = ['content-type', 'application/json; charset=utf-8'];
     const rest = (encoding: 'identity' | 'gzip' | 'br') => [
       'etag',
@@ -205,7 +205,7 @@ describe('snapshot encodings, exactly', () => {
       'vary',
       'accept-encoding',
       'cache-control',
-      cacheControl,
+      policy.cacheControl,
       'x-content-type-options',
       'nosniff',
       ...(encoding === 'identity' ? [] : ['content-encoding', encoding]),
@@ -259,11 +259,24 @@ describe('etagMatches, weak comparison', () => {
   });
 });
 
+describe('CDN tags', () => {
+  it('every encoding names the surrogate key in Surrogate-Key and Cache-Tag; none when there is none', () => {
+    const tagged = buildSnapshot(body, { ...policy, surrogateKey: 'sidebar eu' });
+    for (const encoding of ['identity', 'gzip', 'br'] as const) {
+      const headers = staticHeaders(tagged, encoding);
+      expect(headers).toEqual(expect.arrayContaining(['surrogate-key', 'sidebar eu', 'cache-tag', 'sidebar eu']));
+      expect(headers[headers.indexOf('surrogate-key') + 1]).toBe('sidebar eu');
+    }
+    const untagged = staticHeaders(buildSnapshot(body, policy), 'identity');
+    expect(untagged).not.toContain('surrogate-key');
+    expect(untagged).not.toContain('cache-tag');
+  });
+});
+
 describe('conditional requests', () => {
   const refreshed = '2026-11-26T10:00:00.500Z';
   // Built in each test, not when the file loads: mutation testing activates a mutant per test run.
-  const dated = () =>
-    buildSnapshot(JSON.stringify({ sports: [{ refreshed_at: 'nested' }], refreshed_at: refreshed, source: 'materialized_view' }), cacheControl);
+  const dated = () => buildSnapshot(JSON.stringify({ sports: [{ refreshed_at: 'nested' }], refreshed_at: refreshed, source: 'materialized_view' }), policy);
   const lastModified = 'Thu, 26 Nov 2026 10:00:00 GMT';
 
   it('Last-Modified is the top-level refreshed_at as an HTTP date; none without one, or with null or garbage', () => {
@@ -276,7 +289,7 @@ describe('conditional requests', () => {
     expect(lastModifiedOf(`"refreshed_at":"${refreshed}"`)).toBe(lastModified); // at the very start
     expect(lastModifiedOf(`{"refreshed_at":"${refreshed}","source":"x"}`)).toBe(lastModified); // a quote after it
     expect(staticHeaders(withDate, 'identity')).toEqual(expect.arrayContaining(['last-modified', lastModified]));
-    expect(staticHeaders(buildSnapshot('{"refreshed_at":null}', cacheControl), 'identity')).not.toContain('last-modified');
+    expect(staticHeaders(buildSnapshot('{"refreshed_at":null}', policy), 'identity')).not.toContain('last-modified');
   });
 
   it('If-None-Match decides when sent (RFC 9110 13.2.2); else If-Modified-Since, to the second', () => {
@@ -296,7 +309,16 @@ describe('conditional requests', () => {
     const withDate = dated();
     const reply = sidebarReply(withDate, { ifModifiedSince: lastModified }, 'memory', 0);
     expect(reply.status).toBe(304);
-    expect(reply.headers.slice(0, 8)).toEqual(['etag', withDate.etag, 'vary', 'accept-encoding', 'cache-control', cacheControl, 'last-modified', lastModified]);
+    expect(reply.headers.slice(0, 8)).toEqual([
+      'etag',
+      withDate.etag,
+      'vary',
+      'accept-encoding',
+      'cache-control',
+      policy.cacheControl,
+      'last-modified',
+      lastModified,
+    ]);
     const { res, written } = fakeResponse();
     expect(writeHotReply(res, withDate, 'gzip', undefined, lastModified, performance.now())).toBe(304);
     expect(written.headers?.slice(0, 8)).toEqual(reply.headers.slice(0, 8));
