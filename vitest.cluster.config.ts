@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * `npm run test:cluster`: several instances of the built service sharing the machine's
+ * `npm run test:cluster`: several instances of the built service (and one with several
+ * workers) sharing the machine's
  * PostgreSQL and Redis (test/cluster). One file at a time: the instances, the load and the
  * database share 2 cores.
  */

@@ -44,6 +44,8 @@ export interface BuildAppOptions {
    * parts, for a command that uses them once and exits.
    */
   role?: 'server' | 'cli';
+  /** A serving process runs the background jobs (schedule, change polling, retention); default true. Of several workers, one does. */
+  jobs?: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthPlugin);
   await app.register(sidebarPlugin, { config, hotPath: serving ? hotPath : undefined, watchVersions: serving });
   await app.register(edgePlugin, { config });
-  await app.register(schedulerPlugin, { config, runJobs: serving });
+  await app.register(schedulerPlugin, { config, runJobs: serving && (options.jobs ?? true) });
   await app.register(sidebarRoutes);
   await app.register(feedsPlugin);
   await app.register(streamPlugin, { config });

@@ -4,7 +4,7 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { generateEvents } from './events/generator.js';
@@ -13,9 +13,10 @@ import { type FeedFormat, feedFormats } from './feeds/extract.js';
 import { changedAnything, type ImportSummary, importFeeds, nothingRecognised } from './feeds/importer.js';
 import { liveWindowsWithDefault } from './feeds/odds-api.js';
 import { FeedFileError, type FeedInput, readInputs } from './feeds/read.js';
-import { cliLogger } from './logger.js';
+import { cliLogger, loggerOptions } from './logger.js';
 import { openDatabase } from './process.js';
 import { startServer } from './server.js';
+import { runPrimary, workerIndex } from './workers.js';
 
 const usage = `Usage: sidebar <command> [options]
 
@@ -161,13 +162,22 @@ async function migrateCommand(): Promise<number> {
   return 0;
 }
 
+/** One process, or (WEB_CONCURRENCY > 1) a primary that runs that many worker processes of it. */
+async function serve(): Promise<number> {
+  const config = loadConfig();
+  const index = workerIndex();
+  if (config.webConcurrency > 1 && index === null) return runPrimary(config, pino(loggerOptions(config.logLevel)));
+  // Worker 0 (or the only process) runs the background jobs.
+  await startServer(config, { jobs: (index ?? 0) === 0, worker: index });
+  return -1; // keep running
+}
+
 async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
-      await startServer(loadConfig());
-      return -1; // keep running
+      return serve();
     case 'migrate':
       return migrateCommand();
     case 'seed':

@@ -17,15 +17,18 @@ const startupWaitMs = 2000;
  * while it is unreachable), builds the app, listens, and on SIGTERM/SIGINT stops taking
  * connections, lets in-flight requests and a running refresh finish (within the grace
  * period), then closes the cache and the database. A start-up that fails for good (a broken
- * migration, a wrong password) stops the process with exit code 1.
+ * migration, a wrong password) stops the process with exit code 1. One of several workers
+ * (workers.ts) runs the background jobs only when `jobs` is set.
  */
-export async function startServer(config: Config): Promise<FastifyInstance> {
-  const log = pino(loggerOptions(config.logLevel));
+export async function startServer(config: Config, options: { jobs?: boolean; worker?: number | null } = {}): Promise<FastifyInstance> {
+  const root = pino(loggerOptions(config.logLevel));
+  // A worker's lines say which one wrote them.
+  const log = options.worker == null ? root : root.child({ worker: options.worker });
   const { db, startup } = await startDatabase(config, log);
   // A database that works is migrated before the first request, as before; one that does not
   // answer within startupWaitMs does not keep the service from listening (it retries behind).
   await Promise.race([startup.whenReady.catch(() => {}), sleep(startupWaitMs)]);
-  const app = await buildApp({ config, db, dbStartup: startup, logger: log });
+  const app = await buildApp({ config, db, dbStartup: startup, logger: log, jobs: options.jobs ?? true });
 
   const shutdown = async () => {
     await app.close();

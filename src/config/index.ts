@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { envSchema as validateEnv } from 'env-schema';
 import { type Env, envSchema, type LogLevel } from './schema.js';
 
@@ -8,6 +9,8 @@ export interface Config {
   logLevel: LogLevel;
   trustProxy: boolean;
   shutdownGraceMs: number;
+  /** Worker processes serving the port (WEB_CONCURRENCY, auto resolved to the cores); 1: this process serves. */
+  webConcurrency: number;
   /** Time a client has to send a whole request, body included (a slow upload is cut with 408 after it). */
   requestTimeoutMs: number;
 
@@ -117,6 +120,19 @@ function corsOrigins(value: string): string[] {
   return origins;
 }
 
+/**
+ * WEB_CONCURRENCY as a number of workers: `auto` is one per core (os.availableParallelism()).
+ * The embedded database lives inside one process, so without DATABASE_URL `auto` is 1 and a
+ * number above 1 is a mistake.
+ */
+function webConcurrency(value: string, databaseUrl: string | undefined): number {
+  if (value === 'auto') return databaseUrl ? availableParallelism() : 1;
+  const workers = Number(value);
+  if (workers > 1 && !databaseUrl)
+    throw new ConfigError(`WEB_CONCURRENCY=${value} needs DATABASE_URL: the embedded database (PGlite) lives inside one process`);
+  return workers;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -181,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    webConcurrency: webConcurrency(e.WEB_CONCURRENCY, e.DATABASE_URL),
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,

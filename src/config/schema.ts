@@ -20,6 +20,8 @@ export const envSchema = Type.Object({
   TRUST_PROXY: Type.Boolean({ default: false }),
   HTTP_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 60000 }),
   SHUTDOWN_GRACE_MS: Type.Integer({ minimum: 0, default: 10000 }),
+  // Worker processes (node:cluster): a number, or auto (one per core).
+  WEB_CONCURRENCY: Type.String({ pattern: '^(auto|[1-9][0-9]?)$', default: '1' }),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),

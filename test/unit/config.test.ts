@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, sidebarCacheControl } from '../../src/config/index.js';
 
@@ -96,5 +97,18 @@ describe('loadConfig', () => {
     }
     expect(loadConfig({ CORS_ADMIN: 'true' }).corsAdmin).toBe(true);
     expect(loadConfig({}).corsAdmin).toBe(false);
+  });
+
+  it('WEB_CONCURRENCY: 1 by default; a number; auto is one per core with DATABASE_URL and 1 without; above 1 without DATABASE_URL is an error', () => {
+    const databaseUrl = 'postgres://db.example/sidebar';
+    expect(loadConfig({}).webConcurrency).toBe(1);
+    expect(loadConfig({ WEB_CONCURRENCY: '3', DATABASE_URL: databaseUrl }).webConcurrency).toBe(3);
+    expect(loadConfig({ WEB_CONCURRENCY: 'auto', DATABASE_URL: databaseUrl }).webConcurrency).toBe(availableParallelism());
+    expect(loadConfig({ WEB_CONCURRENCY: 'auto' }).webConcurrency).toBe(1);
+    expect(loadConfig({ WEB_CONCURRENCY: '1' }).webConcurrency).toBe(1);
+    expect(() => loadConfig({ WEB_CONCURRENCY: '2' })).toThrow(
+      new ConfigError('WEB_CONCURRENCY=2 needs DATABASE_URL: the embedded database (PGlite) lives inside one process'),
+    );
+    for (const bad of ['0', 'many', '-1', '100']) expect(() => loadConfig({ WEB_CONCURRENCY: bad }), bad).toThrow(/WEB_CONCURRENCY/);
   });
 });
