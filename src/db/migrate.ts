@@ -9,41 +9,17 @@ const schemaTable = 'public.schemaversion';
 // Serialises migrations across instances starting at once; any constant unique to this job.
 const migrationLockKey = 'sidebar-service:migrate';
 
+/** Postgrator on one session, inside the transaction migrate() opened: it opens none of its own. */
 async function postgratorFor(session: Session): Promise<Postgrator> {
   // postgrator looks its table up in information_schema filtered by this name.
   const { rows } = await session.query<{ name: string }>('select current_database() as name');
-  // postgrator runs a migration's script, then inserts its schemaversion row as a separate
-  // query. Opening a transaction before the script and committing after that row makes the
-  // two atomic: a migration is applied and recorded together, or neither.
-  let inMigration = false;
   return new Postgrator({
     migrationPattern: join(migrationsDir, '*.sql'),
     driver: 'pg',
     database: rows[0]?.name ?? 'postgres',
     schemaTable,
-    async execSqlScript(sql) {
-      await session.exec('begin');
-      inMigration = true;
-      try {
-        await session.exec(sql);
-      } catch (error) {
-        inMigration = false;
-        await session.exec('rollback');
-        throw error;
-      }
-    },
-    async execQuery(sql) {
-      if (!inMigration) return session.query(sql);
-      inMigration = false;
-      try {
-        const result = await session.query(sql); // the schemaversion row
-        await session.exec('commit');
-        return result;
-      } catch (error) {
-        await session.exec('rollback');
-        throw error;
-      }
-    },
+    execSqlScript: (sql) => session.exec(sql),
+    execQuery: (sql) => session.query(sql),
   });
 }
 
@@ -52,17 +28,28 @@ export interface MigrationResult {
   version: number;
 }
 
-/** Applies pending migrations; a no-op when the database is current. Safe to run concurrently. */
+/**
+ * Applies pending migrations; a no-op when the database is current. Safe to run concurrently.
+ * Everything runs in one transaction under a transaction-scoped advisory lock: instances
+ * starting at once wait for each other, then find the migrations applied; the pending
+ * migrations and their schemaversion rows are applied together or not at all; and it works
+ * through transaction poolers (PgBouncer, Supabase's Supavisor), which keep a client on one
+ * server connection only for the length of a transaction (a session-level lock would stay
+ * taken on whichever connection ran it, and its unlock could run on another).
+ */
 export async function migrate(db: Db): Promise<MigrationResult> {
   return db.withSession(async (session) => {
-    await session.query('select pg_advisory_lock(hashtext($1))', [migrationLockKey]);
+    await session.exec('begin');
     try {
+      await session.query('select pg_advisory_xact_lock(hashtext($1))', [migrationLockKey]);
       const postgrator = await postgratorFor(session);
       const applied = await postgrator.migrate();
       const version = Number(await postgrator.getDatabaseVersion());
+      await session.exec('commit');
       return { applied: applied.map((m) => `${m.version}.${m.name}`), version };
-    } finally {
-      await session.query('select pg_advisory_unlock(hashtext($1))', [migrationLockKey]);
+    } catch (error) {
+      await session.exec('rollback').catch(() => {}); // a connection that broke rolled back by itself
+      throw error;
     }
   });
 }

@@ -36,6 +36,28 @@ describe.each(backends)('SQL on $name', (backend) => {
     expect(await migrationStatus(db)).toEqual({ current: latestMigration, latest: latestMigration });
   });
 
+  it.runIf(backend.dbKind === 'postgres')(
+    'three instances migrating a fresh database at once: one applies every migration, the others wait and find none to apply',
+    async () => {
+      const fresh = await backend.createDb({ migrate: false });
+      const { createPostgresDb } = await import('../../src/db/postgres.js');
+      const others = [1, 2].map(() => createPostgresDb({ connectionString: fresh.url as string, max: 2, onIdleError: () => {} }));
+      try {
+        const results = await Promise.all([fresh.db, ...others].map((instance) => migrate(instance)));
+        expect(results.map((r) => r.version)).toEqual([latestMigration, latestMigration, latestMigration]);
+        expect(results.map((r) => r.applied.length).sort()).toEqual([0, 0, latestMigration]);
+        // The lock is the transaction's: none is left held once they are done.
+        const { rows } = await fresh.db.query<{ n: number }>(
+          `select count(*)::int as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`,
+        );
+        expect(rows[0]?.n).toBe(0);
+      } finally {
+        await Promise.all(others.map((o) => o.close()));
+        await fresh.drop();
+      }
+    },
+  );
+
   it('the view starts unpopulated, so reading it fails until the first refresh', async () => {
     expect((await repo.viewState()).populated).toBe(false);
     await expect(repo.readView()).rejects.toThrow(/has not been populated/);
