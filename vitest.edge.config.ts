@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * `npm run test:edge`: the service behind and in front of the platform's engines, each a real
- * process the test starts and stops (test/edge): nginx's proxy_cache. One file at a time:
- * they share 2 cores.
+ * `npm run test:edge`: the built service among the platform's engines, each a real process the
+ * test starts and stops (test/edge): behind nginx's proxy_cache, on a streaming read replica.
+ * One file at a time: they share 2 cores.
  */
 export default defineConfig({
   test: {

@@ -16,6 +16,8 @@ export interface Config {
 
   /** Unset: embedded PGlite under pgliteDataDir. */
   databaseUrl?: string;
+  /** A read replica of databaseUrl for the sidebar's reads (view, fallback, version). */
+  databaseReadUrl?: string;
   databasePoolMax: number;
   /** Deadline of each statement on PostgreSQL (client-side: works through poolers). */
   databaseQueryTimeoutMs: number;
@@ -133,6 +135,12 @@ function webConcurrency(value: string, databaseUrl: string | undefined): number 
   return workers;
 }
 
+/** DATABASE_READ_URL is a replica of DATABASE_URL's database: meaningless without it. */
+function readUrl(value: string | undefined, databaseUrl: string | undefined): string | undefined {
+  if (value && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is read, the primary written');
+  return value;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -200,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webConcurrency: webConcurrency(e.WEB_CONCURRENCY, e.DATABASE_URL),
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrl: readUrl(e.DATABASE_READ_URL, e.DATABASE_URL),
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
     databaseRefreshTimeoutMs: e.DATABASE_REFRESH_TIMEOUT_MS,

@@ -24,6 +24,8 @@ export const envSchema = Type.Object({
   WEB_CONCURRENCY: Type.String({ pattern: '^(auto|[1-9][0-9]?)$', default: '1' }),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
+  // A streaming replica for the sidebar's reads (refreshes, the refresh log and imports stay on DATABASE_URL).
+  DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   DATABASE_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 5000 }),
   DATABASE_REFRESH_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 120000 }),

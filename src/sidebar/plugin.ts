@@ -46,8 +46,14 @@ export interface SidebarPluginOptions {
 export const sidebarPlugin = fp<SidebarPluginOptions>(
   async (app, { config, hotPath, watchVersions }) => {
     const { db, cache, metrics, dbStartup } = app;
-    const repository = createSidebarRepository(db, { refreshTimeoutMs: config.databaseRefreshTimeoutMs });
-    const versions = createVersionWatcher({ read: () => repository.readVersion(), intervalMs: config.versionPollMs, log: app.log });
+    const { dbRead } = app;
+    const repository = createSidebarRepository(db, { refreshTimeoutMs: config.databaseRefreshTimeoutMs, reads: dbRead });
+    const versions = createVersionWatcher({
+      read: () => repository.readVersion(),
+      intervalMs: config.versionPollMs,
+      log: app.log,
+      replicaReads: dbRead !== db,
+    });
     const service = createSidebarService({
       repository,
       cache,

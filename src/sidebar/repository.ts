@@ -94,12 +94,17 @@ const selectRefreshSummary = `
 
 type VersionedRow = Partial<SidebarRow> & { version: number | null; refreshed_at: Date | null };
 
-/** SQL only: one function per query, parameters always bound. */
-export function createSidebarRepository(db: Queryable, options: { refreshTimeoutMs?: number } = {}) {
+/**
+ * SQL only: one function per query, parameters always bound. The sidebar's reads (the view,
+ * the fallback, the version) go to `reads` (a read replica, or the same database); refreshes,
+ * the refresh log and the view's state to `db`, the primary.
+ */
+export function createSidebarRepository(db: Queryable, options: { refreshTimeoutMs?: number; reads?: Queryable } = {}) {
+  const reads = options.reads ?? db;
   return {
     /** sidebar_data and its version. Throws when the view is missing or not yet populated. */
     async readView(): Promise<VersionedRows> {
-      const { rows } = await db.query<VersionedRow>(selectSidebarDataVersioned);
+      const { rows } = await reads.query<VersionedRow>(selectSidebarDataVersioned);
       const first = rows[0];
       const version = first?.version != null && first.refreshed_at ? { version: first.version, refreshed_at: first.refreshed_at } : null;
       const data = rows.filter((r) => r.sport_id != null).map(({ version: _v, refreshed_at: _r, ...row }) => row as SidebarRow);
@@ -108,12 +113,12 @@ export function createSidebarRepository(db: Queryable, options: { refreshTimeout
 
     /** The same aggregation, computed from odds_events now. */
     async readSource(): Promise<SidebarRow[]> {
-      return (await db.query<SidebarRow>(selectSidebarSource)).rows;
+      return (await reads.query<SidebarRow>(selectSidebarSource)).rows;
     },
 
     /** The current version: one row from a partial index, cheap enough to ask every second. */
     async readVersion(): Promise<ViewVersion | null> {
-      const { rows } = await db.query<ViewVersion>(selectViewVersion);
+      const { rows } = await reads.query<ViewVersion>(selectViewVersion);
       return rows[0] ?? null;
     },
 

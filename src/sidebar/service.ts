@@ -203,7 +203,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
       },
     };
     if (result.status === 'success') {
-      versions.observe(result.id);
+      versions.made(result.id);
       announce(result.id);
     }
     if (result.alert_triggered) {
@@ -230,7 +230,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
      */
     versionAnnounced(message: string): void {
       const version = Number(message);
-      if (!Number.isSafeInteger(version) || !versions.observe(version)) return;
+      if (!Number.isSafeInteger(version) || !versions.made(version)) return;
       copy.get().catch(() => {}); // reported through onLoadsFailing
     },
 

@@ -7,6 +7,13 @@ export interface VersionWatcherOptions {
   /** How often to read it; the bound on how long a refresh made elsewhere goes unseen. 0: never poll. */
   intervalMs: number;
   log: FastifyBaseLogger;
+  /**
+   * Reads come from a read replica, which may lag the primary where versions are made: a
+   * version made there is believed once `read` shows it (see made()). Default false.
+   */
+  replicaReads?: boolean;
+  /** With replicaReads: how long made() keeps checking for a version the replica does not show yet. */
+  catchUpMs?: number;
 }
 
 /**
@@ -59,6 +66,21 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     timer.unref();
   }
 
+  // The newest version made on the primary that the replica did not show yet, and its chase.
+  let awaited = 0;
+  let chasing = false;
+  let halted = false;
+  async function chase(): Promise<void> {
+    chasing = true;
+    const until = Date.now() + (options.catchUpMs ?? 5000);
+    // Stryker disable next-line ArithmeticOperator: any short pause doubles from here; the check count, not the pause, is what is tested.
+    for (let pauseMs = 10; !halted; pauseMs = Math.min(pauseMs * 2, 250)) {
+      if ((await check()) >= awaited || Date.now() > until) break;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs).unref());
+    }
+    chasing = false;
+  }
+
   /** Reads the version now (concurrent callers share one read); resolves to the newest known. */
   function check(): Promise<number> {
     checking ??= readOnce().finally(() => {
@@ -74,6 +96,20 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     failing: () => failing,
     observe,
     check,
+    /**
+     * A version made on the primary: this process's refresh, or another instance's announced
+     * one. Reads from the primary: known now (observe). Reads from a replica: known once the
+     * replica shows it, checked at once and then every 10-250 ms for up to catchUpMs (the
+     * regular poll after that), so the version this process serves is always one it can read,
+     * and a lagging replica is not asked for rows it does not have yet. True when known now.
+     */
+    made(version: number): boolean {
+      if (!options.replicaReads) return observe(version);
+      if (version <= current) return false;
+      awaited = Math.max(awaited, version);
+      if (!chasing) void chase();
+      return false;
+    },
     /** Calls listener with each newer version as it becomes known, from wherever; returns the unsubscribe. */
     onNewer(listener: (version: number) => void): () => void {
       listeners.add(listener);
@@ -87,6 +123,7 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     /** Stops polling and waits for a read under way. Idempotent. */
     async stop(): Promise<void> {
       stopped = true;
+      halted = true;
       // Stryker disable next-line ConditionalExpression: clearTimeout(null) does nothing; the guard is for the types.
       if (timer) clearTimeout(timer);
       timer = null;

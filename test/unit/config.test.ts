@@ -111,4 +111,15 @@ describe('loadConfig', () => {
     );
     for (const bad of ['0', 'many', '-1', '100']) expect(() => loadConfig({ WEB_CONCURRENCY: bad }), bad).toThrow(/WEB_CONCURRENCY/);
   });
+
+  it('DATABASE_READ_URL: a postgres URL, only with DATABASE_URL (the primary it replicates)', () => {
+    const primary = 'postgres://primary.example/sidebar';
+    const replica = 'postgres://replica.example/sidebar';
+    expect(loadConfig({}).databaseReadUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: replica }).databaseReadUrl).toBe(replica);
+    expect(() => loadConfig({ DATABASE_READ_URL: replica })).toThrow(
+      new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is read, the primary written'),
+    );
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://x' })).toThrow(/DATABASE_READ_URL/);
+  });
 });

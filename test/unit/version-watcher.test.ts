@@ -4,14 +4,14 @@ import { createVersionWatcher } from '../../src/sidebar/version-watcher.js';
 import { capturingLogger } from '../helpers/logger.js';
 
 /** A watcher whose database reads answer what the test says (a version, null, or an error). */
-function setup(intervalMs = 1000) {
+function setup(intervalMs = 1000, replica: { replicaReads?: boolean; catchUpMs?: number } = {}) {
   let answer: ViewVersion | null | Error = null;
   const read = vi.fn(async () => {
     if (answer instanceof Error) throw answer;
     return answer;
   });
   const { log, lines } = capturingLogger('debug');
-  const watcher = createVersionWatcher({ read, intervalMs, log });
+  const watcher = createVersionWatcher({ read, intervalMs, log, ...replica });
   const at = (version: number): ViewVersion => ({ version, refreshed_at: new Date('2026-11-25T12:00:00Z') });
   return { watcher, read, lines, answer: (a: ViewVersion | null | Error) => (answer = a), at };
 }
@@ -146,5 +146,59 @@ describe('version watcher', () => {
     await Promise.resolve();
     expect(heard).toEqual([2, 4]);
     expect(other).toEqual([2, 4, 5]);
+  });
+
+  describe('made(): versions made on the primary', () => {
+    it('reading the primary itself, a made version is known at once', () => {
+      const { watcher, read } = setup(1000);
+      expect(watcher.made(7)).toBe(true);
+      expect(watcher.current()).toBe(7);
+      expect(watcher.made(7)).toBe(false);
+      expect(read).not.toHaveBeenCalled();
+    });
+
+    it('reading a lagging replica, a made version is known only once the replica shows it, checked at once and again quickly', async () => {
+      const { watcher, read, answer, at } = setup(60_000, { replicaReads: true, catchUpMs: 5000 });
+      answer(at(3));
+      expect(watcher.made(4)).toBe(false);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(read).toHaveBeenCalledTimes(1); // at once
+      expect(watcher.current()).toBe(3); // the replica's, not the primary's
+      await vi.advanceTimersByTimeAsync(10 + 20 + 40);
+      expect(read).toHaveBeenCalledTimes(4); // 10, 20, 40 ms later
+      expect(watcher.current()).toBe(3);
+      answer(at(4)); // replayed
+      await vi.advanceTimersByTimeAsync(80);
+      expect(watcher.current()).toBe(4);
+      const calls = read.mock.calls.length;
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(read).toHaveBeenCalledTimes(calls); // caught up: no more checks
+      expect(watcher.made(4)).toBe(false);
+    });
+
+    it('a later made version during a chase is chased too; the chase gives up after catchUpMs, or when the watcher stops', async () => {
+      const { watcher, read, answer, at } = setup(60_000, { replicaReads: true, catchUpMs: 1000 });
+      answer(at(1));
+      watcher.made(2);
+      watcher.made(3);
+      answer(at(2));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(watcher.current()).toBe(2); // not done: 3 is awaited
+      const before = read.mock.calls.length;
+      await vi.advanceTimersByTimeAsync(500);
+      expect(read.mock.calls.length).toBeGreaterThan(before);
+      await vi.advanceTimersByTimeAsync(1000); // past catchUpMs
+      const settled = read.mock.calls.length;
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(read).toHaveBeenCalledTimes(settled);
+      expect(watcher.current()).toBe(2);
+      // A new chase, ended by stop().
+      watcher.made(5);
+      await vi.advanceTimersByTimeAsync(50);
+      await watcher.stop();
+      const stopped = read.mock.calls.length;
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(read).toHaveBeenCalledTimes(stopped);
+    });
   });
 });
