@@ -6,8 +6,9 @@ import type { Cache } from './types.js';
 
 export type { Cache } from './types.js';
 
-/** REDIS_URL set: Redis; unset: in-process memory. */
-export function createCache(config: Pick<Config, 'redisUrl' | 'redisTimeoutMs'>, log: FastifyBaseLogger): Promise<Cache> {
-  if (config.redisUrl) return createRedisCache({ url: config.redisUrl, timeoutMs: config.redisTimeoutMs, log });
+/** REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: Redis; none: in-process memory. */
+export function createCache(config: Pick<Config, 'redisUrl' | 'redisSentinel' | 'redisCluster' | 'redisTimeoutMs'>, log: FastifyBaseLogger): Promise<Cache> {
+  const { redisUrl: url, redisSentinel: sentinel, redisCluster: cluster } = config;
+  if (url || sentinel || cluster) return createRedisCache({ url, sentinel, cluster, timeoutMs: config.redisTimeoutMs, log });
   return Promise.resolve(createInProcessCache());
 }

@@ -9,7 +9,7 @@ declare module 'fastify' {
 }
 
 export interface CachePluginOptions {
-  config: Pick<Config, 'redisUrl' | 'redisTimeoutMs'>;
+  config: Pick<Config, 'redisUrl' | 'redisSentinel' | 'redisCluster' | 'redisTimeoutMs'>;
   /** A cache the caller opened (and closes); otherwise one is opened from config and closed with the app. */
   cache?: Cache;
 }

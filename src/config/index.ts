@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { envSchema as validateEnv } from 'env-schema';
+import type { HostPort } from '../cache/redis.js';
 import { type Env, envSchema, type LogLevel } from './schema.js';
 
 /** The validated, typed configuration every module receives; nothing else reads process.env. */
@@ -29,8 +30,12 @@ export interface Config {
   /** Load demo events into an empty embedded database (never into DATABASE_URL). */
   seedDemoData: boolean;
 
-  /** Unset: in-process cache. */
+  /** Unset (and no Sentinels or cluster nodes): in-process cache. */
   redisUrl?: string;
+  /** A Sentinel-managed master instead of REDIS_URL. */
+  redisSentinel?: { sentinels: HostPort[]; master: string; password?: string };
+  /** A Redis Cluster instead of REDIS_URL. */
+  redisCluster?: { nodes: HostPort[]; password?: string };
   redisTimeoutMs: number;
   cacheKeyPrefix: string;
   cacheTtlSeconds: number;
@@ -135,6 +140,32 @@ function webConcurrency(value: string, databaseUrl: string | undefined): number 
   return workers;
 }
 
+/** REDIS_SENTINELS / REDIS_CLUSTER_NODES: `host:port` entries, comma-separated. */
+function hostPorts(name: string, value: string): HostPort[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const match = /^([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry);
+      const port = Number(match?.[2]);
+      if (!match || port < 1 || port > 65535) throw new ConfigError(`${name}: "${entry}" is not host:port`);
+      return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+    });
+}
+
+/** At most one Redis topology: one server (REDIS_URL), Sentinels, or a cluster. */
+function redisTopology(e: Env): Pick<Config, 'redisSentinel' | 'redisCluster'> {
+  const sentinels = hostPorts('REDIS_SENTINELS', e.REDIS_SENTINELS);
+  const nodes = hostPorts('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES);
+  const chosen = [e.REDIS_URL && 'REDIS_URL', sentinels.length && 'REDIS_SENTINELS', nodes.length && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (chosen.length > 1) throw new ConfigError(`${chosen.join(' and ')} are both set: choose one Redis (a server, Sentinels, or a cluster)`);
+  return {
+    ...(sentinels.length ? { redisSentinel: { sentinels, master: e.REDIS_SENTINEL_MASTER, password: e.REDIS_PASSWORD } } : {}),
+    ...(nodes.length ? { redisCluster: { nodes, password: e.REDIS_PASSWORD } } : {}),
+  };
+}
+
 /** DATABASE_READ_URL is a replica of DATABASE_URL's database: meaningless without it. */
 function readUrl(value: string | undefined, databaseUrl: string | undefined): string | undefined {
   if (value && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is read, the primary written');
@@ -216,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     migrateOnStart: e.MIGRATE_ON_START,
     seedDemoData: e.SEED_DEMO_DATA,
     redisUrl: e.REDIS_URL,
+    ...redisTopology(e),
     redisTimeoutMs: e.REDIS_TIMEOUT_MS,
     cacheKeyPrefix: e.CACHE_KEY_PREFIX,
     cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,

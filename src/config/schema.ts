@@ -34,6 +34,12 @@ export const envSchema = Type.Object({
   SEED_DEMO_DATA: Type.Boolean({ default: true }),
 
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', ...secret })),
+  // Instead of REDIS_URL: Sentinels (host:port,…) and the master's name, or a Redis Cluster's nodes (host:port,…).
+  REDIS_SENTINELS: Type.String({ default: '' }),
+  REDIS_SENTINEL_MASTER: Type.String({ minLength: 1, default: 'mymaster' }),
+  REDIS_CLUSTER_NODES: Type.String({ default: '' }),
+  // The password of a Sentinel-managed master or of the cluster's nodes (REDIS_URL carries its own).
+  REDIS_PASSWORD: Type.Optional(Type.String({ minLength: 1, ...secret })),
   REDIS_TIMEOUT_MS: Type.Integer({ minimum: 10, maximum: 60000, default: 500 }),
   CACHE_KEY_PREFIX: Type.String({ minLength: 1, default: 'sidebar' }),
   SIDEBAR_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, default: 300 }),

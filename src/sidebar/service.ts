@@ -42,7 +42,10 @@ const staleReadRetries = 2;
  * version's key, which nobody who knows the new version reads.
  */
 export function sidebarCacheKeys(prefix: string) {
-  const base = `${prefix}:${cacheSchemaVersion}:sidebar`;
+  // {sidebar} is a Redis Cluster hash tag: every key in one slot, so deleting several at once
+  // (invalidate) works on a cluster. A handful of keys, read once per version per process:
+  // one shard holding them is no hot spot.
+  const base = `${prefix}:${cacheSchemaVersion}:{sidebar}`;
   return {
     version: (v: number) => `${base}:${v}`,
     fallback: `${base}:fallback`,

@@ -432,8 +432,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   });
 
   describe('announcing versions', () => {
-    it('the channel is <prefix>:v2:sidebar:versions, which every instance of this schema version shares', () => {
-      expect(sidebarCacheKeys('p').versions).toBe('p:v2:sidebar:versions');
+    it('the channel is <prefix>:v2:{sidebar}:versions, which every instance of this schema version shares', () => {
+      expect(sidebarCacheKeys('p').versions).toBe('p:v2:{sidebar}:versions');
     });
 
     it('a successful refresh is announced on the versions channel; skipped and failed ones are not', async () => {

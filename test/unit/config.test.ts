@@ -122,4 +122,36 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://x' })).toThrow(/DATABASE_READ_URL/);
   });
+
+  it('Redis: one server, Sentinels (host:port list and master name) or cluster nodes, never two at once', () => {
+    expect(loadConfig({}).redisSentinel).toBeUndefined();
+    expect(loadConfig({}).redisCluster).toBeUndefined();
+    expect(loadConfig({ REDIS_SENTINELS: 's1:26379, 10.0.0.2:26380', REDIS_PASSWORD: 'pw' }).redisSentinel).toEqual({
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: '10.0.0.2', port: 26380 },
+      ],
+      master: 'mymaster',
+      password: 'pw',
+    });
+    expect(loadConfig({ REDIS_SENTINELS: '[::1]:26379', REDIS_SENTINEL_MASTER: 'sidebar' }).redisSentinel).toEqual({
+      sentinels: [{ host: '::1', port: 26379 }],
+      master: 'sidebar',
+      password: undefined,
+    });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'n1:7000,n2:7001' }).redisCluster).toEqual({
+      nodes: [
+        { host: 'n1', port: 7000 },
+        { host: 'n2', port: 7001 },
+      ],
+      password: undefined,
+    });
+    for (const bad of ['n1', 'n1:0', 'n1:70000', ':7000', 'n1:x']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad }), bad).toThrow(new ConfigError(`REDIS_CLUSTER_NODES: "${bad}" is not host:port`));
+    }
+    expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'n1:7000' })).toThrow(
+      new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are both set: choose one Redis (a server, Sentinels, or a cluster)'),
+    );
+    expect(() => loadConfig({ REDIS_SENTINELS: 's:1', REDIS_CLUSTER_NODES: 'n1:7000' })).toThrow(/REDIS_SENTINELS and REDIS_CLUSTER_NODES are both set/);
+  });
 });
