@@ -47,12 +47,19 @@ function toMs(value: string): number {
   return match[2] === 'us' ? n / 1000 : match[2] === 'ms' ? n : match[2] === 's' ? n * 1000 : n * 60_000;
 }
 
-/** One wrk run of `seconds` against url with `connections`, one thread, and the CPU both sides used. */
+/** CPU ticks of several processes (a primary and its workers), together. */
+const ticksOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+
+/**
+ * One wrk run of `seconds` against url with `connections` and `threads` (default 1), and the CPU
+ * both sides used (the server's summed over serverPid's processes: a primary and its workers).
+ */
 export async function wrk(
   url: string,
-  options: { connections: number; seconds: number; headers?: Record<string, string>; serverPid: number },
+  options: { connections: number; seconds: number; headers?: Record<string, string>; serverPid: number | number[]; threads?: number },
 ): Promise<LoadResult> {
-  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '--timeout', '2s'];
+  const serverPids = Array.isArray(options.serverPid) ? options.serverPid : [options.serverPid];
+  const args = [`-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '--timeout', '2s'];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -62,9 +69,9 @@ export async function wrk(
   const pid = child.pid as number;
   // Sample after connections are up and before wrk prints and exits.
   await new Promise((r) => setTimeout(r, 300));
-  const start = { wrk: cpuTicks(pid), server: cpuTicks(options.serverPid), at: performance.now() };
+  const start = { wrk: cpuTicks(pid), server: ticksOf(serverPids), at: performance.now() };
   await new Promise((r) => setTimeout(r, options.seconds * 1000 - 600));
-  const end = { wrk: cpuTicks(pid), server: cpuTicks(options.serverPid), at: performance.now() };
+  const end = { wrk: cpuTicks(pid), server: ticksOf(serverPids), at: performance.now() };
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${out}`);
   const wall = (end.at - start.at) / 1000;
