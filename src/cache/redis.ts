@@ -1,13 +1,9 @@
 import { once } from 'node:events';
 import type { FastifyBaseLogger } from 'fastify';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { HostPort } from '../config/index.js';
 import { redactUrl } from '../db/postgres.js';
 import type { Cache } from './types.js';
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
 
 /** One of: a single server (url), a master that Sentinels watch and fail over, or a Redis Cluster. */
 export interface RedisCacheOptions {

@@ -1,7 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { envSchema as validateEnv } from 'env-schema';
-import type { HostPort } from '../cache/redis.js';
 import { type Env, envSchema, type LogLevel } from './schema.js';
+
+/** A server's address: a Sentinel, a cluster node. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 /** The validated, typed configuration every module receives; nothing else reads process.env. */
 export interface Config {
@@ -150,7 +155,8 @@ function hostPorts(name: string, value: string): HostPort[] {
       const match = /^([^\s:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(entry);
       const port = Number(match?.[2]);
       if (!match || port < 1 || port > 65535) throw new ConfigError(`${name}: "${entry}" is not host:port`);
-      return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+      const host = match[1] as string;
+      return { host: host.startsWith('[') ? host.slice(1, -1) : host, port };
     });
 }
 

@@ -191,10 +191,9 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     });
   }
 
-  /** What every refresh outcome does: metrics, the version it made, one log line. */
+  /** What every refresh outcome does: metrics, the version it made, one log line, then the listeners. */
   function settled(result: RefreshLogRow): RefreshLogRow {
     onRefresh?.(result);
-    for (const listener of refreshListeners) listener(result);
     const { trigger } = result;
     const fields = {
       refresh: {
@@ -216,6 +215,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     } else {
       log.info(fields, `sidebar refresh ${result.status}`);
     }
+    for (const listener of refreshListeners) listener(result);
     return result;
   }
 

@@ -393,6 +393,25 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(lines.find((l) => l.level === 30 && l.msg === 'sidebar refresh success')).toMatchObject({ refresh: { id: result.id, trigger: 'manual' } });
     });
 
+    it('onRefresh listeners hear every refresh outcome, after the service took it in, until they stop', async () => {
+      const { svc, versions } = service();
+      const heard: Array<[string, number]> = [];
+      const stop = svc.onRefresh((r) => heard.push([r.status, versions.current() === r.id ? 1 : 0]));
+      const also = svc.onRefresh(() => heard.push(['second', 0]));
+      await svc.refresh('manual');
+      await svc.refresh('scheduler', 3600); // skipped
+      expect(heard).toEqual([
+        ['success', 1], // the new version was already known when the listener ran
+        ['second', 0],
+        ['skipped', 0],
+        ['second', 0],
+      ]);
+      stop();
+      also();
+      await svc.refresh('manual');
+      expect(heard).toHaveLength(4);
+    });
+
     it('a skipped refresh changes no version and is logged at info level', async () => {
       const { svc, versions, lines } = service();
       await svc.refresh('manual');

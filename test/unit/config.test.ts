@@ -146,7 +146,9 @@ describe('loadConfig', () => {
       ],
       password: undefined,
     });
-    for (const bad of ['n1', 'n1:0', 'n1:70000', ':7000', 'n1:x']) {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'n1:65535,n2:1' }).redisCluster?.nodes.map((n) => n.port)).toEqual([65535, 1]);
+    expect(() => loadConfig({ REDIS_SENTINELS: 's1' })).toThrow(new ConfigError('REDIS_SENTINELS: "s1" is not host:port'));
+    for (const bad of ['n1', 'n1:0', 'n1:65536', ':7000', 'n1:x', 'n1:7000x', 'a b:7000', 'n1:7000:1']) {
       expect(() => loadConfig({ REDIS_CLUSTER_NODES: bad }), bad).toThrow(new ConfigError(`REDIS_CLUSTER_NODES: "${bad}" is not host:port`));
     }
     expect(() => loadConfig({ REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'n1:7000' })).toThrow(

@@ -174,6 +174,40 @@ describe('version watcher', () => {
       await vi.advanceTimersByTimeAsync(2000);
       expect(read).toHaveBeenCalledTimes(calls); // caught up: no more checks
       expect(watcher.made(4)).toBe(false);
+      expect(watcher.made(3)).toBe(false);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(read).toHaveBeenCalledTimes(calls); // nothing newer than known: nothing to check
+    });
+
+    it('one chase at a time: a version made during it raises what it waits for, without another chase', async () => {
+      const { watcher, read, answer, at } = setup(60_000, { replicaReads: true, catchUpMs: 5000 });
+      answer(at(1));
+      watcher.made(2);
+      await vi.advanceTimersByTimeAsync(15); // checks at 0 and 10 ms; the next at 30
+      expect(read).toHaveBeenCalledTimes(2);
+      watcher.made(3);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(read).toHaveBeenCalledTimes(2); // no second chase checking at once
+      answer(at(2));
+      await vi.advanceTimersByTimeAsync(15); // the check at 30 ms: 2, not yet 3
+      expect(watcher.current()).toBe(2);
+      answer(at(3));
+      await vi.advanceTimersByTimeAsync(40);
+      expect(watcher.current()).toBe(3);
+    });
+
+    it('the chase checks at 0, 10, 30, 70, 150, 310, 560 ms…, and stops once past catchUpMs', async () => {
+      const { watcher, read, answer, at } = setup(60_000, { replicaReads: true, catchUpMs: 310 });
+      answer(at(1));
+      watcher.made(2);
+      await vi.advanceTimersByTimeAsync(309);
+      expect(read).toHaveBeenCalledTimes(5); // 0, 10, 30, 70, 150
+      await vi.advanceTimersByTimeAsync(1); // 310: at the limit, not past it
+      expect(read).toHaveBeenCalledTimes(6);
+      await vi.advanceTimersByTimeAsync(250); // 560: past it, the last check
+      expect(read).toHaveBeenCalledTimes(7);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(read).toHaveBeenCalledTimes(7);
     });
 
     it('a later made version during a chase is chased too; the chase gives up after catchUpMs, or when the watcher stops', async () => {
@@ -192,9 +226,10 @@ describe('version watcher', () => {
       await vi.advanceTimersByTimeAsync(2000);
       expect(read).toHaveBeenCalledTimes(settled);
       expect(watcher.current()).toBe(2);
-      // A new chase, ended by stop().
+      // A new chase (the last one ended), ended by stop().
       watcher.made(5);
       await vi.advanceTimersByTimeAsync(50);
+      expect(read.mock.calls.length).toBeGreaterThan(settled);
       await watcher.stop();
       const stopped = read.mock.calls.length;
       await vi.advanceTimersByTimeAsync(2000);
