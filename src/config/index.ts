@@ -50,6 +50,8 @@ export interface Config {
   corsAdmin: boolean;
   /** Cache-Control of public sidebar answers, built once from the SIDEBAR_HTTP_* settings (sidebarCacheControl()). */
   httpCacheControl: string;
+  /** Sidebar variants kept pre-built per process (least recently used dropped beyond). */
+  variantsMax: number;
   /** The tag CDNs purge sidebar answers by (Surrogate-Key, Cache-Tag). */
   cdnSurrogateKey: string;
   /** Purge-by-tag endpoint called after each new version this instance makes; unset: no purge. */
@@ -265,6 +267,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleWhileRevalidate: e.SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS,
       staleIfError: e.SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS,
     }),
+    variantsMax: e.SIDEBAR_VARIANTS_MAX,
     cdnSurrogateKey: e.CDN_SURROGATE_KEY,
     cdnPurgeUrl: e.CDN_PURGE_URL,
     cdnPurgeToken: e.CDN_PURGE_TOKEN,

@@ -53,8 +53,10 @@ export const envSchema = Type.Object({
   SIDEBAR_HTTP_S_MAXAGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 1 }),
   SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 2 }),
   SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, maximum: 604800, default: 3600 }),
-  // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag): tag characters, space-separated.
-  CDN_SURROGATE_KEY: Type.String({ pattern: '^[A-Za-z0-9._:-]+( [A-Za-z0-9._:-]+)*$', maxLength: 256, default: 'sidebar' }),
+  // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag; variants add tags of their own).
+  // Sidebar variants (window=…) kept pre-built per process; the least recently used are dropped beyond it.
+  SIDEBAR_VARIANTS_MAX: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
+  CDN_SURROGATE_KEY: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 128, default: 'sidebar' }),
   // When set, POSTed after each new version this instance makes ({key}: the surrogate key).
   CDN_PURGE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   CDN_PURGE_TOKEN: Type.Optional(Type.String({ minLength: 1, ...secret })),

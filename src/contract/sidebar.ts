@@ -46,7 +46,20 @@ export const Sidebar = Type.Object(
 );
 export type Sidebar = Static<typeof Sidebar>;
 
+/** The time windows a sidebar can be asked for (`window=`). */
+export const sidebarWindows = ['all', 'live'] as const;
+export type SidebarWindow = (typeof sidebarWindows)[number];
+// An enum (not a union of literals): OpenAPI lists the values, and a wrong one is answered with them.
+export const SidebarWindow = Type.Unsafe<SidebarWindow>({
+  type: 'string',
+  enum: [...sidebarWindows],
+  default: 'all',
+  description:
+    'all: every open game (default). live: live games only; counts and totals are the live games, sports and leagues without one are left out, next_start is null (they have all started).',
+});
+
 export const SidebarQuery = Type.Object({
+  window: Type.Optional(SidebarWindow),
   force_refresh: Type.Optional(Type.Boolean({ default: false, description: 'Bypass the cache and read the database (admin only).' })),
 });
 export type SidebarQuery = Static<typeof SidebarQuery>;

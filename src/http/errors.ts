@@ -34,9 +34,15 @@ const sqlStates: Record<string, { status: number; message: string; retryAfterSec
   '3D000': { status: 503, message: 'The configured database does not exist' }, // invalid_catalog_name
 };
 
+/** A validation error's message, with the allowed values when ajv gives them ("…must be equal to one of the allowed values: all, live"). */
+function validationMessage(error: FastifyError): string {
+  const allowed = error.validation?.find((v) => Array.isArray(v.params?.allowedValues))?.params.allowedValues as unknown[] | undefined;
+  return allowed ? `${error.message}: ${allowed.join(', ')}` : error.message;
+}
+
 /** The status and client-facing message of an error; `expected` errors are the service working as designed. */
 function statusOf(error: FastifyError & { code?: string }): { status: number; message: string; expected: boolean; retryAfterSeconds?: number } {
-  if (error.validation) return { status: 400, message: error.message, expected: true };
+  if (error.validation) return { status: 400, message: validationMessage(error), expected: true };
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, expected: true };
   const known = typeof error.code === 'string' ? sqlStates[error.code] : undefined;
   if (known) return { ...known, expected: true };

@@ -31,6 +31,7 @@ export interface SidebarPluginOptions {
     | 'httpCacheControl'
     | 'corsOrigins'
     | 'cdnSurrogateKey'
+    | 'variantsMax'
   >;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;

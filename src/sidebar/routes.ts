@@ -42,8 +42,10 @@ export const sidebarRoutes = fp(
         if (bypassCache) await app.requireAdmin(request, reply);
         const result = await sidebarService.getSidebar({ bypassCache });
         request.answerLayer = result.layer;
+        // The variant asked for, from the same version; a forced read's URL is not for the hot path.
+        const snapshot = sidebarService.variant(result.snapshot, { window: request.query.window ?? 'all' }, bypassCache ? undefined : request.url);
         const answer = sidebarReply(
-          result.snapshot,
+          snapshot,
           {
             acceptEncoding: request.headers['accept-encoding'],
             ifNoneMatch: request.headers['if-none-match'],

@@ -1,12 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
-import type { AnswerLayers, RefreshTrigger } from '../contract/index.js';
+import type { AnswerLayers, RefreshTrigger, Sidebar } from '../contract/index.js';
 import { DatabaseStartingError, type SchemaState } from '../db/startup.js';
 import { buildSidebar } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
 import { buildSnapshot, type CachePolicy, type Snapshot } from './snapshot.js';
+import { createVariantStore, deriveSidebar, type Variant } from './variants.js';
 import type { VersionWatcher } from './version-watcher.js';
 
 export interface LayerCounters extends AnswerLayers {
@@ -23,7 +24,14 @@ export interface SidebarServiceDeps {
   log: FastifyBaseLogger;
   config: Pick<
     Config,
-    'cacheKeyPrefix' | 'cacheTtlSeconds' | 'fallbackCacheTtlSeconds' | 'refreshAlertSeconds' | 'httpCacheControl' | 'corsOrigins' | 'cdnSurrogateKey'
+    | 'cacheKeyPrefix'
+    | 'cacheTtlSeconds'
+    | 'fallbackCacheTtlSeconds'
+    | 'refreshAlertSeconds'
+    | 'httpCacheControl'
+    | 'corsOrigins'
+    | 'cdnSurrogateKey'
+    | 'variantsMax'
   >;
   /** Told of every refresh outcome (metrics). */
   onRefresh?: (result: RefreshLogRow) => void;
@@ -74,8 +82,21 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     cacheControl: config.httpCacheControl,
     // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
     vary: config.corsOrigins.length > 0 ? 'accept-encoding, origin' : 'accept-encoding',
-    surrogateKey: config.cdnSurrogateKey,
+    surrogateKeys: [config.cdnSurrogateKey],
   };
+
+  // Variants are derived from the full sidebar's bytes of the same version, once per version each.
+  const variants = createVariantStore({
+    max: config.variantsMax,
+    build: (full, variant, key) =>
+      key === ''
+        ? full
+        : buildSnapshot(JSON.stringify(deriveSidebar(JSON.parse(full.identity.toString()) as Sidebar, variant)), {
+            ...policy,
+            // Purging the sidebar's tag purges every variant; a variant's own tag purges only it.
+            surrogateKeys: [config.cdnSurrogateKey, `${config.cdnSurrogateKey}:${key}`],
+          }),
+  });
 
   function snapshotOf(body: string): Snapshot {
     if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, policy) };
@@ -236,6 +257,21 @@ export function createSidebarService({ repository, cache, versions, schema, log,
       if (!Number.isSafeInteger(version) || !versions.made(version)) return;
       copy.get().catch(() => {}); // reported through onLoadsFailing
     },
+
+    /**
+     * The bytes of a variant (window=live, …) of this full snapshot, derived once per version;
+     * `url` (a request's raw URL) lets the hot path find them for that URL next time.
+     */
+    variant(full: Snapshot, variant: Variant, url?: string): Snapshot {
+      return variants.get(full, variant, url);
+    },
+
+    /** The hot path's lookup of a URL with a query string: its variant's bytes for this full snapshot, or null. No I/O. */
+    peekVariant(url: string, full: Snapshot): Snapshot | null {
+      return variants.peek(url, full);
+    },
+
+    variantCount: () => variants.size(),
 
     /** Tells `listener` of every refresh this process runs, after the service took its result in; returns the way to stop. */
     onRefresh(listener: (result: RefreshLogRow) => void): () => void {

@@ -24,8 +24,8 @@ export interface Snapshot {
   cacheControl: string;
   /** Vary: accept-encoding, and origin when CORS answers differ by it. */
   vary: string;
-  /** Surrogate-Key and Cache-Tag: the tag a CDN purges these answers by (Fastly, Cloudflare, Akamai), or null. */
-  surrogateKey: string | null;
+  /** Surrogate-Key and Cache-Tag: the tags a CDN purges these answers by (Fastly, Cloudflare, Akamai); none when empty. */
+  surrogateKeys: readonly string[];
   /** Last-Modified: when the data was refreshed (the body's refreshed_at), or null. */
   lastModified: string | null;
   /** Response headers per encoding, built once per buffer: [name, value, name, value, …]. */
@@ -56,10 +56,10 @@ export function lastModifiedOf(body: string): string | null {
 export interface CachePolicy {
   cacheControl: string;
   vary: string;
-  surrogateKey: string | null;
+  surrogateKeys: readonly string[];
 }
 
-export function buildSnapshot(body: string, { cacheControl, vary, surrogateKey }: CachePolicy): Snapshot {
+export function buildSnapshot(body: string, { cacheControl, vary, surrogateKeys }: CachePolicy): Snapshot {
   // Stryker disable next-line StringLiteral: utf8 is Buffer.from's default; the argument only says it.
   const identity = Buffer.from(body, 'utf8');
   const snapshot: Snapshot = {
@@ -69,7 +69,7 @@ export function buildSnapshot(body: string, { cacheControl, vary, surrogateKey }
     etag: `W/"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`,
     cacheControl,
     vary,
-    surrogateKey,
+    surrogateKeys,
     lastModified: lastModifiedOf(body),
     headers: {},
     hot: {},
@@ -139,8 +139,8 @@ export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly 
       'content-length',
       String(snapshot[encoding].length),
       ...cachingHeaders(snapshot),
-      // Read and removed by the CDN (Fastly and Akamai: Surrogate-Key; Cloudflare: Cache-Tag).
-      ...(snapshot.surrogateKey ? ['surrogate-key', snapshot.surrogateKey, 'cache-tag', snapshot.surrogateKey] : []),
+      // Read and removed by the CDN (Fastly and Akamai: Surrogate-Key, space-separated; Cloudflare: Cache-Tag, comma-separated).
+      ...(snapshot.surrogateKeys.length ? ['surrogate-key', snapshot.surrogateKeys.join(' '), 'cache-tag', snapshot.surrogateKeys.join(',')] : []),
       // JSON is never to be read as anything else (the one security header a JSON resource needs; see http/security.ts).
       'x-content-type-options',
       'nosniff',

@@ -382,7 +382,16 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       const doc = (await get('/docs/json')).json();
       expect(doc.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([sidebarUrl, `${sidebarUrl}/refresh`, `${sidebarUrl}/stats`, '/health', '/ready']));
-      expect(doc.paths[sidebarUrl].get.parameters[0].name).toBe('force_refresh');
+      const parameters = doc.paths[sidebarUrl].get.parameters as {
+        name: string;
+        in: string;
+        schema: { enum?: string[]; anyOf?: { enum?: string[]; const?: string }[] };
+      }[];
+      expect(parameters.map((p) => [p.name, p.in])).toEqual([
+        ['window', 'query'],
+        ['force_refresh', 'query'],
+      ]);
+      expect(JSON.stringify(parameters[0]?.schema)).toContain('live');
       expect((await get('/docs')).statusCode).toBeLessThan(400);
     });
   });

@@ -74,14 +74,14 @@ describe(`CDN tags and purge on ${backend.name}`, () => {
   const refresh = (base: string) => fetch(`${base}${paths.refresh}`, { method: 'POST', headers: asAdmin });
 
   it('sidebar answers name their tag in Surrogate-Key and Cache-Tag, on the hot path and through Fastify; admin answers do not', async () => {
-    const { base } = await serve({ cdnSurrogateKey: 'sidebar sportsbook-eu' });
+    const { base } = await serve({ cdnSurrogateKey: 'sportsbook-eu' });
     await fetch(`${base}${paths.sidebar}`);
     const hot = await fetch(`${base}${paths.sidebar}`, { headers: { 'accept-encoding': 'gzip' } });
     expect(hot.headers.get('x-cache')).toBe('HIT');
-    expect(hot.headers.get('surrogate-key')).toBe('sidebar sportsbook-eu');
-    expect(hot.headers.get('cache-tag')).toBe('sidebar sportsbook-eu');
+    expect(hot.headers.get('surrogate-key')).toBe('sportsbook-eu');
+    expect(hot.headers.get('cache-tag')).toBe('sportsbook-eu');
     const routed = await fetch(`${base}${paths.sidebar}?force_refresh=false`);
-    expect(routed.headers.get('surrogate-key')).toBe('sidebar sportsbook-eu');
+    expect(routed.headers.get('surrogate-key')).toBe('sportsbook-eu');
     const stats = await fetch(`${base}${paths.stats}`, { headers: asAdmin });
     expect(stats.headers.get('surrogate-key')).toBeNull();
   });

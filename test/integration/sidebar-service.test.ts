@@ -18,7 +18,14 @@ import { subscriptionProbe, untilSubscribed } from '../helpers/pubsub.js';
  * reruns this file for every mutant of service.ts (`npm run test:mutation`).
  */
 
-const ttl = { cacheTtlSeconds: 300, fallbackCacheTtlSeconds: 5, httpCacheControl: 'public, max-age=0', corsOrigins: [], cdnSurrogateKey: 'sidebar' };
+const ttl = {
+  cacheTtlSeconds: 300,
+  fallbackCacheTtlSeconds: 5,
+  httpCacheControl: 'public, max-age=0',
+  corsOrigins: [],
+  cdnSurrogateKey: 'sidebar',
+  variantsMax: 256,
+};
 
 /** A cache whose calls fail on demand: a Redis that errors, without waiting for a real outage. */
 function faultyCache(inner: Cache) {
@@ -83,9 +90,27 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   describe('reading', () => {
     it('answers carry the configured Cache-Control and surrogate key, and vary by origin only once CORS is on', async () => {
       const plain = (await service().svc.getSidebar()).snapshot;
-      expect(plain).toMatchObject({ cacheControl: 'public, max-age=0', vary: 'accept-encoding', surrogateKey: 'sidebar' });
+      expect(plain).toMatchObject({ cacheControl: 'public, max-age=0', vary: 'accept-encoding', surrogateKeys: ['sidebar'] });
       const cors = (await service({ config: { corsOrigins: ['https://a.example'] } }).svc.getSidebar()).snapshot;
       expect(cors.vary).toBe('accept-encoding, origin');
+    });
+
+    it('variants: window=all is the full snapshot; window=live is derived once from it, tagged, and found by the URL it was asked under', async () => {
+      const { svc } = service();
+      const read = await svc.getSidebar();
+      expect(svc.variant(read.snapshot, { window: 'all' })).toBe(read.snapshot);
+      const live = svc.variant(read.snapshot, { window: 'live' }, '/s?window=live');
+      const full = JSON.parse(read.snapshot.identity.toString()) as Sidebar;
+      const derived = JSON.parse(live.identity.toString()) as Sidebar;
+      expect(derived.totals.game_count).toBe(full.totals.live_game_count);
+      expect(derived.sports.every((s) => s.leagues.every((l) => l.game_count === l.live_game_count && l.next_start === null))).toBe(true);
+      expect(live.surrogateKeys).toEqual(['sidebar', 'sidebar:window=live']);
+      expect(live.cacheControl).toBe(read.snapshot.cacheControl);
+      expect(live.etag).not.toBe(read.snapshot.etag);
+      expect(svc.variant(read.snapshot, { window: 'live' })).toBe(live);
+      expect(svc.peekVariant('/s?window=live', read.snapshot)).toBe(live);
+      expect(svc.peekVariant('/s?window=other', read.snapshot)).toBeNull();
+      expect(svc.variantCount()).toEqual({ variants: 2, urls: 1 });
     });
 
     it('a first read loads the current version from the view and writes it, and the latest pointer, to the shared cache', async () => {

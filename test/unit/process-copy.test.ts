@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.js';
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
-const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKey: null };
+const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKeys: [] };
 
 /** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
 function setup(options: { waitForNewerMs?: number | null } = {}) {

@@ -12,7 +12,7 @@ import {
   staticHeaders,
 } from '../../src/sidebar/snapshot.js';
 
-const policy = { cacheControl: 'public, max-age=0, s-maxage=1', vary: 'accept-encoding', surrogateKey: null };
+const policy = { cacheControl: 'public, max-age=0, s-maxage=1', vary: 'accept-encoding', surrogateKeys: [] };
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
 
@@ -260,12 +260,12 @@ describe('etagMatches, weak comparison', () => {
 });
 
 describe('CDN tags', () => {
-  it('every encoding names the surrogate key in Surrogate-Key and Cache-Tag; none when there is none', () => {
-    const tagged = buildSnapshot(body, { ...policy, surrogateKey: 'sidebar eu' });
+  it('every encoding names the tags in Surrogate-Key (space-separated) and Cache-Tag (comma-separated); none without tags', () => {
+    const tagged = buildSnapshot(body, { ...policy, surrogateKeys: ['sidebar', 'sidebar:window=live'] });
     for (const encoding of ['identity', 'gzip', 'br'] as const) {
       const headers = staticHeaders(tagged, encoding);
-      expect(headers).toEqual(expect.arrayContaining(['surrogate-key', 'sidebar eu', 'cache-tag', 'sidebar eu']));
-      expect(headers[headers.indexOf('surrogate-key') + 1]).toBe('sidebar eu');
+      expect(headers[headers.indexOf('surrogate-key') + 1]).toBe('sidebar sidebar:window=live');
+      expect(headers[headers.indexOf('cache-tag') + 1]).toBe('sidebar,sidebar:window=live');
     }
     const untagged = staticHeaders(buildSnapshot(body, policy), 'identity');
     expect(untagged).not.toContain('surrogate-key');
