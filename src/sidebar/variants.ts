@@ -48,6 +48,8 @@ interface Built {
   /** The full sidebar's bytes this variant was derived from: a variant of an older version is never served. */
   full: Snapshot;
   snapshot: Snapshot;
+  /** When it was last used (a counter): the least recently used is dropped when the store is full. */
+  used: number;
 }
 
 /**
@@ -60,10 +62,21 @@ export function createVariantStore(options: { max: number; build: (full: Snapsho
   const byKey = new Map<string, Built>();
   const keyOfUrl = new Map<string, string>();
   const maxUrls = options.max * 4;
+  // A use is one integer write, cheap enough for the hot path; finding the least recently used
+  // costs a scan, only when a new variant is built into a full store.
+  let clock = 0;
 
-  function touch(key: string, built: Built): void {
-    byKey.delete(key);
-    byKey.set(key, built);
+  function evictLeastRecentlyUsed(): void {
+    let oldest: string | null = null;
+    let oldestUse = Number.POSITIVE_INFINITY;
+    for (const [key, built] of byKey) {
+      // Stryker disable next-line EqualityOperator: uses are distinct counter values, so < and <= pick the same one.
+      if (built.used < oldestUse) {
+        oldest = key;
+        oldestUse = built.used;
+      }
+    }
+    byKey.delete(oldest as string);
   }
 
   return {
@@ -71,9 +84,12 @@ export function createVariantStore(options: { max: number; build: (full: Snapsho
     get(full: Snapshot, variant: Variant, url?: string): Snapshot {
       const key = variantKey(variant);
       let built = byKey.get(key);
-      if (built?.full !== full) built = { full, snapshot: options.build(full, variant, key) };
-      touch(key, built);
-      if (byKey.size > options.max) byKey.delete(byKey.keys().next().value as string);
+      if (built?.full !== full) {
+        built = { full, snapshot: options.build(full, variant, key), used: 0 };
+        if (!byKey.has(key) && byKey.size >= options.max) evictLeastRecentlyUsed();
+        byKey.set(key, built);
+      }
+      built.used = ++clock;
       if (url !== undefined) {
         // The most recently answered URLs are kept.
         keyOfUrl.delete(url);
@@ -90,7 +106,7 @@ export function createVariantStore(options: { max: number; build: (full: Snapsho
       if (key === undefined) return null;
       const built = byKey.get(key);
       if (built?.full !== full) return null;
-      touch(key, built);
+      built.used = ++clock;
       return built.snapshot;
     },
 

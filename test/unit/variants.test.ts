@@ -100,6 +100,22 @@ describe('variant store', () => {
     expect(store.peek('/s?window=all', v2)).toBe(v2);
   });
 
+  it('a full store drops the least recently built or used variant, not the last one', () => {
+    const v1 = snapshotOf('v1');
+    const w = (name: string) => ({ window: name as 'live' });
+    const built = setup(2);
+    built.store.get(v1, w('a'), '/a');
+    built.store.get(v1, w('b'), '/b');
+    built.store.get(v1, w('c'), '/c'); // a is the oldest
+    expect([built.store.peek('/a', v1), built.store.peek('/b', v1), built.store.peek('/c', v1)].map((s) => s !== null)).toEqual([false, true, true]);
+    const used = setup(2);
+    used.store.get(v1, w('a'), '/a');
+    used.store.get(v1, w('b'), '/b');
+    used.store.peek('/b', v1);
+    used.store.get(v1, w('c'), '/c'); // a is still the oldest, b the last inserted
+    expect([used.store.peek('/a', v1), used.store.peek('/b', v1), used.store.peek('/c', v1)].map((s) => s !== null)).toEqual([false, true, true]);
+  });
+
   it('keeps at most `max` variants, dropping the least recently used (a hot-path hit counts as a use); URLs up to 4 × max', () => {
     const { store } = setup(2);
     const v1 = snapshotOf('v1');
