@@ -5,8 +5,8 @@
  * report shows that the generator had headroom.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { cpuTicks } from '../test/helpers/proc.js';
 
 export interface LoadResult {
   rps: number;
@@ -32,13 +32,6 @@ export function ensureWrk(): void {
 }
 
 const ticksPerSecond = 100; // USER_HZ on Linux
-
-/** utime + stime of a process, in clock ticks. */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 function toMs(value: string): number {
   const match = /^([\d.]+)(us|ms|s|m)$/.exec(value.trim());

@@ -10,13 +10,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { paths } from '../src/contract/index.js';
 import { migrate } from '../src/db/migrate.js';
 import { freePort } from '../test/helpers/free-port.js';
+import { children, rssMb } from '../test/helpers/proc.js';
 import { fillEvents, scratchPostgres } from './data.js';
 import { round } from './figures.js';
 import { ensureWrk, type LoadResult, rawGet, wrk } from './http-load.js';
@@ -28,21 +29,6 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `sidebar-bench-scaling-${process.pid}`;
 
-/** PIDs whose parent is pid. */
-function children(pid: number): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-const rssMb = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function startService(databaseUrl: string, workers: number): Promise<{ child: ChildProcess; base: string; pids: number[] }> {

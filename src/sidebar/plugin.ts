@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
 import { createSidebarFastPath } from './fast-path.js';
 import { createSidebarRepository, type SidebarRepository } from './repository.js';
-import { createSidebarService, type SidebarService, sidebarCacheKeys } from './service.js';
+import { createSidebarService, type SidebarService, type SidebarServiceConfig, sidebarCacheKeys } from './service.js';
 import { createVersionWatcher, type VersionWatcher } from './version-watcher.js';
 
 declare module 'fastify' {
@@ -20,19 +20,7 @@ export interface HotPathSlot {
 }
 
 export interface SidebarPluginOptions {
-  config: Pick<
-    Config,
-    | 'cacheKeyPrefix'
-    | 'cacheTtlSeconds'
-    | 'fallbackCacheTtlSeconds'
-    | 'refreshAlertSeconds'
-    | 'versionPollMs'
-    | 'databaseRefreshTimeoutMs'
-    | 'httpCacheControl'
-    | 'corsOrigins'
-    | 'cdnSurrogateKey'
-    | 'variantsMax'
-  >;
+  config: SidebarServiceConfig & Pick<Config, 'versionPollMs' | 'databaseRefreshTimeoutMs'>;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;
   /** Poll the database for versions made elsewhere (a serving process); false in the CLI. */

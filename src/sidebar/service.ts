@@ -15,6 +15,19 @@ export interface LayerCounters extends AnswerLayers {
   errors: number;
 }
 
+/** The settings the sidebar service reads. */
+export type SidebarServiceConfig = Pick<
+  Config,
+  | 'cacheKeyPrefix'
+  | 'cacheTtlSeconds'
+  | 'fallbackCacheTtlSeconds'
+  | 'refreshAlertSeconds'
+  | 'httpCacheControl'
+  | 'corsOrigins'
+  | 'cdnSurrogateKey'
+  | 'variantsMax'
+>;
+
 export interface SidebarServiceDeps {
   repository: SidebarRepository;
   cache: Cache;
@@ -22,17 +35,7 @@ export interface SidebarServiceDeps {
   /** Whether the database may be read yet (a serving process prepares it in the background). */
   schema: Pick<SchemaState, 'isReady' | 'status'>;
   log: FastifyBaseLogger;
-  config: Pick<
-    Config,
-    | 'cacheKeyPrefix'
-    | 'cacheTtlSeconds'
-    | 'fallbackCacheTtlSeconds'
-    | 'refreshAlertSeconds'
-    | 'httpCacheControl'
-    | 'corsOrigins'
-    | 'cdnSurrogateKey'
-    | 'variantsMax'
-  >;
+  config: SidebarServiceConfig;
   /** Told of every refresh outcome (metrics). */
   onRefresh?: (result: RefreshLogRow) => void;
 }

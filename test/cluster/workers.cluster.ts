@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/contract/index.js';
 import { cleanupAll, get, migratedDatabase, type Service, seedEvents, sleep, startService, waitFor } from '../faults/harness.js';
+import { children, cpuTicks } from '../helpers/proc.js';
 import { openSse } from '../helpers/sse.js';
 
 /**
@@ -16,27 +16,6 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `sidebar-workers-${process.pid}-${randomBytes(3).toString('hex')}`;
 let database: Awaited<ReturnType<typeof migratedDatabase>>;
 let service: Service;
-
-/** The PIDs whose parent is `pid` (Linux /proc). */
-function children(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) found.push(Number(entry));
-    } catch {} // gone meanwhile
-  }
-  return found.sort((a, b) => a - b);
-}
-
-/** CPU time a process has used, in clock ticks (user + system). */
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 const alive = (pid: number) => {
   try {

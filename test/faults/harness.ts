@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -352,13 +352,6 @@ export function gameCount(answer: Answer): number | null {
   }
 }
 
-/** Resident memory of a process, in MB (Linux). */
-export function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
 /** Starts a migrated, seeded database: one service run once with migrations, then stopped. */
 export async function migratedDatabase(events = 2000) {
   const database = await startDatabase();
@@ -373,4 +366,5 @@ export async function migratedDatabase(events = 2000) {
   return database;
 }
 
+export { rssMb } from '../helpers/proc.js';
 export { freePort, sleep, waitFor };
