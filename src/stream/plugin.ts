@@ -1,15 +1,20 @@
+import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
-import { ErrorRef, paths } from '../contract/index.js';
+import { ErrorRef, paths, SidebarWindow } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
+import { fullSidebar, type Variant, variantKey } from '../sidebar/variants.js';
 import { createFollower } from './follow.js';
 import { createStreamHub, type StreamHub } from './hub.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    streamHub: StreamHub;
+    /** The streams of every variant together: clients, dropped, and the full sidebar's version. */
+    streamHub: Pick<StreamHub, 'state'>;
   }
 }
+
+const StreamQuery = Type.Object({ window: Type.Optional(SidebarWindow) });
 
 export interface StreamPluginOptions {
   config: Pick<Config, 'streamMaxClients'>;
@@ -31,42 +36,71 @@ function lastEventId(header: string | string[] | undefined): number | null {
  * GET /api/v1/shared/sidebar/stream: Server-Sent Events. A client gets the whole sidebar on
  * connect (`event: sidebar`, the version as its id), then one `delta` per new version, computed
  * once in this process for all clients; `Last-Event-ID` resumes with one delta when the client
- * is one version behind.
+ * is one version behind. A variant (`?window=live`) has a stream of its own: its hub and
+ * follower are made at its first client, and follow the same versions.
  */
 export const streamPlugin = fp<StreamPluginOptions>(
   async (app, { config }) => {
     const { sidebarService, sidebarVersions } = app;
-    const hub = createStreamHub({ maxClients: config.streamMaxClients, maxBufferedBytes });
-    app.decorate('streamHub', hub);
-    app.metrics.bindStream(() => hub.state());
+    // One hub and follower per variant asked for (a handful: the variants the contract allows).
+    const streams = new Map<string, { hub: StreamHub; follower: ReturnType<typeof createFollower> }>();
+    let closing = false;
+    function streamOf(variant: Variant) {
+      const key = variantKey(variant);
+      let stream = streams.get(key);
+      if (!stream) {
+        const hub = createStreamHub({ maxClients: config.streamMaxClients, maxBufferedBytes });
+        const follower = createFollower({
+          hub,
+          versions: sidebarVersions,
+          backstopMs: followBackstopMs,
+          async load() {
+            const read = await sidebarService.getSidebar();
+            const snapshot = sidebarService.variant(read.snapshot, variant);
+            return { version: read.version, etag: snapshot.etag, body: snapshot.identity.toString() };
+          },
+        });
+        follower.start();
+        stream = { hub, follower };
+        streams.set(key, stream);
+      }
+      return stream;
+    }
+    const full = streamOf(fullSidebar);
+    const state = () => {
+      let clients = 0;
+      let dropped = 0;
+      for (const { hub } of streams.values()) {
+        clients += hub.state().clients;
+        dropped += hub.state().dropped;
+      }
+      return { clients, dropped, version: full.hub.state().version };
+    };
+    app.decorate('streamHub', { state });
+    app.metrics.bindStream(state);
 
-    const follower = createFollower({
-      hub,
-      versions: sidebarVersions,
-      backstopMs: followBackstopMs,
-      async load() {
-        const read = await sidebarService.getSidebar();
-        return { version: read.version, etag: read.snapshot.etag, body: read.snapshot.identity.toString() };
-      },
-    });
-    follower.start();
-    const heartbeatTimer = setInterval(() => hub.heartbeat(), heartbeatMs);
+    const heartbeatTimer = setInterval(() => {
+      for (const { hub } of streams.values()) hub.heartbeat();
+    }, heartbeatMs);
     heartbeatTimer.unref();
 
-    app.get(
+    app.get<{ Querystring: { window?: SidebarWindow } }>(
       paths.stream,
       {
         schema: {
+          querystring: StreamQuery,
           tags: ['sidebar'],
           summary: 'The sidebar as Server-Sent Events: the whole sidebar on connect, then a delta per new version',
           description:
-            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. 503 with Retry-After past STREAM_MAX_CLIENTS.',
+            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=live: the same for that variant of the sidebar. 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
           response: { 503: ErrorRef },
         },
       },
       async (request, reply) => {
-        if (!hub.hasRoom())
+        // STREAM_MAX_CLIENTS bounds the streams of every variant together.
+        if (closing || state().clients >= config.streamMaxClients)
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
+        const { hub, follower } = streamOf({ window: request.query.window ?? 'all' });
         await follower.follow();
         reply.hijack();
         const res = reply.raw;
@@ -82,9 +116,12 @@ export const streamPlugin = fp<StreamPluginOptions>(
     );
 
     app.addHook('preClose', async () => {
-      follower.stop();
+      closing = true;
       clearInterval(heartbeatTimer);
-      hub.closeAll();
+      for (const { hub, follower } of streams.values()) {
+        follower.stop();
+        hub.closeAll();
+      }
     });
   },
   { name: 'stream', fastify: '5.x', dependencies: ['sidebar', 'observability'] },

@@ -88,6 +88,33 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     expect(metrics).toMatch(/^sidebar_stream_dropped_total 0$/m);
   });
 
+  it('?window=live is a stream of its own: the live sidebar on connect, then its deltas; STREAM_MAX_CLIENTS counts every variant', async () => {
+    const { app, base } = await serve({ streamMaxClients: 2 });
+    const liveOf = async () => (await app.inject({ method: 'GET', url: `${paths.sidebar}?window=live` })).json<Sidebar>();
+    const stream = await open(`${base}${paths.stream}?window=live`);
+    const first = await stream.next();
+    expect(first.event).toBe('sidebar');
+    let held = JSON.parse(first.data) as Sidebar;
+    expect(held).toEqual(await liveOf());
+    expect(held.sports.every((s) => s.game_count === s.live_game_count)).toBe(true);
+    await insertEventBySql(fixture.db.db, `stream-live-${++events}`, { league: `stream-live-${events}`, status: 'live' });
+    const version = (await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json<{ id: number }>().id;
+    const delta = await stream.next();
+    expect(delta).toMatchObject({ event: 'delta', id: String(version) });
+    held = applySidebarDelta(held, JSON.parse(delta.data) as SidebarDelta);
+    expect(held).toEqual(await liveOf());
+    expect(held.sports.some((s) => s.leagues.some((l) => l.league_id === `stream-live-${events}`))).toBe(true);
+    const plain = await open(`${base}${paths.stream}`);
+    expect((await plain.next()).event).toBe('sidebar');
+    const refused = await open(`${base}${paths.stream}?window=live`);
+    await refused.ended;
+    expect(refused.status).toBe(503);
+    expect(app.streamHub.state().clients).toBe(2);
+    const bad = await open(`${base}${paths.stream}?window=soon`);
+    await bad.ended;
+    expect(bad.status).toBe(400);
+  });
+
   it('closing the app ends every stream', async () => {
     const { app, base } = await serve();
     const stream = await open(`${base}${paths.stream}`);
