@@ -13,11 +13,11 @@ import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { paths } from '../src/contract/index.js';
 import { migrate } from '../src/db/migrate.js';
 import { freePort } from '../test/helpers/free-port.js';
 import { children, rssMb } from '../test/helpers/proc.js';
+import { deleteRedisKeys } from '../test/helpers/processes.js';
 import { fillEvents, scratchPostgres } from './data.js';
 import { round } from './figures.js';
 import { ensureWrk, type LoadResult, rawGet, wrk } from './http-load.js';
@@ -119,10 +119,7 @@ async function main() {
     }
   } finally {
     await scratch.drop();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(redisUrl, prefix);
   }
   const table = (data: Record<string, string | number>[]) => {
     const cols = Object.keys(data[0] ?? {});

@@ -71,8 +71,9 @@ export const streamPlugin = fp<StreamPluginOptions>(
       let clients = 0;
       let dropped = 0;
       for (const { hub } of streams.values()) {
-        clients += hub.state().clients;
-        dropped += hub.state().dropped;
+        const one = hub.state();
+        clients += one.clients;
+        dropped += one.dropped;
       }
       return { clients, dropped, version: full.hub.state().version };
     };

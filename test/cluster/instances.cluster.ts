@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
 import { applySidebarDelta } from '../../src/stream/delta.js';
@@ -17,6 +16,7 @@ import {
   steadyLoad,
   waitFor,
 } from '../faults/harness.js';
+import { deleteRedisKeys } from '../helpers/processes.js';
 import { openSse, type SseClient } from '../helpers/sse.js';
 
 /**
@@ -105,10 +105,7 @@ afterAll(async () => {
   try {
     await cleanupAll(); // the instances first: they write the keys
   } finally {
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(redisUrl, prefix);
   }
 });
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/contract/index.js';
 import { cleanupAll, get, migratedDatabase, type Service, seedEvents, sleep, startService, waitFor } from '../faults/harness.js';
 import { children, cpuTicks } from '../helpers/proc.js';
+import { deleteRedisKeys } from '../helpers/processes.js';
 import { openSse } from '../helpers/sse.js';
 
 /**
@@ -47,10 +47,7 @@ afterAll(async () => {
   try {
     await cleanupAll();
   } finally {
-    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(redisUrl, prefix);
   }
 });
 

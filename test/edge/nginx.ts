@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../helpers/free-port.js';
+import { stopChild } from '../helpers/processes.js';
 
 /**
  * Debian's nginx (`/usr/sbin/nginx`) as a caching reverse proxy in front of an origin, started
@@ -53,7 +53,6 @@ http {
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  const exited = once(child, 'exit');
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -73,12 +72,7 @@ http {
       return (await readFile(join(dir, 'access.log'), 'utf8')).split('\n').filter(Boolean);
     },
     async stop(): Promise<void> {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGQUIT'); // graceful: the master stops its workers
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, 'SIGQUIT'); // graceful: the master stops its workers
       await rm(dir, { recursive: true, force: true });
     },
   };

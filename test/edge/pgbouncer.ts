@@ -1,17 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../helpers/free-port.js';
+import { asPostgres, stopChild, waitForPostgres } from '../helpers/processes.js';
 
 /**
  * Debian's PgBouncer (`/usr/sbin/pgbouncer`) in transaction mode in front of a PostgreSQL
  * server, as Supabase's pooler runs: every database name is passed through (`*`), a client
  * holds a server connection only for the length of a transaction. Started in the foreground
  * by the caller and stopped by its PID. PgBouncer refuses to run as root: as root, it runs as
- * the `postgres` user (setpriv execs it, so the PID is PgBouncer's own).
+ * the `postgres` user (asPostgres()).
  */
 export async function startPgBouncer(server: { host: string; port: number; user: string }) {
   const dir = await mkdtemp(join(tmpdir(), 'sidebar-pgbouncer-'));
@@ -36,35 +36,20 @@ logfile = ${dir}/pgbouncer.log
 pidfile = ${dir}/pgbouncer.pid
 `,
   );
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) {
-    const { uid, gid } = await postgresUser();
-    await chown(dir, uid, gid);
-    for (const file of ['userlist.txt', 'pgbouncer.ini']) await chown(join(dir, file), uid, gid);
+  const { prefix, owner } = await asPostgres();
+  if (owner) {
+    await chown(dir, owner.uid, owner.gid);
+    for (const file of ['userlist.txt', 'pgbouncer.ini']) await chown(join(dir, file), owner.uid, owner.gid);
   }
   await chmod(dir, 0o700);
-  const command = asRoot ? ['/usr/bin/setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '/usr/sbin/pgbouncer'] : ['/usr/sbin/pgbouncer'];
-  const child: ChildProcess = spawn(command[0] as string, [...command.slice(1), join(dir, 'pgbouncer.ini')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const command = [...prefix, '/usr/sbin/pgbouncer', join(dir, 'pgbouncer.ini')];
+  const child: ChildProcess = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
-  const exited = once(child, 'exit');
   const url = `postgres://${server.user}@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`pgbouncer exited (${child.exitCode}): ${stderr}${await readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '')}`);
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-    const up = await client.connect().then(
-      () => client.query('select 1').then(() => true),
-      () => false,
-    );
-    await client.end().catch(() => {});
-    if (up) break;
-    if (Date.now() > deadline) throw new Error(`pgbouncer did not answer within 10 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForPostgres(url, child, async () => `${stderr}${await readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '')}`, 10_000);
   return {
     port,
     /** A connection string through PgBouncer (to the `postgres` database; change the path for another). */
@@ -91,20 +76,8 @@ pidfile = ${dir}/pgbouncer.pid
       }
     },
     async stop(): Promise<void> {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGINT'); // PgBouncer: SIGINT is a safe shutdown
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopChild(child, 'SIGINT'); // PgBouncer: SIGINT is a safe shutdown
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function postgresUser(): Promise<{ uid: number; gid: number }> {
-  const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('no postgres user to run PgBouncer as (it refuses to run as root)');
-  const [, , uid, gid] = line.split(':');
-  return { uid: Number(uid), gid: Number(gid) };
 }

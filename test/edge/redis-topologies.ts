@@ -1,10 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/free-port.js';
+import { stopChild } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const cli = (port: number, ...args: string[]) => run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]).then((r) => r.stdout.trim());
@@ -32,10 +32,7 @@ async function processes() {
     },
     async kill(port: number): Promise<void> {
       const child = children.get(port);
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
+      if (child) await stopChild(child, 'SIGKILL');
     },
     async stopAll(): Promise<void> {
       await Promise.all([...children.keys()].map((port) => this.kill(port)));

@@ -1,23 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../helpers/free-port.js';
+import { asPostgres, stopChild, waitForPostgres } from '../helpers/processes.js';
 
 const run = promisify(execFile);
 const bin = '/usr/lib/postgresql/15/bin';
-
-/** As root, PostgreSQL's programs run as the postgres user (they refuse root); setpriv execs, so a PID is the program's own. */
-async function asPostgres(): Promise<{ prefix: string[]; owner: { uid: number; gid: number } | null }> {
-  if (process.getuid?.() !== 0) return { prefix: [], owner: null };
-  const line = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('no postgres user to run PostgreSQL as (it refuses to run as root)');
-  const [, , uid, gid] = line.split(':');
-  return { prefix: ['/usr/bin/setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups'], owner: { uid: Number(uid), gid: Number(gid) } };
-}
 
 /**
  * A PostgreSQL 15 primary and a streaming replica of it, both the test's own: `initdb` on a free
@@ -29,42 +20,27 @@ export async function startReplicatedPostgres() {
   const dir = await mkdtemp(join(tmpdir(), 'sidebar-replica-'));
   const { prefix, owner } = await asPostgres();
   if (owner) await chown(dir, owner.uid, owner.gid);
-  const exec = (program: string, args: string[]) =>
-    run(prefix[0] ?? join(bin, program), prefix.length ? [...prefix.slice(1), join(bin, program), ...args] : args, { cwd: dir });
-  const servers: ChildProcess[] = [];
+  // A PostgreSQL program with its arguments, as the user it must run as.
+  const commandOf = (program: string, args: string[]) => [...prefix, join(bin, program), ...args] as [string, ...string[]];
+  const exec = (program: string, args: string[]) => {
+    const [file, ...rest] = commandOf(program, args);
+    return run(file, rest, { cwd: dir });
+  };
 
   async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
     const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'];
-    const command = prefix.length ? [...prefix, join(bin, 'postgres'), ...args] : [join(bin, 'postgres'), ...args];
-    const child = spawn(command[0] as string, command.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [file, ...rest] = commandOf('postgres', args);
+    const child = spawn(file, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (chunk) => {
       stderr = (stderr + chunk).slice(-4000);
     });
-    servers.push(child);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`postgres on ${port} exited (${child.exitCode}): ${stderr}`);
-      const client = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres`, connectionTimeoutMillis: 1000 });
-      const up = await client.connect().then(
-        () => client.query('select 1').then(() => true),
-        () => false,
-      );
-      await client.end().catch(() => {});
-      if (up) return child;
-      if (Date.now() > deadline) throw new Error(`postgres on ${port} did not answer within 30 s: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, child, () => stderr);
+    return child;
   }
 
-  async function stopServer(child: ChildProcess, signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal); // SIGINT: fast shutdown
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
+  /** SIGINT: PostgreSQL's fast shutdown. */
+  const stopServer = (child: ChildProcess, signal: NodeJS.Signals = 'SIGINT') => stopChild(child, signal, 10_000);
 
   const primaryPort = await freePort();
   const replicaPort = await freePort();
