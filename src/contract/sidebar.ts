@@ -47,7 +47,7 @@ export const Sidebar = Type.Object(
 export type Sidebar = Static<typeof Sidebar>;
 
 /** The time windows a sidebar can be asked for (`window=`). */
-export const sidebarWindows = ['all', 'live'] as const;
+export const sidebarWindows = ['all', 'live', 'next_24h', 'today'] as const;
 export type SidebarWindow = (typeof sidebarWindows)[number];
 // An enum (not a union of literals): OpenAPI lists the values, and a wrong one is answered with them.
 export const SidebarWindow = Type.Unsafe<SidebarWindow>({
@@ -55,11 +55,30 @@ export const SidebarWindow = Type.Unsafe<SidebarWindow>({
   enum: [...sidebarWindows],
   default: 'all',
   description:
-    'all: every open game (default). live: live games only; counts and totals are the live games, sports and leagues without one are left out, next_start is null (they have all started).',
+    "all: every open game (default). live: live games only; counts and totals are the live games, sports and leagues without one are left out, next_start is null (they have all started). next_24h: the live games and those starting within 24 hours of refreshed_at. today: the live games and those starting before the end of the calendar day of refreshed_at in the time zone tz. In every window, counts, totals and next_start are the window's, sports and leagues with nothing in it are left out, and the order is the full sidebar's. A game not marked live whose start has passed counts in every window until it is.",
 });
 
-export const SidebarQuery = Type.Object({
+/** An IANA time zone name, checked against the zones this runtime knows (format registered in app.ts). */
+export const timeZoneFormat = 'iana-time-zone';
+
+export const SidebarTimeZone = Type.String({
+  format: timeZoneFormat,
+  maxLength: 64,
+  default: 'UTC',
+  description:
+    'For window=today: the IANA time zone whose calendar day ends the window (Europe/London, America/New_York, Asia/Kathmandu). Default UTC; ignored by the other windows.',
+  examples: ['Europe/London'],
+});
+
+/** What picks a variant of the sidebar: on the sidebar route and its stream. */
+export const VariantQuery = Type.Object({
   window: Type.Optional(SidebarWindow),
+  tz: Type.Optional(SidebarTimeZone),
+});
+export type VariantQuery = Static<typeof VariantQuery>;
+
+export const SidebarQuery = Type.Object({
+  ...VariantQuery.properties,
   force_refresh: Type.Optional(Type.Boolean({ default: false, description: 'Bypass the cache and read the database (admin only).' })),
 });
 export type SidebarQuery = Static<typeof SidebarQuery>;

@@ -1,6 +1,23 @@
 import type { Sidebar, SidebarOrigin, Sport } from '../contract/index.js';
 import type { SidebarRow } from './repository.js';
 
+/** A league's row as every instance keeps it: the database's row, its next start in ISO seconds. */
+export type BasisRow = Omit<SidebarRow, 'next_start'> & { next_start: string | null };
+
+/**
+ * What every answer of one version is built from (the full sidebar and its variants), and what
+ * the shared cache holds per version: the ranked rows, with each league's starts within 26 hours
+ * (migration 012), which the full sidebar's body does not carry. Plain JSON, so every instance
+ * that reads it builds the same bytes.
+ */
+export interface SidebarBasis {
+  source: SidebarOrigin;
+  /** When the data was counted (the version's refresh), in ISO seconds: the body's refreshed_at, and the windows' reference time. */
+  refreshed_at: string | null;
+  /** In sidebar order (sport_rank, then league_rank). */
+  rows: BasisRow[];
+}
+
 /** ISO 8601 to the second: the sidebar never needs milliseconds, and every byte is sent a lot. */
 function isoSeconds(date: Date | null): string | null {
   return date ? `${date.toISOString().slice(0, 19)}Z` : null;
@@ -17,16 +34,24 @@ function byRank(a: SidebarRow, b: SidebarRow): number {
  */
 export const maxLeaguesPerSport = 100;
 
+/** The database's rows as a basis: in sidebar order (the ranks encode the ordering rules, see migration 003), dates in ISO seconds. */
+export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null }): SidebarBasis {
+  return {
+    source: meta.source,
+    refreshed_at: isoSeconds(meta.refreshedAt),
+    rows: [...rows].sort(byRank).map((row) => ({ ...row, next_start: isoSeconds(row.next_start) })),
+  };
+}
+
 /**
- * Turns flat (sport, league) rows into the sidebar: sports in sport_rank order, each with its
- * leagues in league_rank order (the ranks encode the ordering rules, see migration 003).
- * A sport's counts are the sums of its leagues', so the two can never disagree.
+ * Turns a basis's flat (sport, league) rows, in sidebar order, into the sidebar: sports, each
+ * with its leagues. A sport's counts are the sums of its leagues', so the two can never disagree.
  */
-export function buildSidebar(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null }): Sidebar {
+export function buildSidebar({ rows, source, refreshed_at }: SidebarBasis): Sidebar {
   const sports: Sport[] = [];
   const bySportId = new Map<string, Sport>();
 
-  for (const row of [...rows].sort(byRank)) {
+  for (const row of rows) {
     let sport = bySportId.get(row.sport_id);
     if (!sport) {
       sport = {
@@ -55,7 +80,7 @@ export function buildSidebar(rows: readonly SidebarRow[], meta: { source: Sideba
       priority: row.league_priority,
       game_count: row.game_count,
       live_game_count: row.live_game_count,
-      next_start: isoSeconds(row.next_start),
+      next_start: row.next_start,
     });
   }
 
@@ -67,7 +92,7 @@ export function buildSidebar(rows: readonly SidebarRow[], meta: { source: Sideba
       game_count: sports.reduce((n, s) => n + s.game_count, 0),
       live_game_count: sports.reduce((n, s) => n + s.live_game_count, 0),
     },
-    refreshed_at: isoSeconds(meta.refreshedAt),
-    source: meta.source,
+    refreshed_at,
+    source,
   };
 }

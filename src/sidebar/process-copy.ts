@@ -1,3 +1,4 @@
+import type { SidebarBasis } from './hierarchy.js';
 import type { Snapshot } from './snapshot.js';
 
 /**
@@ -10,6 +11,8 @@ export type Layer = 'memory' | 'cache' | 'database';
 /** What a load produces: the bytes, the sidebar_data version they show, and where they came from. */
 export interface Loaded {
   snapshot: Snapshot;
+  /** What the bytes were built from, and the variants are (hierarchy.ts). */
+  basis: SidebarBasis;
   /** The refresh that made these bytes; null for a fallback answer (computed from odds_events, unversioned). */
   version: number | null;
   origin: Exclude<Layer, 'memory'>;

@@ -16,6 +16,11 @@ export interface SidebarRow {
   next_start: Date | null;
   sport_rank: number;
   league_rank: number;
+  /**
+   * The league's games not yet live starting within 26 hours of the refresh, as [epoch seconds
+   * (rounded down), games] in time order (migration 012): what the time windows sum.
+   */
+  starts: Array<[number, number]>;
 }
 
 /** A row of sidebar_refresh_log as the driver returns it (the API's RefreshLog, with Dates). */
@@ -51,9 +56,9 @@ export interface ViewState {
   last_success_at: Date | null;
 }
 
-// sidebar_data and sidebar_source have the same columns: the matview is `select * from sidebar_source`.
+// sidebar_data and sidebar_source have the same columns (migration 012).
 const sidebarColumns = `sport_id, sport, sport_icon, sport_priority, league_id, league, league_icon,
-  league_priority, game_count, live_game_count, next_start, sport_rank, league_rank`;
+  league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts`;
 
 // One statement, so one snapshot: the version is the one whose refresh produced these rows.
 // The outer "one" row keeps the version when the view is empty (no open events anywhere).

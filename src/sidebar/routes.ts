@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { ErrorRef, paths, RefreshLog, Sidebar, SidebarQuery, Stats } from '../contract/index.js';
 import { sidebarReply } from './respond.js';
+import { variantOf } from './variants.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -43,7 +44,7 @@ export const sidebarRoutes = fp(
         const result = await sidebarService.getSidebar({ bypassCache });
         request.answerLayer = result.layer;
         // The variant asked for, from the same version; a forced read's URL is not for the hot path.
-        const snapshot = sidebarService.variant(result.snapshot, { window: request.query.window ?? 'all' }, bypassCache ? undefined : request.url);
+        const snapshot = sidebarService.variant(result, variantOf(request.query), bypassCache ? undefined : request.url);
         const answer = sidebarReply(
           snapshot,
           {

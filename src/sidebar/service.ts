@@ -1,13 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
-import type { AnswerLayers, RefreshTrigger, Sidebar } from '../contract/index.js';
+import type { AnswerLayers, RefreshTrigger } from '../contract/index.js';
 import { DatabaseStartingError, type SchemaState } from '../db/startup.js';
-import { buildSidebar } from './hierarchy.js';
+import { basisOf, buildSidebar, type SidebarBasis } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
 import { buildSnapshot, type CachePolicy, type Snapshot } from './snapshot.js';
-import { createVariantStore, deriveSidebar, type Variant } from './variants.js';
+import { createVariantStore, deriveSidebar, type Variant, type VariantBase } from './variants.js';
 import type { VersionWatcher } from './version-watcher.js';
 
 export interface LayerCounters extends AnswerLayers {
@@ -40,15 +40,15 @@ export interface SidebarServiceDeps {
   onRefresh?: (result: RefreshLogRow) => void;
 }
 
-/** Bump when the response shape changes, so instances never read each other's old bodies. */
-const cacheSchemaVersion = 'v2';
+/** Bump when what the cache holds changes shape, so instances never read each other's old values. v3: the basis (hierarchy.ts), not the body. */
+const cacheSchemaVersion = 'v3';
 /** A fallback copy in this process is re-checked this often, so the view takes over soon after it recovers. */
 const fallbackRecheckMs = 1000;
 /** A database read that returns an older version than one already known is retried this often. */
 const staleReadRetries = 2;
 
 /**
- * Shared-cache keys. A version's body never changes, so it is written under its own key and
+ * Shared-cache keys. A version's basis never changes, so it is written under its own key and
  * never overwritten: a slow reader that finishes after a refresh can only write the old
  * version's key, which nobody who knows the new version reads.
  */
@@ -78,9 +78,9 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   const refreshListeners = new Set<(result: RefreshLogRow) => void>();
   // Concurrent database loads share one query.
   let dbLoad: Promise<Loaded> | null = null;
-  // The bytes last built, reused when a load brings the same body again (a fallback re-checked,
+  // The bytes last built, reused when a load brings the same basis again (a fallback re-checked,
   // a version re-read after an invalidation): identical bytes are not compressed twice.
-  let last: { body: string; snapshot: Snapshot } | null = null;
+  let last: { text: string; built: VariantBase } | null = null;
   const policy: CachePolicy = {
     cacheControl: config.httpCacheControl,
     // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
@@ -88,22 +88,44 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     surrogateKeys: [config.cdnSurrogateKey],
   };
 
-  // Variants are derived from the full sidebar's bytes of the same version, once per version each.
+  // Variants are derived from the basis of the full sidebar's version, once per version each.
   const variants = createVariantStore({
     max: config.variantsMax,
-    build: (full, variant, key) =>
+    build: (base, variant, key) =>
       key === ''
-        ? full
-        : buildSnapshot(JSON.stringify(deriveSidebar(JSON.parse(full.identity.toString()) as Sidebar, variant)), {
+        ? base.snapshot
+        : buildSnapshot(JSON.stringify(deriveSidebar(base.basis, variant)), {
             ...policy,
             // Purging the sidebar's tag purges every variant; a variant's own tag purges only it.
             surrogateKeys: [config.cdnSurrogateKey, `${config.cdnSurrogateKey}:${key}`],
           }),
   });
 
-  function snapshotOf(body: string): Snapshot {
-    if (last?.body !== body) last = { body, snapshot: buildSnapshot(body, policy) };
-    return last.snapshot;
+  /** A basis (as the cache holds it: `text`) and the full sidebar's bytes built from it. */
+  function built(text: string, basis: SidebarBasis): VariantBase {
+    if (last?.text !== text) last = { text, built: { basis, snapshot: buildSnapshot(JSON.stringify(buildSidebar(basis)), policy) } };
+    return last.built;
+  }
+
+  /** A basis the shared cache gave, or null (a miss) when it is not one: a value this code did not write must not take the service down. */
+  function builtFromCache(text: string): VariantBase | null {
+    if (last?.text === text) return last.built;
+    try {
+      const basis = JSON.parse(text) as SidebarBasis;
+      if (!Array.isArray(basis?.rows)) throw new Error('no rows');
+      return built(text, basis);
+    } catch (err) {
+      counters.errors++;
+      log.warn({ err: (err as Error).message, cache: cache.backend }, 'sidebar cache entry is not a sidebar basis; reading the database');
+      return null;
+    }
+  }
+
+  /** Rows the database gave: their basis, its text for the cache, and the bytes. */
+  function builtFromRows(rows: Parameters<typeof basisOf>[0], meta: Parameters<typeof basisOf>[1]): VariantBase & { text: string } {
+    const basis = basisOf(rows, meta);
+    const text = JSON.stringify(basis);
+    return { ...built(text, basis), text };
   }
 
   async function readCache(key: string): Promise<string | null> {
@@ -132,11 +154,11 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   async function loadFallback(cause: unknown, bypassCache: boolean): Promise<Loaded> {
     log.warn({ err: (cause as Error).message }, 'sidebar_data unavailable; serving the fallback aggregation');
     const cached = bypassCache ? null : await readCache(keys.fallback);
-    if (cached !== null) return { snapshot: snapshotOf(cached), version: null, origin: 'cache' };
-    const rows = await repository.readSource();
-    const body = JSON.stringify(buildSidebar(rows, { source: 'fallback', refreshedAt: new Date() }));
-    void writeCache(keys.fallback, body, config.fallbackCacheTtlSeconds);
-    return { snapshot: snapshotOf(body), version: null, origin: 'database' };
+    const hit = cached === null ? null : builtFromCache(cached);
+    if (hit) return { ...hit, version: null, origin: 'cache' };
+    const fresh = builtFromRows(await repository.readSource(), { source: 'fallback', refreshedAt: new Date() });
+    void writeCache(keys.fallback, fresh.text, config.fallbackCacheTtlSeconds);
+    return { snapshot: fresh.snapshot, basis: fresh.basis, version: null, origin: 'database' };
   }
 
   async function loadFromDatabase(bypassCache: boolean): Promise<Loaded> {
@@ -152,13 +174,13 @@ export function createSidebarService({ repository, cache, versions, schema, log,
       versions.observe(version);
       // A refresh committed while this read ran, and this process already knows: read again.
       if (version < versions.current() && attempt < staleReadRetries) continue;
-      const body = JSON.stringify(buildSidebar(read.rows, { source: 'materialized_view', refreshedAt: read.version?.refreshed_at ?? null }));
+      const fresh = builtFromRows(read.rows, { source: 'materialized_view', refreshedAt: read.version?.refreshed_at ?? null });
       // Not awaited: a stalled cache must not hold the answer (writeCache never rejects).
       if (version > 0 && version >= versions.current()) {
-        void writeCache(keys.version(version), body, config.cacheTtlSeconds);
+        void writeCache(keys.version(version), fresh.text, config.cacheTtlSeconds);
         void writeCache(keys.latest, String(version), config.cacheTtlSeconds);
       }
-      return { snapshot: snapshotOf(body), version, origin: 'database' };
+      return { snapshot: fresh.snapshot, basis: fresh.basis, version, origin: 'database' };
     }
   }
 
@@ -188,9 +210,10 @@ export function createSidebarService({ repository, cache, versions, schema, log,
         // Only then: a database that answers "no version yet" (a fresh one) is believed over an old pointer.
         if (version === 0 && !databaseAnswers()) version = Number(await readCache(keys.latest)) || 0;
         const cached = version > 0 ? await readCache(keys.version(version)) : null;
-        if (cached !== null) {
+        const hit = cached === null ? null : builtFromCache(cached);
+        if (hit) {
           log.debug({ cache: 'HIT', backend: cache.backend, version }, 'sidebar cache hit');
-          return { snapshot: snapshotOf(cached), version, origin: 'cache' };
+          return { ...hit, version, origin: 'cache' };
         }
       }
       log.debug({ cache: 'MISS', backend: cache.backend, bypass: bypassCache, version: versions.current() }, 'sidebar cache miss');
@@ -262,11 +285,11 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     },
 
     /**
-     * The bytes of a variant (window=live, …) of this full snapshot, derived once per version;
-     * `url` (a request's raw URL) lets the hot path find them for that URL next time.
+     * The bytes of a variant (window=live, …) of a version (a read's bytes and basis), derived
+     * once per version; `url` (a request's raw URL) lets the hot path find them for that URL next time.
      */
-    variant(full: Snapshot, variant: Variant, url?: string): Snapshot {
-      return variants.get(full, variant, url);
+    variant(base: VariantBase, variant: Variant, url?: string): Snapshot {
+      return variants.get(base, variant, url);
     },
 
     /** The hot path's lookup of a URL with a query string: its variant's bytes for this full snapshot, or null. No I/O. */

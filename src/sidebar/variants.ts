@@ -1,51 +1,115 @@
-import type { League, Sidebar, SidebarWindow, Sport } from '../contract/index.js';
+import { DateTime } from 'luxon';
+import type { Sidebar, SidebarWindow, VariantQuery } from '../contract/index.js';
+import { type BasisRow, buildSidebar, type SidebarBasis } from './hierarchy.js';
 import type { Snapshot } from './snapshot.js';
 
-/** What a request may ask of the sidebar beyond the full one (issue 15: more to come: tz, lang, region, jurisdiction). */
+/** What a request may ask of the sidebar beyond the full one (issue 15: more to come: lang, region, jurisdiction). */
 export interface Variant {
   window: SidebarWindow;
+  /** window=today only: the canonical IANA name of the zone whose day ends the window. */
+  tz?: string;
 }
 
 export const fullSidebar: Variant = { window: 'all' };
+
+// Names only (Area/Location, UTC, Etc/GMT+5): no offsets, paths or spaces, whatever the runtime accepts.
+const zoneName = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
+/** The zone's canonical name (Europe/London for europe/london), or null when this runtime does not know it. */
+export function canonicalTimeZone(name: string): string | null {
+  if (!zoneName.test(name)) return null;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `name` is a time zone the windows can use: the ajv format of the tz parameter. */
+export const isTimeZone = (name: string): boolean => canonicalTimeZone(name) !== null;
+
+/**
+ * The variant a validated query asks for, in canonical form, so every spelling of one variant
+ * shares its bytes: tz only for window=today (UTC by default), by its canonical name.
+ */
+export function variantOf(query: VariantQuery): Variant {
+  const window = query.window ?? 'all';
+  if (window !== 'today') return { window };
+  return { window, tz: canonicalTimeZone(query.tz ?? 'UTC') ?? 'UTC' };
+}
 
 /**
  * A variant's canonical form, as a query string: '' for the full sidebar. The key of its bytes
  * in this process, and the suffix of its CDN tag (sidebar:window=live).
  */
 export function variantKey(variant: Variant): string {
-  return variant.window === 'all' ? '' : `window=${variant.window}`;
-}
-
-/** A live-window league: its live games are its games; none of them starts later. */
-function liveLeague(league: League): League {
-  return { ...league, game_count: league.live_game_count, next_start: null };
+  if (variant.window === 'all') return '';
+  return variant.window === 'today' ? `window=today&tz=${variant.tz ?? 'UTC'}` : `window=${variant.window}`;
 }
 
 /**
- * The sidebar of a variant, derived from the full sidebar of the same version (pure: the full
- * one is not changed). Order is kept: the variant lists a subset in the full sidebar's order.
- * window=live keeps the sports and leagues with live games, with the live counts as their
- * counts. A sport whose list was cut at 100 leagues (truncated) keeps its flag: its counts are
- * the sport's own, its list the live ones among those listed.
+ * Where a time window ends, in epoch seconds, counted from `refSeconds` (the version's
+ * refreshed_at, so every instance derives the same bytes for a version): 24 hours later, or
+ * the start of the next calendar day in the zone (luxon: a day of 23 or 25 hours, a midnight
+ * that DST skips). Null for the windows without an end.
  */
-export function deriveSidebar(full: Sidebar, variant: Variant): Sidebar {
-  if (variant.window === 'all') return full;
-  const sports: Sport[] = [];
-  for (const sport of full.sports) {
-    if (sport.live_game_count === 0) continue;
-    const leagues = sport.leagues.filter((league) => league.live_game_count > 0).map(liveLeague);
-    sports.push({ ...sport, game_count: sport.live_game_count, leagues });
+export function windowEnd(variant: Variant, refSeconds: number): number | null {
+  if (variant.window === 'next_24h') return refSeconds + 24 * 3600;
+  if (variant.window !== 'today') return null;
+  return DateTime.fromSeconds(refSeconds, { zone: variant.tz ?? 'UTC' })
+    .startOf('day')
+    .plus({ days: 1 })
+    .toSeconds();
+}
+
+/** A live-window league: its live games are its games; none of them starts later. */
+function liveRows(rows: readonly BasisRow[]): BasisRow[] {
+  return rows.filter((row) => row.live_game_count > 0).map((row) => ({ ...row, game_count: row.live_game_count, next_start: null }));
+}
+
+/**
+ * A league in a window ending at `end`: its live games, and its games not yet live that start
+ * before the end (a start exactly at the end is the next window's); its next start if it is
+ * before the end. Leagues with nothing in the window are left out.
+ */
+function windowRows(rows: readonly BasisRow[], end: number): BasisRow[] {
+  const kept: BasisRow[] = [];
+  for (const row of rows) {
+    let games = row.live_game_count;
+    for (const [at, count] of row.starts) {
+      if (at >= end) break; // in time order
+      games += count;
+    }
+    if (games === 0) continue;
+    const next = row.next_start !== null && Date.parse(row.next_start) / 1000 < end ? row.next_start : null;
+    kept.push({ ...row, game_count: games, next_start: next });
   }
-  const games = sports.reduce((n, s) => n + s.game_count, 0);
-  return {
-    ...full,
-    sports,
-    totals: { sports: sports.length, leagues: sports.reduce((n, s) => n + s.leagues.length, 0), game_count: games, live_game_count: games },
-  };
+  return kept;
+}
+
+/**
+ * The sidebar of a variant, from the basis of one version (pure: the basis is not changed).
+ * Built by the rules of the full sidebar (hierarchy.ts) from the leagues in the window, with
+ * their counts in the window: sports' counts are their leagues' sums, and a sport cut at 100
+ * leagues lists the first 100 in the window. Order is the full sidebar's, so a sport does not
+ * move between one window and another.
+ */
+export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar {
+  if (variant.window === 'all') return buildSidebar(basis);
+  if (variant.window === 'live') return buildSidebar({ ...basis, rows: liveRows(basis.rows) });
+  // Stryker disable next-line ConditionalExpression: a basis without refreshed_at (a view populated by hand) has no better reference than now.
+  const ref = basis.refreshed_at !== null ? Date.parse(basis.refreshed_at) / 1000 : Math.floor(Date.now() / 1000);
+  return buildSidebar({ ...basis, rows: windowRows(basis.rows, windowEnd(variant, ref) as number) });
+}
+
+/** What variants are derived from: the full sidebar's bytes and the basis of the same version. */
+export interface VariantBase {
+  snapshot: Snapshot;
+  basis: SidebarBasis;
 }
 
 interface Built {
-  /** The full sidebar's bytes this variant was derived from: a variant of an older version is never served. */
+  /** The full sidebar's bytes of the basis this variant was derived from: a variant of an older version is never served. */
   full: Snapshot;
   snapshot: Snapshot;
   /** When it was last used (a counter): the least recently used is dropped when the store is full. */
@@ -58,7 +122,7 @@ interface Built {
  * replaced, the next request derives the variant again (once). The hot path finds them by the
  * request's raw URL, remembered (up to 4 × max URLs) when the route answered that URL.
  */
-export function createVariantStore(options: { max: number; build: (full: Snapshot, variant: Variant, key: string) => Snapshot }) {
+export function createVariantStore(options: { max: number; build: (base: VariantBase, variant: Variant, key: string) => Snapshot }) {
   const byKey = new Map<string, Built>();
   const keyOfUrl = new Map<string, string>();
   const maxUrls = options.max * 4;
@@ -80,12 +144,13 @@ export function createVariantStore(options: { max: number; build: (full: Snapsho
   }
 
   return {
-    /** The variant's bytes for this full snapshot, built now if they are not yet; remembers `url` for the hot path. */
-    get(full: Snapshot, variant: Variant, url?: string): Snapshot {
+    /** The variant's bytes for this version, built now if they are not yet; remembers `url` for the hot path. */
+    get(base: VariantBase, variant: Variant, url?: string): Snapshot {
       const key = variantKey(variant);
+      const full = base.snapshot;
       let built = byKey.get(key);
       if (built?.full !== full) {
-        built = { full, snapshot: options.build(full, variant, key), used: 0 };
+        built = { full, snapshot: options.build(base, variant, key), used: 0 };
         if (!byKey.has(key) && byKey.size >= options.max) evictLeastRecentlyUsed();
         byKey.set(key, built);
       }

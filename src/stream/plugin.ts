@@ -1,9 +1,8 @@
-import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
-import { ErrorRef, paths, SidebarWindow } from '../contract/index.js';
+import { ErrorRef, paths, VariantQuery } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
-import { fullSidebar, type Variant, variantKey } from '../sidebar/variants.js';
+import { fullSidebar, type Variant, variantKey, variantOf } from '../sidebar/variants.js';
 import { createFollower } from './follow.js';
 import { createStreamHub, type StreamHub } from './hub.js';
 
@@ -13,8 +12,6 @@ declare module 'fastify' {
     streamHub: Pick<StreamHub, 'state'>;
   }
 }
-
-const StreamQuery = Type.Object({ window: Type.Optional(SidebarWindow) });
 
 export interface StreamPluginOptions {
   config: Pick<Config, 'streamMaxClients'>;
@@ -56,7 +53,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
           backstopMs: followBackstopMs,
           async load() {
             const read = await sidebarService.getSidebar();
-            const snapshot = sidebarService.variant(read.snapshot, variant);
+            const snapshot = sidebarService.variant(read, variant);
             return { version: read.version, etag: snapshot.etag, body: snapshot.identity.toString() };
           },
         });
@@ -85,15 +82,15 @@ export const streamPlugin = fp<StreamPluginOptions>(
     }, heartbeatMs);
     heartbeatTimer.unref();
 
-    app.get<{ Querystring: { window?: SidebarWindow } }>(
+    app.get<{ Querystring: VariantQuery }>(
       paths.stream,
       {
         schema: {
-          querystring: StreamQuery,
+          querystring: VariantQuery,
           tags: ['sidebar'],
           summary: 'The sidebar as Server-Sent Events: the whole sidebar on connect, then a delta per new version',
           description:
-            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=live: the same for that variant of the sidebar. 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
+            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=…&tz=…: the same for that variant of the sidebar. 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
           response: { 503: ErrorRef },
         },
       },
@@ -101,7 +98,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
         // STREAM_MAX_CLIENTS bounds the streams of every variant together.
         if (closing || state().clients >= config.streamMaxClients)
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
-        const { hub, follower } = streamOf({ window: request.query.window ?? 'all' });
+        const { hub, follower } = streamOf(variantOf(request.query));
         await follower.follow();
         reply.hijack();
         const res = reply.raw;

@@ -389,9 +389,11 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       }[];
       expect(parameters.map((p) => [p.name, p.in])).toEqual([
         ['window', 'query'],
+        ['tz', 'query'],
         ['force_refresh', 'query'],
       ]);
-      expect(JSON.stringify(parameters[0]?.schema)).toContain('live');
+      expect(parameters[0]?.schema.enum).toEqual(['all', 'live', 'next_24h', 'today']);
+      expect(parameters[1]?.schema).toMatchObject({ type: 'string', format: 'iana-time-zone', default: 'UTC' });
       expect((await get('/docs')).statusCode).toBeLessThan(400);
     });
   });

@@ -3,6 +3,7 @@ import { createInProcessCache } from '../../src/cache/in-process.js';
 import type { Cache } from '../../src/cache/types.js';
 import type { Sidebar } from '../../src/contract/index.js';
 import { DatabaseStartingError, type SchemaState, schemaReady } from '../../src/db/startup.js';
+import { buildSidebar, type SidebarBasis } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { createSidebarService, type SidebarServiceDeps, sidebarCacheKeys } from '../../src/sidebar/service.js';
 import { createVersionWatcher } from '../../src/sidebar/version-watcher.js';
@@ -86,6 +87,9 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   }
   const currentVersion = async () => (await testDb.db.query<{ version: number }>('select version from sidebar_data_version()')).rows[0]?.version ?? 0;
   const bodyOf = (read: { snapshot: { identity: Buffer } }) => JSON.parse(read.snapshot.identity.toString()) as Sidebar;
+  /** A basis no database holds (refreshed in 2000): planted in the cache, it shows in any answer that came from there. */
+  const planted = JSON.stringify({ source: 'materialized_view', refreshed_at: '2000-01-01T00:00:00Z', rows: [] });
+  const isPlanted = (read: { snapshot: { identity: Buffer } }) => bodyOf(read).refreshed_at === '2000-01-01T00:00:00Z';
 
   describe('reading', () => {
     it('answers carry the configured Cache-Control and surrogate key, and vary by origin only once CORS is on', async () => {
@@ -98,8 +102,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     it('variants: window=all is the full snapshot; window=live is derived once from it, tagged, and found by the URL it was asked under', async () => {
       const { svc } = service();
       const read = await svc.getSidebar();
-      expect(svc.variant(read.snapshot, { window: 'all' })).toBe(read.snapshot);
-      const live = svc.variant(read.snapshot, { window: 'live' }, '/s?window=live');
+      expect(svc.variant(read, { window: 'all' })).toBe(read.snapshot);
+      const live = svc.variant(read, { window: 'live' }, '/s?window=live');
       const full = JSON.parse(read.snapshot.identity.toString()) as Sidebar;
       const derived = JSON.parse(live.identity.toString()) as Sidebar;
       expect(derived.totals.game_count).toBe(full.totals.live_game_count);
@@ -107,7 +111,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(live.surrogateKeys).toEqual(['sidebar', 'sidebar:window=live']);
       expect(live.cacheControl).toBe(read.snapshot.cacheControl);
       expect(live.etag).not.toBe(read.snapshot.etag);
-      expect(svc.variant(read.snapshot, { window: 'live' })).toBe(live);
+      expect(svc.variant(read, { window: 'live' })).toBe(live);
       expect(svc.peekVariant('/s?window=live', read.snapshot)).toBe(live);
       expect(svc.peekVariant('/s?window=other', read.snapshot)).toBeNull();
       expect(svc.variantCount()).toEqual({ variants: 2, urls: 1 });
@@ -123,7 +127,10 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(bodyOf(read).refreshed_at).toBe(rows[0]?.refreshed_at.toISOString().replace(/\.\d+Z$/, 'Z')); // to the second
       expect(lines.find((l) => l.msg === 'sidebar cache miss')).toMatchObject({ level: 20, cache: 'MISS', backend: testCache.cache.backend, bypass: false });
       await settle();
-      expect(await testCache.cache.get(keys.version(version))).toBe(read.snapshot.identity.toString());
+      // The basis, which every instance builds the same bytes from.
+      const cached = JSON.parse((await testCache.cache.get(keys.version(version))) ?? 'null') as SidebarBasis;
+      expect(JSON.stringify(buildSidebar(cached))).toBe(read.snapshot.identity.toString());
+      expect(cached.rows.every((r) => Array.isArray(r.starts))).toBe(true);
       expect(await testCache.cache.get(keys.latest)).toBe(String(version));
       expect(svc.counters).toMatchObject({ database: 1, cache: 0, memory: 0, stale: 0, errors: 0 });
     });
@@ -160,22 +167,32 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     it('bypassCache reads the view even when the shared cache holds the version', async () => {
       const { svc, keys } = service();
       const version = await currentVersion();
-      const planted = JSON.stringify({ planted: true });
       await testCache.cache.set(keys.version(version), planted, 60);
-      expect((await svc.getSidebar()).snapshot.identity.toString()).toBe(planted);
+      expect(isPlanted(await svc.getSidebar())).toBe(true);
       const forced = await svc.getSidebar({ bypassCache: true });
       expect(forced).toMatchObject({ layer: 'database', version });
-      expect(bodyOf(forced).source).toBe('materialized_view');
+      expect(isPlanted(forced)).toBe(false);
+    });
+
+    it('a shared cache entry that is not a basis (another writer, a corrupted value) is a miss: read from the database, counted, never served', async () => {
+      const { svc, keys, lines } = service();
+      const version = await currentVersion();
+      await testCache.cache.set(keys.version(version), '{"sports":[]}', 60);
+      const read = await svc.getSidebar();
+      expect(read).toMatchObject({ layer: 'database', version });
+      expect(bodyOf(read).totals.sports).toBeGreaterThan(0);
+      expect(svc.counters.errors).toBe(1);
+      expect(lines.find((l) => String(l.msg).startsWith('sidebar cache entry is not a sidebar basis'))).toMatchObject({ level: 40 });
     });
 
     it('the latest pointer is not read while the database says which version is current', async () => {
       const { svc, keys } = service();
       const version = await currentVersion();
       await testCache.cache.set(keys.latest, String(version + 5), 60);
-      await testCache.cache.set(keys.version(version + 5), JSON.stringify({ planted: true }), 60);
+      await testCache.cache.set(keys.version(version + 5), planted, 60);
       const read = await svc.getSidebar();
       expect(read.version).toBe(version);
-      expect(bodyOf(read).source).toBe('materialized_view');
+      expect(isPlanted(read)).toBe(false);
     });
 
     it('versioned answers are cached for CACHE_TTL_SECONDS', async () => {
@@ -241,7 +258,9 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       const first = onFallbackDb({ cache });
       const read = await first.svc.getSidebar();
       await settle();
-      expect(await cache.get(first.keys.fallback)).toBe(read.snapshot.identity.toString());
+      expect(JSON.stringify(buildSidebar(JSON.parse((await cache.get(first.keys.fallback)) ?? 'null') as SidebarBasis))).toBe(
+        read.snapshot.identity.toString(),
+      );
 
       const second = onFallbackDb({ cache, prefix: first.prefix });
       const readSource = vi.spyOn(second.repository, 'readSource');
@@ -255,9 +274,10 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
 
     it('bypassCache recomputes the fallback instead of reading the cached one', async () => {
       const { svc, keys } = onFallbackDb();
-      await testCache.cache.set(keys.fallback, JSON.stringify({ planted: true }), 60);
+      await testCache.cache.set(keys.fallback, planted, 60);
       const read = await svc.getSidebar({ bypassCache: true });
       expect(bodyOf(read).source).toBe('fallback');
+      expect(isPlanted(read)).toBe(false);
     });
 
     it('a view populated without refresh_sidebar_data() (no version) is served but never cached under a version', async () => {
@@ -278,12 +298,13 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     it('a database that answers "no version yet" is believed over an old latest pointer', async () => {
       const { svc, keys } = onFallbackDb();
       await testCache.cache.set(keys.latest, '7', 60);
-      await testCache.cache.set(keys.version(7), JSON.stringify({ planted: true }), 60);
+      await testCache.cache.set(keys.version(7), planted, 60);
       // Nor is there a "version 0" to look up.
-      await testCache.cache.set(keys.version(0), JSON.stringify({ planted: true }), 60);
+      await testCache.cache.set(keys.version(0), planted, 60);
       const read = await svc.getSidebar();
       expect(read.origin).toBe('database');
       expect(bodyOf(read).source).toBe('fallback');
+      expect(isPlanted(read)).toBe(false);
     });
 
     it('loads that fail (the view and odds_events unreadable) are logged once at warn level, and their recovery at info level', async () => {
@@ -385,7 +406,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       const { svc, versions, keys } = service({ prefix: writer.prefix, schema: starting() });
       versions.observe(written.version ?? 0); // learned before the database went away
       await testCache.cache.set(keys.latest, String((written.version ?? 0) + 5), 60);
-      await testCache.cache.set(keys.version((written.version ?? 0) + 5), JSON.stringify({ planted: true }), 60);
+      await testCache.cache.set(keys.version((written.version ?? 0) + 5), planted, 60);
       const read = await svc.getSidebar();
       expect(read).toMatchObject({ layer: 'cache', version: written.version, stale: true });
     });
@@ -476,8 +497,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   });
 
   describe('announcing versions', () => {
-    it('the channel is <prefix>:v2:{sidebar}:versions, which every instance of this schema version shares', () => {
-      expect(sidebarCacheKeys('p').versions).toBe('p:v2:{sidebar}:versions');
+    it('the channel is <prefix>:v3:{sidebar}:versions, which every instance of this schema version shares', () => {
+      expect(sidebarCacheKeys('p').versions).toBe('p:v3:{sidebar}:versions');
     });
 
     it('a successful refresh is announced on the versions channel; skipped and failed ones are not', async () => {

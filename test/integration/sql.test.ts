@@ -2,14 +2,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationStatus } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/types.js';
-import { buildSidebar } from '../../src/sidebar/hierarchy.js';
+import { basisOf, buildSidebar } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository, type SidebarRow } from '../../src/sidebar/repository.js';
 import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
 import { backends, latestMigration, type TestDb } from '../helpers/backends.js';
 
 /** The sidebar as [sport_id, games, live, [[league_id, games, live]]] for comparison with expectedSidebar. */
 function summarise(rows: SidebarRow[]) {
-  return buildSidebar(rows, { source: 'materialized_view', refreshedAt: null }).sports.map((s) => [
+  return buildSidebar(basisOf(rows, { source: 'materialized_view', refreshedAt: null })).sports.map((s) => [
     s.sport_id,
     s.game_count,
     s.live_game_count,

@@ -88,14 +88,136 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
     expect(res.status).toBe(400);
     const error = (await res.json()) as { statusCode: number; message: string };
     expect(error.statusCode).toBe(400);
-    expect(error.message).toBe('querystring/window must be equal to one of the allowed values: all, live');
+    expect(error.message).toBe('querystring/window must be equal to one of the allowed values: all, live, next_24h, today');
     // Asked twice: the hot path does not answer a URL the route refused.
     expect((await fetch(`${base}${paths.sidebar}?window=tomorrow`)).status).toBe(400);
   });
 
   it('keeps at most SIDEBAR_VARIANTS_MAX variants per process', async () => {
+    const zones = ['UTC', 'Europe/London', 'Asia/Tokyo', 'America/New_York', 'Asia/Kathmandu'];
+    for (const tz of zones) expect((await fetch(`${base}${paths.sidebar}?window=today&tz=${tz}`)).status).toBe(200);
     for (let i = 0; i < 10; i++) await fetch(`${base}${paths.sidebar}?window=live&v=${i}`);
-    expect(app.sidebarService.variantCount().variants).toBeLessThanOrEqual(4);
+    expect(app.sidebarService.variantCount().variants).toBe(4);
     expect(app.sidebarService.variantCount().urls).toBeLessThanOrEqual(16);
+  });
+
+  describe('time windows', () => {
+    const zones = ['UTC', 'Asia/Kathmandu', 'America/Los_Angeles'] as const;
+    /** Where `tz`'s calendar day of `at` ends, by PostgreSQL's own time zone rules (not the service's library). */
+    const dayEnd = (tz: string) => `((date_trunc('day', $1::timestamptz at time zone '${tz}') + interval '1 day') at time zone '${tz}')`;
+    const isoSeconds = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19)}Z` : null);
+
+    /** The window as the test's own query over odds_events counts it: [league, games, live, next start] per league, from refreshed_at. */
+    async function windowBySql(end: string, refreshedAt: string) {
+      const { rows } = await fixture.db.db.query<{ key: string; games: number; live: number; next: Date | null }>(
+        `with w as (select $1::timestamptz as ref, ${end} as end_at)
+         select sport_id || '/' || league_id as key,
+                count(*) filter (where status = 'live' or commence_time < w.end_at)::int as games,
+                count(*) filter (where status = 'live')::int as live,
+                min(commence_time) filter (where commence_time > w.ref and commence_time < w.end_at) as next
+         from odds_events, w
+         where status in ('scheduled', 'live')
+           and (status = 'live' or commence_time >= now() - interval '12 hours')
+           and commence_time < now() + (select event_horizon from sidebar_settings)
+         group by sport_id, league_id, w.end_at
+         having count(*) filter (where status = 'live' or commence_time < w.end_at) > 0
+         order by 1`,
+        [refreshedAt],
+      );
+      return rows.map((r) => [r.key, r.games, r.live, isoSeconds(r.next)]);
+    }
+
+    const leaguesOf = (sidebar: Sidebar) =>
+      sidebar.sports
+        .flatMap((s) => s.leagues.map((l) => [`${s.sport_id}/${l.league_id}`, l.game_count, l.live_game_count, l.next_start] as const))
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+
+    beforeAll(async () => {
+      // Games on both sides of each window's end: the next 24 hours' (a minute either side: the
+      // refresh comes seconds after now), and each zone's end of today, to the second.
+      const { rows } = await fixture.db.db.query<Record<string, Date>>(
+        `select now() as now, ${zones.map((tz, i) => `${dayEnd(tz).replace('$1::timestamptz', 'now()')} as z${i}`).join(', ')}`,
+      );
+      const at = rows[0] as Record<string, Date>;
+      const now = (at.now as Date).getTime();
+      const events: Array<[string, string, Date, string]> = [
+        ['w-started', 'w-misc', new Date(now - 3600_000), 'scheduled'], // not marked live yet
+        ['w-live', 'w-misc', new Date(now - 600_000), 'live'],
+        ['w-24-in', 'w-24', new Date(now + 24 * 3600_000 - 60_000), 'scheduled'],
+        ['w-24-out', 'w-24', new Date(now + 24 * 3600_000 + 60_000), 'scheduled'],
+      ];
+      zones.forEach((tz, i) => {
+        const end = at[`z${i}`] as Date;
+        events.push([`w-${tz}-in`, `w-${tz}`, new Date(end.getTime() - 1000), 'scheduled'], [`w-${tz}-at`, `w-${tz}`, end, 'scheduled']);
+      });
+      for (const [id, league, start, status] of events)
+        await fixture.db.db.query(
+          `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status) values ($1, 'windows', 'Windows', $2, $2, $3, $4)`,
+          [id, league, start, status],
+        );
+      expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
+    });
+    afterAll(async () => {
+      await fixture.db.db.query(`delete from odds_events where sport_id = 'windows'`);
+      await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    });
+
+    it('next_24h: every league counted as SQL counts it from refreshed_at, a game a minute past the 24 hours left out', async () => {
+      const sidebar = await fetch(`${base}${paths.sidebar}?window=next_24h`).then(body);
+      const refreshedAt = String(sidebar.refreshed_at);
+      expect(leaguesOf(sidebar)).toEqual(await windowBySql(`$1::timestamptz + interval '24 hours'`, refreshedAt));
+      expect(leaguesOf(sidebar).find(([key]) => key === 'windows/w-24')?.[1]).toBe(1);
+      expect(
+        leaguesOf(sidebar)
+          .find(([key]) => key === 'windows/w-misc')
+          ?.slice(1, 3),
+      ).toEqual([2, 1]); // started, not yet live: in
+      const leagues = leaguesOf(sidebar);
+      const totals = [leagues.reduce((n, [, games]) => n + games, 0), leagues.reduce((n, [, , live]) => n + live, 0)];
+      expect([sidebar.totals.game_count, sidebar.totals.live_game_count]).toEqual(totals);
+    });
+
+    it.each(zones)('today in %s: every league counted as SQL counts it up to the end of the day there; a game exactly at the end is left out', async (tz) => {
+      const sidebar = await fetch(`${base}${paths.sidebar}?window=today&tz=${tz}`).then(body);
+      const refreshedAt = String(sidebar.refreshed_at);
+      expect(leaguesOf(sidebar)).toEqual(await windowBySql(dayEnd(tz), refreshedAt));
+      // The day the games were placed around is still the day of refreshed_at (not when the test runs across midnight there): one of the two is in.
+      const { rows } = await fixture.db.db.query<{ same: boolean }>(`select ${dayEnd(tz)} = (select commence_time from odds_events where id = $2) as same`, [
+        refreshedAt,
+        `w-${tz}-at`,
+      ]);
+      if (rows[0]?.same) expect(leaguesOf(sidebar).find(([key]) => key === `windows/w-${tz}`)?.[1]).toBe(1);
+    });
+
+    it("a zone's day differs from UTC's: Kathmandu's today ends at 18:15 UTC, Los Angeles' at 07:00 or 08:00 UTC", async () => {
+      const [utc, kathmandu, angeles] = await Promise.all(zones.map((tz) => fetch(`${base}${paths.sidebar}?window=today&tz=${tz}`).then(body)));
+      const count = (sidebar: Sidebar | undefined, league: string) =>
+        sidebar?.sports.find((s) => s.sport_id === 'windows')?.leagues.find((l) => l.league_id === league)?.game_count ?? 0;
+      // Each zone's boundary pair: both in where the day ends later, one where it ends there, none where earlier.
+      const ends = await fixture.db.db.query<Record<string, Date>>(`select ${zones.map((tz, i) => `${dayEnd(tz)} as z${i}`).join(', ')}`, [utc?.refreshed_at]);
+      const end = ends.rows[0] as Record<string, Date>;
+      const expected = (zoneEnd: Date, pairEnd: Date) =>
+        pairEnd < zoneEnd ? 2 : pairEnd.getTime() === zoneEnd.getTime() ? 1 : pairEnd.getTime() - 1000 < zoneEnd.getTime() ? 1 : 0;
+      const sidebars = [utc, kathmandu, angeles];
+      for (const [i] of zones.entries())
+        for (const [j, tz] of zones.entries()) expect(count(sidebars[i], `w-${tz}`)).toBe(expected(end[`z${i}`] as Date, end[`z${j}`] as Date));
+      expect(new Set(sidebars.map((s) => s?.totals.game_count)).size).toBeGreaterThan(1);
+    });
+
+    it('a zone named in any case is one variant (same bytes, same tag); tz is ignored by the other windows; a zone that does not exist is a 400 naming tz', async () => {
+      const canonical = await fetch(`${base}${paths.sidebar}?window=today&tz=Asia/Tokyo`);
+      const lower = await fetch(`${base}${paths.sidebar}?window=today&tz=asia/tokyo`);
+      expect(lower.headers.get('etag')).toBe(canonical.headers.get('etag'));
+      expect(lower.headers.get('surrogate-key')).toBe('sidebar sidebar:window=today&tz=Asia/Tokyo');
+      const utc = await fetch(`${base}${paths.sidebar}?window=today`);
+      expect(utc.headers.get('surrogate-key')).toBe('sidebar sidebar:window=today&tz=UTC');
+      const live = await fetch(`${base}${paths.sidebar}?window=live&tz=Asia/Tokyo`);
+      expect(live.headers.get('surrogate-key')).toBe('sidebar sidebar:window=live');
+      for (const bad of ['Mars/Olympus', '%2B05:30', '..%2Fetc', 'x'.repeat(65)]) {
+        const res = await fetch(`${base}${paths.sidebar}?window=today&tz=${bad}`);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { message: string }).message).toMatch(/^querystring\/tz must /);
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildSidebar, maxLeaguesPerSport } from '../../src/sidebar/hierarchy.js';
+import { basisOf, buildSidebar, maxLeaguesPerSport } from '../../src/sidebar/hierarchy.js';
 import type { SidebarRow } from '../../src/sidebar/repository.js';
 
 function row(overrides: Partial<SidebarRow>): SidebarRow {
@@ -17,9 +17,13 @@ function row(overrides: Partial<SidebarRow>): SidebarRow {
     next_start: null,
     sport_rank: 1,
     league_rank: 1,
+    starts: [],
     ...overrides,
   };
 }
+
+/** The sidebar of rows, through their basis, as the service builds it. */
+const build = (rows: SidebarRow[], meta: Parameters<typeof basisOf>[1]) => buildSidebar(basisOf(rows, meta));
 
 describe('buildSidebar', () => {
   const rows = [
@@ -51,7 +55,7 @@ describe('buildSidebar', () => {
   ];
 
   it('groups leagues under their sport in rank order, whatever order the rows come in', () => {
-    const sidebar = buildSidebar(rows, { source: 'materialized_view', refreshedAt: null });
+    const sidebar = build(rows, { source: 'materialized_view', refreshedAt: null });
     expect(sidebar.sports.map((s) => [s.sport_id, s.leagues.map((l) => l.league_id)])).toEqual([
       ['basketball', ['nba', 'wnba']],
       ['soccer', ['epl', 'mls']],
@@ -59,7 +63,7 @@ describe('buildSidebar', () => {
   });
 
   it("makes a sport's counts the sum of its leagues' and totals the sum of everything", () => {
-    const sidebar = buildSidebar(rows, { source: 'fallback', refreshedAt: null });
+    const sidebar = build(rows, { source: 'fallback', refreshedAt: null });
     expect(sidebar.sports.map((s) => [s.game_count, s.live_game_count])).toEqual([
       [10, 3],
       [8, 1],
@@ -69,7 +73,7 @@ describe('buildSidebar', () => {
   });
 
   it('carries icons and priorities, and writes times as ISO 8601 to the second', () => {
-    const sidebar = buildSidebar(rows, { source: 'materialized_view', refreshedAt: new Date('2026-11-25T10:00:00.999Z') });
+    const sidebar = build(rows, { source: 'materialized_view', refreshedAt: new Date('2026-11-25T10:00:00.999Z') });
     expect(sidebar.refreshed_at).toBe('2026-11-25T10:00:00Z');
     expect(sidebar.sports[0]).toMatchObject({ sport: 'Basketball', icon: '🏀', priority: 20 });
     expect(sidebar.sports[0]?.leagues[1]).toEqual({
@@ -84,7 +88,7 @@ describe('buildSidebar', () => {
   });
 
   it('builds an empty sidebar from no rows', () => {
-    expect(buildSidebar([], { source: 'materialized_view', refreshedAt: null })).toEqual({
+    expect(build([], { source: 'materialized_view', refreshedAt: null })).toEqual({
       sports: [],
       totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 },
       refreshed_at: null,
@@ -94,7 +98,7 @@ describe('buildSidebar', () => {
 
   it('lists at most 100 leagues under a sport, the first in order, marks it truncated, and keeps its counts whole', () => {
     const many = Array.from({ length: 150 }, (_, i) => row({ league_id: `l${i}`, league: `League ${i}`, league_rank: i + 1, game_count: 2 }));
-    const sidebar = buildSidebar([...many, row({ sport_id: 'chess', sport: 'Chess', sport_rank: 2 })], { source: 'materialized_view', refreshedAt: null });
+    const sidebar = build([...many, row({ sport_id: 'chess', sport: 'Chess', sport_rank: 2 })], { source: 'materialized_view', refreshedAt: null });
     const [basketball, chess] = sidebar.sports;
     expect(basketball?.leagues).toHaveLength(maxLeaguesPerSport);
     expect(basketball?.leagues.at(-1)?.league_id).toBe('l99');

@@ -3,6 +3,8 @@ import { createProcessCopy, type Loaded } from '../../src/sidebar/process-copy.j
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
 const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKeys: [] };
+/** The copy never looks inside what it holds: one basis for every load. */
+const basis: Loaded['basis'] = { source: 'materialized_view', refreshed_at: null, rows: [] };
 
 /** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
 function setup(options: { waitForNewerMs?: number | null } = {}) {
@@ -23,7 +25,7 @@ function setup(options: { waitForNewerMs?: number | null } = {}) {
           bypass: bypassCache,
           fail: reject,
           finish: (version, body = `v${version ?? 'fallback'}`) =>
-            resolve({ snapshot: buildSnapshot(body, policy), version, origin: bypassCache ? 'database' : 'cache' }),
+            resolve({ snapshot: buildSnapshot(body, policy), basis, version, origin: bypassCache ? 'database' : 'cache' }),
         });
       }),
   });
@@ -394,7 +396,7 @@ describe('process copy', () => {
       fallbackRecheckMs: 60_000,
       load: async () => {
         if (fail) throw new Error('database down');
-        return { snapshot: buildSnapshot('fallback', policy), version: null, origin: 'database' };
+        return { snapshot: buildSnapshot('fallback', policy), basis, version: null, origin: 'database' };
       },
     });
     await expect(copy.get()).rejects.toThrow('database down');

@@ -1,139 +1,332 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Sidebar } from '../../src/contract/index.js';
-import { buildSnapshot, type Snapshot } from '../../src/sidebar/snapshot.js';
-import { createVariantStore, deriveSidebar, variantKey } from '../../src/sidebar/variants.js';
+import type { BasisRow, SidebarBasis } from '../../src/sidebar/hierarchy.js';
+import { buildSnapshot } from '../../src/sidebar/snapshot.js';
+import {
+  canonicalTimeZone,
+  createVariantStore,
+  deriveSidebar,
+  isTimeZone,
+  type Variant,
+  type VariantBase,
+  variantKey,
+  variantOf,
+  windowEnd,
+} from '../../src/sidebar/variants.js';
 
-const league = (id: string, games: number, live: number, next: string | null = '2026-11-26T20:00:00Z') => ({
-  league_id: id,
-  league: id.toUpperCase(),
-  icon: null,
-  priority: null,
-  game_count: games,
-  live_game_count: live,
-  next_start: next,
-});
+const at = (iso: string) => Date.parse(iso) / 1000;
+const hour = 3600;
+// The version's refreshed_at: the windows' reference time.
+const ref = at('2026-11-26T12:00:00Z');
+const dayAhead = ref + 24 * hour;
+// Asia/Kathmandu is UTC+05:45: its 26 November ends at 18:15 UTC, not on a whole hour.
+const kathmanduMidnight = at('2026-11-26T18:15:00Z');
 
-const full: Sidebar = {
-  sports: [
-    { sport_id: 'soccer', sport: 'Soccer', icon: '⚽', priority: 1, game_count: 12, live_game_count: 3, leagues: [league('epl', 8, 3), league('mls', 4, 0)] },
-    { sport_id: 'tennis', sport: 'Tennis', icon: null, priority: 2, game_count: 5, live_game_count: 0, leagues: [league('atp', 5, 0)] },
-    {
-      sport_id: 'basketball',
-      sport: 'Basketball',
-      icon: null,
-      priority: null,
-      game_count: 9,
-      live_game_count: 4,
-      leagues: [league('nba', 6, 1), league('euro', 3, 2)],
-      truncated: true,
-    },
-  ],
-  totals: { sports: 3, leagues: 6, game_count: 26, live_game_count: 7 },
-  refreshed_at: '2026-11-26T12:00:00Z',
+let rank = 0;
+function row(sport: string, league: string, games: number, live: number, starts: Array<[number, number]>, next: string | null): BasisRow {
+  return {
+    sport_id: sport,
+    sport: sport.toUpperCase(),
+    sport_icon: null,
+    sport_priority: null,
+    league_id: league,
+    league: league.toUpperCase(),
+    league_icon: null,
+    league_priority: null,
+    game_count: games,
+    live_game_count: live,
+    next_start: next,
+    sport_rank: 0,
+    league_rank: ++rank,
+    starts,
+  };
+}
+
+/** Each league's games not live, by start: within 26 hours in `starts`, the rest later (not listed). */
+const basis: SidebarBasis = {
   source: 'materialized_view',
+  refreshed_at: '2026-11-26T12:00:00Z',
+  rows: [
+    // 3 live; 5 not: 1 whose start passed (not marked live yet), 2 in an hour, 1 a second before the
+    // 24 hours end, 1 exactly at their end (the next window's).
+    row(
+      'soccer',
+      'epl',
+      8,
+      3,
+      [
+        [ref - hour, 1],
+        [ref + hour, 2],
+        [dayAhead - 1, 1],
+        [dayAhead, 1],
+      ],
+      '2026-11-26T13:00:00Z',
+    ),
+    // 1 at 04:00 UTC tomorrow: in Los Angeles' today (until 08:00 UTC), not in UTC's; 3 later.
+    row('soccer', 'mls', 4, 0, [[ref + 16 * hour, 1]], '2026-11-27T04:00:00Z'),
+    row('tennis', 'atp', 5, 0, [], '2026-11-29T10:00:00Z'),
+    // 1 live; 3 in two hours, 1 a second before Kathmandu's midnight, 1 exactly at it.
+    row(
+      'basketball',
+      'nba',
+      6,
+      1,
+      [
+        [ref + 2 * hour, 3],
+        [kathmanduMidnight - 1, 1],
+        [kathmanduMidnight, 1],
+      ],
+      '2026-11-26T14:00:00Z',
+    ),
+    row('basketball', 'euro', 3, 2, [], '2026-11-30T18:00:00Z'),
+  ],
 };
 
+/** [sport, games, live, [[league, games, live, next_start]]] of a variant. */
+function summary(sidebar: Sidebar) {
+  return sidebar.sports.map((s) => [
+    s.sport_id,
+    s.game_count,
+    s.live_game_count,
+    s.leagues.map((l) => [l.league_id, l.game_count, l.live_game_count, l.next_start]),
+  ]);
+}
+
+const derive = (variant: Partial<Variant>) => deriveSidebar(basis, variantOf(variant));
+
 describe('deriveSidebar', () => {
-  it('window=all is the full sidebar itself', () => {
-    expect(deriveSidebar(full, { window: 'all' })).toBe(full);
+  it('window=all is the full sidebar of the basis', () => {
+    const full = derive({});
+    expect(summary(full)).toEqual([
+      [
+        'soccer',
+        12,
+        3,
+        [
+          ['epl', 8, 3, '2026-11-26T13:00:00Z'],
+          ['mls', 4, 0, '2026-11-27T04:00:00Z'],
+        ],
+      ],
+      ['tennis', 5, 0, [['atp', 5, 0, '2026-11-29T10:00:00Z']]],
+      [
+        'basketball',
+        9,
+        3,
+        [
+          ['nba', 6, 1, '2026-11-26T14:00:00Z'],
+          ['euro', 3, 2, '2026-11-30T18:00:00Z'],
+        ],
+      ],
+    ]);
+    expect(full.totals).toEqual({ sports: 3, leagues: 5, game_count: 26, live_game_count: 6 });
     expect(variantKey({ window: 'all' })).toBe('');
   });
 
   it('window=live: only sports and leagues with live games, in the same order, their live games as their games, no next start; totals recounted', () => {
-    const before = structuredClone(full);
-    const live = deriveSidebar(full, { window: 'live' });
+    const before = structuredClone(basis);
+    const live = derive({ window: 'live' });
     expect(variantKey({ window: 'live' })).toBe('window=live');
-    expect(
-      live.sports.map((s) => [s.sport_id, s.game_count, s.live_game_count, s.leagues.map((l) => [l.league_id, l.game_count, l.live_game_count, l.next_start])]),
-    ).toEqual([
+    expect(summary(live)).toEqual([
       ['soccer', 3, 3, [['epl', 3, 3, null]]],
-      // The sport's own counts (which include leagues a truncated list does not show), its flag kept.
       [
         'basketball',
-        4,
-        4,
+        3,
+        3,
         [
           ['nba', 1, 1, null],
           ['euro', 2, 2, null],
         ],
       ],
     ]);
-    expect(live.sports[1]?.truncated).toBe(true);
-    expect(live.sports[0]).toMatchObject({ sport: 'Soccer', icon: '⚽', priority: 1 });
-    expect(live.totals).toEqual({ sports: 2, leagues: 3, game_count: 7, live_game_count: 7 });
-    expect(live).toMatchObject({ refreshed_at: full.refreshed_at, source: full.source });
-    expect(full).toEqual(before); // not changed
+    expect(live.totals).toEqual({ sports: 2, leagues: 3, game_count: 6, live_game_count: 6 });
+    expect(live).toMatchObject({ refreshed_at: basis.refreshed_at, source: basis.source });
+    expect(basis).toEqual(before); // not changed
+  });
+
+  it('window=next_24h: live games and those starting before refreshed_at + 24 h (one exactly at the end is left out); next_start only if within', () => {
+    const next = derive({ window: 'next_24h' });
+    expect(summary(next)).toEqual([
+      [
+        'soccer',
+        8,
+        3,
+        [
+          ['epl', 7, 3, '2026-11-26T13:00:00Z'],
+          ['mls', 1, 0, '2026-11-27T04:00:00Z'],
+        ],
+      ],
+      [
+        'basketball',
+        8,
+        3,
+        [
+          ['nba', 6, 1, '2026-11-26T14:00:00Z'],
+          ['euro', 2, 2, null],
+        ],
+      ],
+    ]);
+    expect(next.totals).toEqual({ sports: 2, leagues: 4, game_count: 16, live_game_count: 6 });
+    expect(variantKey({ window: 'next_24h' })).toBe('window=next_24h');
+  });
+
+  it("window=today: up to the end of refreshed_at's calendar day in the zone; UTC by default", () => {
+    // UTC: until 00:00 UTC tomorrow. mls's game at 04:00 UTC is tomorrow.
+    expect(summary(derive({ window: 'today' }))).toEqual([
+      ['soccer', 6, 3, [['epl', 6, 3, '2026-11-26T13:00:00Z']]],
+      [
+        'basketball',
+        8,
+        3,
+        [
+          ['nba', 6, 1, '2026-11-26T14:00:00Z'],
+          ['euro', 2, 2, null],
+        ],
+      ],
+    ]);
+    // Los Angeles (UTC-8): until 08:00 UTC tomorrow, so mls's game is today there.
+    expect(summary(derive({ window: 'today', tz: 'America/Los_Angeles' }))[0]).toEqual([
+      'soccer',
+      7,
+      3,
+      [
+        ['epl', 6, 3, '2026-11-26T13:00:00Z'],
+        ['mls', 1, 0, '2026-11-27T04:00:00Z'],
+      ],
+    ]);
+    // Kathmandu (UTC+05:45): until 18:15 UTC; the game a second before counts, the one at 18:15 does not.
+    const kathmandu = derive({ window: 'today', tz: 'Asia/Kathmandu' });
+    expect(summary(kathmandu)[1]).toEqual([
+      'basketball',
+      7,
+      3,
+      [
+        ['nba', 5, 1, '2026-11-26T14:00:00Z'],
+        ['euro', 2, 2, null],
+      ],
+    ]);
+    expect(kathmandu.totals).toEqual({ sports: 2, leagues: 3, game_count: 13, live_game_count: 6 });
+  });
+
+  it('a window lists the first 100 leagues in the window, and a sport is cut only when more than 100 are in it', () => {
+    const many: SidebarBasis = {
+      ...basis,
+      rows: Array.from({ length: 150 }, (_, i) => row('darts', `d${i}`, 2, 0, i % 2 ? [] : [[ref + hour, 1]], null)),
+    };
+    const full = deriveSidebar(many, { window: 'all' });
+    expect(full.sports[0]).toMatchObject({ truncated: true, game_count: 300 });
+    const next = deriveSidebar(many, { window: 'next_24h' });
+    expect(next.sports[0]?.leagues).toHaveLength(75);
+    expect(next.sports[0]).not.toHaveProperty('truncated');
+    expect(next.sports[0]?.game_count).toBe(75);
   });
 
   it('window=live with nothing live is an empty sidebar', () => {
-    const quiet = { ...full, sports: [full.sports[1] as Sidebar['sports'][number]] };
+    const quiet = { ...basis, rows: basis.rows.filter((r) => r.live_game_count === 0) };
     expect(deriveSidebar(quiet, { window: 'live' })).toMatchObject({ sports: [], totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 } });
+  });
+});
+
+describe('time zones and window ends', () => {
+  it('accepts IANA names whatever their case, by their canonical name; refuses anything else', () => {
+    expect(canonicalTimeZone('europe/london')).toBe('Europe/London');
+    expect(canonicalTimeZone('UTC')).toBe('UTC');
+    expect(isTimeZone('Asia/Kathmandu')).toBe(true);
+    expect(isTimeZone('America/Argentina/Buenos_Aires')).toBe(true);
+    for (const bad of ['Mars/Olympus', '+05:30', '../etc/passwd', 'Europe/', ' UTC', '', 'Europe//London']) expect(isTimeZone(bad)).toBe(false);
+  });
+
+  it('a variant in canonical form: tz only for today, UTC by default, by its canonical name', () => {
+    expect(variantOf({})).toEqual({ window: 'all' });
+    expect(variantOf({ window: 'live', tz: 'Europe/London' })).toEqual({ window: 'live' });
+    expect(variantOf({ window: 'today' })).toEqual({ window: 'today', tz: 'UTC' });
+    expect(variantOf({ window: 'today', tz: 'europe/london' })).toEqual({ window: 'today', tz: 'Europe/London' });
+    expect(variantKey(variantOf({ window: 'today', tz: 'asia/tokyo' }))).toBe('window=today&tz=Asia/Tokyo');
+  });
+
+  it('the end of a day that DST shortens, lengthens, or starts at 01:00', () => {
+    const end = (iso: string, tz: string) => new Date((windowEnd({ window: 'today', tz }, at(iso)) as number) * 1000).toISOString();
+    expect(end('2026-03-29T00:30:00Z', 'Europe/London')).toBe('2026-03-29T23:00:00.000Z'); // 23 hours
+    expect(end('2026-10-25T00:30:00Z', 'Europe/London')).toBe('2026-10-26T00:00:00.000Z'); // 25 hours
+    // Chile moves 6 September's midnight to 01:00: the 5th ends then.
+    expect(end('2026-09-05T12:00:00Z', 'America/Santiago')).toBe('2026-09-06T04:00:00.000Z');
+    expect(windowEnd({ window: 'next_24h' }, ref)).toBe(dayAhead);
+    expect(windowEnd({ window: 'live' }, ref)).toBeNull();
   });
 });
 
 describe('variant store', () => {
   const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKeys: [] };
   const snapshotOf = (body: string) => buildSnapshot(body, policy);
+  // The store never looks inside the basis: the builder above does.
+  const baseOf = (body: string): VariantBase => ({ snapshot: snapshotOf(body), basis: { ...basis, rows: [] } });
   function setup(max = 2) {
-    const build = vi.fn((base: Snapshot, _variant: unknown, key: string) => (key === '' ? base : snapshotOf(`${base.identity}|${key}`)));
+    const build = vi.fn((base: VariantBase, _variant: unknown, key: string) => (key === '' ? base.snapshot : snapshotOf(`${base.snapshot.identity}|${key}`)));
     return { store: createVariantStore({ max, build }), build };
   }
 
   it('builds a variant once per full snapshot, and again for a new one; the hot path finds it by the URL the route answered', () => {
     const { store, build } = setup();
-    const v1 = snapshotOf('v1');
+    const v1 = baseOf('v1');
     store.get(v1, { window: 'live' }); // no URL: none remembered
     expect(store.size()).toEqual({ variants: 1, urls: 0 });
     const live = store.get(v1, { window: 'live' }, '/s?window=live');
     expect(live.identity.toString()).toBe('v1|window=live');
     expect(store.get(v1, { window: 'live' }, '/s?window=live&x=1')).toBe(live); // an alias: same bytes
     expect(build).toHaveBeenCalledTimes(1);
-    expect(store.peek('/s?window=live', v1)).toBe(live);
-    expect(store.peek('/s?window=live&x=1', v1)).toBe(live);
-    expect(store.peek('/s?window=other', v1)).toBeNull(); // never answered
-    const v2 = snapshotOf('v2');
-    expect(store.peek('/s?window=live', v2)).toBeNull(); // derived from v1: not for v2
+    expect(store.peek('/s?window=live', v1.snapshot)).toBe(live);
+    expect(store.peek('/s?window=live&x=1', v1.snapshot)).toBe(live);
+    expect(store.peek('/s?window=other', v1.snapshot)).toBeNull(); // never answered
+    const v2 = baseOf('v2');
+    expect(store.peek('/s?window=live', v2.snapshot)).toBeNull(); // derived from v1: not for v2
     expect(store.get(v2, { window: 'live' }).identity.toString()).toBe('v2|window=live');
     expect(build).toHaveBeenCalledTimes(2);
-    expect(store.peek('/s?window=live', v2)?.identity.toString()).toBe('v2|window=live');
-    expect(store.get(v2, { window: 'all' }, '/s?window=all')).toBe(v2); // the full sidebar, under a URL of its own
-    expect(store.peek('/s?window=all', v2)).toBe(v2);
+    expect(store.peek('/s?window=live', v2.snapshot)?.identity.toString()).toBe('v2|window=live');
+    expect(store.get(v2, { window: 'all' }, '/s?window=all')).toBe(v2.snapshot); // the full sidebar, under a URL of its own
+    expect(store.peek('/s?window=all', v2.snapshot)).toBe(v2.snapshot);
   });
 
   it('a full store drops the least recently built or used variant, not the last one', () => {
-    const v1 = snapshotOf('v1');
+    const v1 = baseOf('v1');
     const w = (name: string) => ({ window: name as 'live' });
     const built = setup(2);
     built.store.get(v1, w('a'), '/a');
     built.store.get(v1, w('b'), '/b');
     built.store.get(v1, w('c'), '/c'); // a is the oldest
-    expect([built.store.peek('/a', v1), built.store.peek('/b', v1), built.store.peek('/c', v1)].map((s) => s !== null)).toEqual([false, true, true]);
+    expect([built.store.peek('/a', v1.snapshot), built.store.peek('/b', v1.snapshot), built.store.peek('/c', v1.snapshot)].map((s) => s !== null)).toEqual([
+      false,
+      true,
+      true,
+    ]);
     const used = setup(2);
     used.store.get(v1, w('a'), '/a');
     used.store.get(v1, w('b'), '/b');
-    used.store.peek('/b', v1);
+    used.store.peek('/b', v1.snapshot);
     used.store.get(v1, w('c'), '/c'); // a is still the oldest, b the last inserted
-    expect([used.store.peek('/a', v1), used.store.peek('/b', v1), used.store.peek('/c', v1)].map((s) => s !== null)).toEqual([false, true, true]);
+    expect([used.store.peek('/a', v1.snapshot), used.store.peek('/b', v1.snapshot), used.store.peek('/c', v1.snapshot)].map((s) => s !== null)).toEqual([
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('keeps at most `max` variants, dropping the least recently used (a hot-path hit counts as a use); URLs up to 4 × max', () => {
     const { store } = setup(2);
-    const v1 = snapshotOf('v1');
+    const v1 = baseOf('v1');
     store.get(v1, { window: 'live' }, '/a');
     store.get(v1, { window: 'all' }, '/b');
-    store.peek('/a', v1); // live is now the most recent
+    store.peek('/a', v1.snapshot); // live is now the most recent
     store.get(v1, { window: 'other' as 'live' }, '/c'); // a third: evicts 'all'
     expect(store.size().variants).toBe(2);
-    expect(store.peek('/b', v1)).toBeNull();
-    expect(store.peek('/a', v1)).not.toBeNull();
+    expect(store.peek('/b', v1.snapshot)).toBeNull();
+    expect(store.peek('/a', v1.snapshot)).not.toBeNull();
     for (let i = 0; i < 20; i++) store.get(v1, { window: 'live' }, `/a?${i}`);
     expect(store.size().urls).toBe(8);
-    expect(store.peek('/a?19', v1)).not.toBeNull();
-    expect(store.peek('/a?0', v1)).toBeNull(); // the oldest URLs forgotten
+    expect(store.peek('/a?19', v1.snapshot)).not.toBeNull();
+    expect(store.peek('/a?0', v1.snapshot)).toBeNull(); // the oldest URLs forgotten
     store.get(v1, { window: 'live' }, '/a?12'); // answered again: the most recent
     for (let i = 20; i < 27; i++) store.get(v1, { window: 'live' }, `/a?${i}`);
-    expect(store.peek('/a?12', v1)).not.toBeNull();
-    expect(store.peek('/a?13', v1)).toBeNull();
+    expect(store.peek('/a?12', v1.snapshot)).not.toBeNull();
+    expect(store.peek('/a?13', v1.snapshot)).toBeNull();
     store.get(v1, { window: 'live' }); // no URL: nothing remembered
     expect(store.size().urls).toBe(8);
   });
