@@ -83,6 +83,10 @@ export const Stats = Type.Object({
       clients: Count,
       dropped: Type.Integer({ minimum: 0, description: 'Clients dropped for not reading (more than 1 MiB waiting), since start.' }),
       version: Type.Union([Type.Integer(), Type.Null()], { description: 'The version the streams of this instance are at.' }),
+      variants: Type.Integer({
+        minimum: 1,
+        description: 'Variants this instance streams (each follows every version): the full sidebar and those with clients, at most SIDEBAR_VARIANTS_MAX.',
+      }),
     },
     { description: 'GET /sidebar/stream on this instance.' },
   ),

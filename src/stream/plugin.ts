@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 export interface StreamPluginOptions {
-  config: Pick<Config, 'streamMaxClients'>;
+  config: Pick<Config, 'streamMaxClients' | 'variantsMax'>;
 }
 
 /** While clients are connected, how often a follow that could not load a new version is tried again. */
@@ -39,13 +39,27 @@ function lastEventId(header: string | string[] | undefined): number | null {
 export const streamPlugin = fp<StreamPluginOptions>(
   async (app, { config }) => {
     const { sidebarService, sidebarVersions } = app;
-    // One hub and follower per variant asked for (a handful: the variants the contract allows).
+    // One hub and follower per variant asked for, each deriving its variant per version: at most
+    // SIDEBAR_VARIANTS_MAX of them (tz alone has hundreds of values). Variants without clients
+    // are stopped when room is needed; the full sidebar's always runs.
     const streams = new Map<string, { hub: StreamHub; follower: ReturnType<typeof createFollower> }>();
     let closing = false;
+    function dropIdleStreams(): void {
+      for (const [key, { hub, follower }] of streams) {
+        if (key === '' || hub.state().clients > 0) continue;
+        follower.stop();
+        streams.delete(key);
+      }
+    }
     function streamOf(variant: Variant) {
       const key = variantKey(variant);
       let stream = streams.get(key);
       if (!stream) {
+        if (streams.size >= config.variantsMax) dropIdleStreams();
+        if (streams.size >= config.variantsMax)
+          throw new HttpError(503, 'This instance streams as many variants as it may (SIDEBAR_VARIANTS_MAX); retry, or ask for a variant already streamed', {
+            'retry-after': '5',
+          });
         const hub = createStreamHub({ maxClients: config.streamMaxClients, maxBufferedBytes });
         const follower = createFollower({
           hub,
@@ -72,7 +86,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
         clients += one.clients;
         dropped += one.dropped;
       }
-      return { clients, dropped, version: full.hub.state().version };
+      return { clients, dropped, version: full.hub.state().version, variants: streams.size };
     };
     app.decorate('streamHub', { state });
     app.metrics.bindStream(state);

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { paths, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
 import { applySidebarDelta } from '../../src/stream/delta.js';
 import { insertEventBySql } from '../fixtures/events.js';
@@ -111,6 +111,29 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     expect(refused.status).toBe(503);
     expect(app.streamHub.state().clients).toBe(2);
     const bad = await open(`${base}${paths.stream}?window=soon`);
+    await bad.ended;
+    expect(bad.status).toBe(400);
+  });
+
+  it('a stream per time window and zone; at most SIDEBAR_VARIANTS_MAX variants streamed, idle ones stopped for new ones, a 503 when all have clients', async () => {
+    const { app, base } = await serve({ variantsMax: 3 });
+    const url = `${paths.sidebar}?window=today&tz=Asia/Kathmandu`;
+    const today = await open(`${base}${paths.stream}?window=today&tz=asia/kathmandu`);
+    expect(JSON.parse((await today.next()).data)).toEqual((await app.inject({ method: 'GET', url })).json());
+    const live = await open(`${base}${paths.stream}?window=live`);
+    await live.next();
+    expect(app.streamHub.state()).toMatchObject({ clients: 2, variants: 3 });
+    today.close();
+    await vi.waitFor(() => expect(app.streamHub.state().clients).toBe(1));
+    const next = await open(`${base}${paths.stream}?window=next_24h`); // today's stream, idle, makes room
+    expect((await next.next()).event).toBe('sidebar');
+    expect(app.streamHub.state()).toMatchObject({ clients: 2, variants: 3 });
+    const refused = await open(`${base}${paths.stream}?window=today`); // live and next_24h have clients
+    await refused.ended;
+    expect(refused.status).toBe(503);
+    const stats = (await app.inject({ method: 'GET', url: paths.stats, headers: asAdmin })).json<{ stream: unknown }>();
+    expect(stats.stream).toMatchObject({ clients: 2, variants: 3 });
+    const bad = await open(`${base}${paths.stream}?window=today&tz=Nowhere/Atlantis`);
     await bad.ended;
     expect(bad.status).toBe(400);
   });
