@@ -13,6 +13,10 @@ export const League = Type.Object({
   game_count: Count,
   live_game_count: Count,
   next_start: Type.Union([Instant, Type.Null()], { description: 'Earliest upcoming start among open games (UTC, to the second).' }),
+  region: Type.Union([Type.String(), Type.Null()], {
+    description: 'The country or area the league belongs to (England, International); null when it has none.',
+    examples: ['England'],
+  }),
 });
 export type League = Static<typeof League>;
 
@@ -30,6 +34,24 @@ export const Sport = Type.Object({
 });
 export type Sport = Static<typeof Sport>;
 
+export const Region = Type.Object({
+  region_id: Type.Union([Type.String(), Type.Null()], { description: 'null: the leagues without a region, listed last.', examples: ['england'] }),
+  region: Type.Union([Type.String(), Type.Null()], { examples: ['England'] }),
+  priority: Priority,
+  game_count: Count,
+  live_game_count: Count,
+  leagues: Type.Array(League),
+});
+export type Region = Static<typeof Region>;
+
+/** A sport of group=region: its leagues under their regions. */
+export const RegionSport = Type.Object({
+  ...Type.Omit(Sport, ['leagues', 'truncated']).properties,
+  regions: Type.Array(Region, { description: 'By priority, then live games, games and name; the leagues without a region last.' }),
+  truncated: Sport.properties.truncated,
+});
+export type RegionSport = Static<typeof RegionSport>;
+
 export const SidebarOrigin = Type.Union([Type.Literal('materialized_view'), Type.Literal('fallback')], {
   description: 'materialized_view: the last refresh; fallback: computed from odds_events now, because the view was unavailable.',
 });
@@ -45,6 +67,27 @@ export const Sidebar = Type.Object(
   { description: 'Sports in sidebar order, each with its leagues in order; only sports and leagues with open games.' },
 );
 export type Sidebar = Static<typeof Sidebar>;
+
+/** The sidebar of group=region: the same, with each sport's leagues under their regions. */
+export const RegionSidebar = Type.Object(
+  {
+    ...Type.Omit(Sidebar, ['sports']).properties,
+    sports: Type.Array(RegionSport),
+  },
+  { description: 'group=region: sports in sidebar order, each with its regions, each with its leagues in sidebar order.' },
+);
+export type RegionSidebar = Static<typeof RegionSidebar>;
+
+/** How a sidebar's leagues are grouped (`group=`). */
+export const sidebarGroups = ['league', 'region'] as const;
+export type SidebarGroup = (typeof sidebarGroups)[number];
+export const SidebarGroup = Type.Unsafe<SidebarGroup>({
+  type: 'string',
+  enum: [...sidebarGroups],
+  default: 'league',
+  description:
+    'league: each sport lists its leagues (default). region: each sport lists its regions (a country or area, by priority), each with its leagues and counts.',
+});
 
 /** The time windows a sidebar can be asked for (`window=`). */
 export const sidebarWindows = ['all', 'live', 'next_24h', 'today'] as const;
@@ -74,6 +117,7 @@ export const SidebarTimeZone = Type.String({
 export const VariantQuery = Type.Object({
   window: Type.Optional(SidebarWindow),
   tz: Type.Optional(SidebarTimeZone),
+  group: Type.Optional(SidebarGroup),
 });
 export type VariantQuery = Static<typeof VariantQuery>;
 

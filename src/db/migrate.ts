@@ -37,13 +37,14 @@ export interface MigrationResult {
  * server connection only for the length of a transaction (a session-level lock would stay
  * taken on whichever connection ran it, and its unlock could run on another).
  */
-export async function migrate(db: Db): Promise<MigrationResult> {
+export async function migrate(db: Db, options: { target?: number } = {}): Promise<MigrationResult> {
   return db.withSession(async (session) => {
     await session.exec('begin');
     try {
       await session.query('select pg_advisory_xact_lock(hashtext($1))', [migrationLockKey]);
       const postgrator = await postgratorFor(session);
-      const applied = await postgrator.migrate();
+      // A target (benchmarks comparing a schema with the one before) stops there; by default, the newest.
+      const applied = await postgrator.migrate(options.target === undefined ? undefined : String(options.target));
       const version = Number(await postgrator.getDatabaseVersion());
       await session.exec('commit');
       return { applied: applied.map((m) => `${m.version}.${m.name}`), version };

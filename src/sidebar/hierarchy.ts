@@ -1,4 +1,4 @@
-import type { Sidebar, SidebarOrigin, Sport } from '../contract/index.js';
+import type { Region, RegionSidebar, Sidebar, SidebarOrigin, Sport } from '../contract/index.js';
 import type { SidebarRow } from './repository.js';
 
 /** A league's row as every instance keeps it: the database's row, its next start in ISO seconds. */
@@ -81,6 +81,7 @@ export function buildSidebar({ rows, source, refreshed_at }: SidebarBasis): Side
       game_count: row.game_count,
       live_game_count: row.live_game_count,
       next_start: row.next_start,
+      region: row.region,
     });
   }
 
@@ -94,5 +95,52 @@ export function buildSidebar({ rows, source, refreshed_at }: SidebarBasis): Side
     },
     refreshed_at,
     source,
+  };
+}
+
+/** Regions in order: by priority (unconfigured last), then live games, games, name and id, as leagues are ranked (011); no region last of all. */
+function byRegionRank(a: Region, b: Region): number {
+  return (
+    Number(a.region_id === null) - Number(b.region_id === null) ||
+    (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER) ||
+    b.live_game_count - a.live_game_count ||
+    b.game_count - a.game_count ||
+    String(a.region).toLowerCase().localeCompare(String(b.region).toLowerCase()) ||
+    String(a.region_id).localeCompare(String(b.region_id))
+  );
+}
+
+/**
+ * group=region: each sport of a sidebar built from `rows` with its leagues under their regions.
+ * A region's counts are the sums of its leagues' among `rows` (every league of the sport, also
+ * those a list cut at 100 does not show, as the sport's are); its leagues keep the sidebar's
+ * order; a region none of whose leagues is listed is left out.
+ */
+export function groupByRegion(sidebar: Sidebar, rows: readonly BasisRow[]): RegionSidebar {
+  const regionsBySport = new Map<string, Map<string | null, Region>>();
+  const regionOfLeague = new Map<string, string | null>();
+  for (const row of rows) {
+    let regions = regionsBySport.get(row.sport_id);
+    if (!regions) {
+      regions = new Map();
+      regionsBySport.set(row.sport_id, regions);
+    }
+    let region = regions.get(row.region_id);
+    if (!region) {
+      region = { region_id: row.region_id, region: row.region, priority: row.region_priority, game_count: 0, live_game_count: 0, leagues: [] };
+      regions.set(row.region_id, region);
+    }
+    region.game_count += row.game_count;
+    region.live_game_count += row.live_game_count;
+    regionOfLeague.set(`${row.sport_id}\u0000${row.league_id}`, row.region_id);
+  }
+  return {
+    ...sidebar,
+    sports: sidebar.sports.map(({ leagues, truncated, ...sport }) => {
+      const regions = regionsBySport.get(sport.sport_id) as Map<string | null, Region>;
+      for (const league of leagues) regions.get(regionOfLeague.get(`${sport.sport_id}\u0000${league.league_id}`) as string | null)?.leagues.push(league);
+      const listed = [...regions.values()].filter((region) => region.leagues.length > 0).sort(byRegionRank);
+      return truncated ? { ...sport, regions: listed, truncated } : { ...sport, regions: listed };
+    }),
   };
 }

@@ -21,6 +21,10 @@ export interface SidebarRow {
    * (rounded down), games] in time order (migration 012): what the time windows sum.
    */
   starts: Array<[number, number]>;
+  /** The league's region (migration 013): its id, display name and priority; null when it has none. */
+  region_id: string | null;
+  region: string | null;
+  region_priority: number | null;
 }
 
 /** A row of sidebar_refresh_log as the driver returns it (the API's RefreshLog, with Dates). */
@@ -56,9 +60,9 @@ export interface ViewState {
   last_success_at: Date | null;
 }
 
-// sidebar_data and sidebar_source have the same columns (migration 012).
+// sidebar_data and sidebar_source have the same columns (sidebar_rows, migration 013).
 const sidebarColumns = `sport_id, sport, sport_icon, sport_priority, league_id, league, league_icon,
-  league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts`;
+  league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts, region_id, region, region_priority`;
 
 // One statement, so one snapshot: the version is the one whose refresh produced these rows.
 // The outer "one" row keeps the version when the view is empty (no open events anywhere).

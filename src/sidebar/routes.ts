@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
-import { ErrorRef, paths, RefreshLog, Sidebar, SidebarQuery, Stats } from '../contract/index.js';
+import { ErrorRef, paths, RefreshLog, RegionSidebar, Sidebar, SidebarQuery, Stats } from '../contract/index.js';
 import { sidebarReply } from './respond.js';
 import { variantOf } from './variants.js';
 
@@ -24,7 +25,7 @@ export const sidebarRoutes = fp(
           description:
             'Served from pre-built bytes when possible (X-Cache: HIT, MISS, or STALE with Age when a newer version could not be loaded or the database cannot confirm the copy is current, refreshed_at in the body saying how old the data is; Server-Timing names the layer: memory, cache or database). Strong ETag (If-None-Match → 304), br/gzip/identity by Accept-Encoding. force_refresh=true bypasses every cache and needs admin credentials.',
           querystring: SidebarQuery,
-          response: { 200: Sidebar, ...errorResponses },
+          response: { 200: Type.Union([Sidebar, RegionSidebar]), ...errorResponses },
         },
         // The hottest route: no per-request access log (errors are still logged); latency goes to metrics.
         logLevel: 'warn',

@@ -101,19 +101,24 @@ export function createSidebarService({ repository, cache, versions, schema, log,
           }),
   });
 
-  /** A basis (as the cache holds it: `text`) and the full sidebar's bytes built from it. */
-  function built(text: string, basis: SidebarBasis): VariantBase {
-    if (last?.text !== text) last = { text, built: { basis, snapshot: buildSnapshot(JSON.stringify(buildSidebar(basis)), policy) } };
+  /** A basis (as the cache holds it: `text`, parsed by `basis` when needed) and the full sidebar's bytes built from it. */
+  function built(text: string, basis: () => SidebarBasis): VariantBase {
+    if (last?.text !== text) {
+      const parsed = basis();
+      last = { text, built: { basis: parsed, snapshot: buildSnapshot(JSON.stringify(buildSidebar(parsed)), policy) } };
+    }
     return last.built;
   }
 
   /** A basis the shared cache gave, or null (a miss) when it is not one: a value this code did not write must not take the service down. */
   function builtFromCache(text: string): VariantBase | null {
-    if (last?.text === text) return last.built;
     try {
-      const basis = JSON.parse(text) as SidebarBasis;
-      if (!Array.isArray(basis?.rows)) throw new Error('no rows');
-      return built(text, basis);
+      return built(text, () => {
+        // Not an object (null, a number): reading .rows throws, and is a miss too.
+        const basis = JSON.parse(text) as SidebarBasis;
+        if (!Array.isArray(basis.rows)) throw new Error('no rows');
+        return basis;
+      });
     } catch (err) {
       counters.errors++;
       log.warn({ err: (err as Error).message, cache: cache.backend }, 'sidebar cache entry is not a sidebar basis; reading the database');
@@ -125,7 +130,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   function builtFromRows(rows: Parameters<typeof basisOf>[0], meta: Parameters<typeof basisOf>[1]): VariantBase & { text: string } {
     const basis = basisOf(rows, meta);
     const text = JSON.stringify(basis);
-    return { ...built(text, basis), text };
+    return { ...built(text, () => basis), text };
   }
 
   async function readCache(key: string): Promise<string | null> {

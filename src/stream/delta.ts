@@ -8,7 +8,8 @@ const sameLeague = (a: League, b: League) =>
   a.priority === b.priority &&
   a.game_count === b.game_count &&
   a.live_game_count === b.live_game_count &&
-  a.next_start === b.next_start;
+  a.next_start === b.next_start &&
+  a.region === b.region;
 
 const sameOrder = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((id, i) => id === b[i]);
 

@@ -112,6 +112,9 @@ export const streamPlugin = fp<StreamPluginOptions>(
         // STREAM_MAX_CLIENTS bounds the streams of every variant together.
         if (closing || state().clients >= config.streamMaxClients)
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
+        // Deltas are per league of a sport (delta.ts); a grouped sidebar is not streamed yet.
+        if (request.query.group === 'region')
+          throw new HttpError(400, 'group=region is not streamed yet: poll GET /api/v1/shared/sidebar?group=region with If-None-Match');
         const { hub, follower } = streamOf(variantOf(request.query));
         await follower.follow();
         reply.hijack();

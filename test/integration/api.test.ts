@@ -390,10 +390,12 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       expect(parameters.map((p) => [p.name, p.in])).toEqual([
         ['window', 'query'],
         ['tz', 'query'],
+        ['group', 'query'],
         ['force_refresh', 'query'],
       ]);
       expect(parameters[0]?.schema.enum).toEqual(['all', 'live', 'next_24h', 'today']);
       expect(parameters[1]?.schema).toMatchObject({ type: 'string', format: 'iana-time-zone', default: 'UTC' });
+      expect(parameters[2]?.schema.enum).toEqual(['league', 'region']);
       expect((await get('/docs')).statusCode).toBeLessThan(400);
     });
   });

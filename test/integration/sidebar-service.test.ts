@@ -175,14 +175,28 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     });
 
     it('a shared cache entry that is not a basis (another writer, a corrupted value) is a miss: read from the database, counted, never served', async () => {
-      const { svc, keys, lines } = service();
+      const { svc, keys, lines, versions } = service();
       const version = await currentVersion();
-      await testCache.cache.set(keys.version(version), '{"sports":[]}', 60);
-      const read = await svc.getSidebar();
-      expect(read).toMatchObject({ layer: 'database', version });
-      expect(bodyOf(read).totals.sports).toBeGreaterThan(0);
-      expect(svc.counters.errors).toBe(1);
-      expect(lines.find((l) => String(l.msg).startsWith('sidebar cache entry is not a sidebar basis'))).toMatchObject({ level: 40 });
+      const misses = [
+        ['{"sports":[]}', 'no rows'],
+        ['{"rows":"not a list"}', 'no rows'], // iterable, but not rows: never built into a sidebar
+        ['null', "Cannot read properties of null (reading 'rows')"],
+        ['{"rows":', 'Unexpected end of JSON input'],
+      ];
+      for (const [i, [value, err]] of misses.entries()) {
+        await testCache.cache.set(keys.version(version), value as string, 60);
+        const read = await svc.getSidebar();
+        expect(read).toMatchObject({ layer: 'database', version });
+        expect(isPlanted(read) || bodyOf(read).totals.sports === 0).toBe(false);
+        expect(svc.counters.errors).toBe(i + 1);
+        expect(lines.filter((l) => l.msg === 'sidebar cache entry is not a sidebar basis; reading the database').at(-1)).toMatchObject({
+          level: 40,
+          err,
+          cache: testCache.cache.backend,
+        });
+        await svc.invalidate(); // the next read asks the cache again
+        versions.observe(version);
+      }
     });
 
     it('the latest pointer is not read while the database says which version is current', async () => {
@@ -257,6 +271,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       const cache = createInProcessCache(() => now);
       const first = onFallbackDb({ cache });
       const read = await first.svc.getSidebar();
+      expect(first.svc.counters.errors).toBe(0); // nothing in the cache is a miss, not a bad entry
       await settle();
       expect(JSON.stringify(buildSidebar(JSON.parse((await cache.get(first.keys.fallback)) ?? 'null') as SidebarBasis))).toBe(
         read.snapshot.identity.toString(),

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paths, type Sidebar } from '../../src/contract/index.js';
+import { paths, type RegionSidebar, type Sidebar } from '../../src/contract/index.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
@@ -99,6 +99,87 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
     for (let i = 0; i < 10; i++) await fetch(`${base}${paths.sidebar}?window=live&v=${i}`);
     expect(app.sidebarService.variantCount().variants).toBe(4);
     expect(app.sidebarService.variantCount().urls).toBeLessThanOrEqual(16);
+  });
+
+  describe('regions', () => {
+    const grouped = async (query = '') => (await fetch(`${base}${paths.sidebar}?group=region${query}`).then((r) => r.json())) as RegionSidebar;
+
+    /** Games and live games per (sport, region) as the test's own query counts them: region from the configuration, null without one. */
+    async function regionsBySql() {
+      const { rows } = await fixture.db.db.query<{ key: string; games: number; live: number }>(
+        `select e.sport_id || '/' || coalesce(lr.region_id, '-') as key, count(*)::int as games, (count(*) filter (where e.status = 'live'))::int as live
+         from odds_events e left join sidebar_league_regions lr on lr.league_id = e.league_id
+         where e.status in ('scheduled', 'live')
+           and (e.status = 'live' or e.commence_time >= now() - interval '12 hours')
+           and e.commence_time < now() + (select event_horizon from sidebar_settings)
+         group by 1 order by 1`,
+      );
+      return rows.map((r) => [r.key, r.games, r.live]);
+    }
+
+    it('group=region: sport → region → league, each counted as SQL counts it, regions by priority with the leagues without one last', async () => {
+      const [sidebar, full] = await Promise.all([grouped(), fetch(`${base}${paths.sidebar}`).then(body)]);
+      const counted = sidebar.sports
+        .flatMap((s) => s.regions.map((r) => [`${s.sport_id}/${r.region_id ?? '-'}`, r.game_count, r.live_game_count]))
+        .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1));
+      expect(counted).toEqual(await regionsBySql());
+      const soccer = sidebar.sports.find((s) => s.sport_id === 'soccer');
+      expect(soccer?.regions.map((r) => [r.region_id, r.region, r.priority])).toEqual([
+        ['europe', 'Europe', 20],
+        ['england', 'England', 40],
+        ['spain', 'Spain', 50],
+        [null, null, null],
+      ]);
+      // The same leagues, in the full sidebar's order within each region, carrying their region.
+      const fullSoccer = full.sports.find((s) => s.sport_id === 'soccer');
+      const nullRegion = soccer?.regions.at(-1)?.leagues.map((l) => l.league_id);
+      expect(nullRegion).toEqual(fullSoccer?.leagues.filter((l) => l.region === null).map((l) => l.league_id));
+      expect(fullSoccer?.leagues.find((l) => l.league_id === 'epl')?.region).toBe('England');
+      expect(sidebar.totals).toEqual(full.totals);
+      expect(sidebar.sports.map((s) => s.sport_id)).toEqual(full.sports.map((s) => s.sport_id));
+    });
+
+    it('regions are configuration: a renamed region, or a league given one, shows at the next refresh', async () => {
+      const before = await grouped();
+      await fixture.db.db.query(`update sidebar_regions set name = 'England & Wales' where region_id = 'england'`);
+      await fixture.db.db.query(`insert into sidebar_league_regions (league_id, region_id) values ('league_big', 'england')`);
+      try {
+        expect(await grouped()).toEqual(before); // not before a refresh
+        expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
+        const after = await grouped();
+        const england = after.sports.find((s) => s.sport_id === 'soccer')?.regions.find((r) => r.region_id === 'england');
+        expect(england?.region).toBe('England & Wales');
+        expect(england?.leagues.map((l) => [l.league_id, l.region])).toEqual([
+          ['epl', 'England & Wales'],
+          ['league_big', 'England & Wales'],
+        ]);
+        expect(await regionsBySql()).toEqual(
+          after.sports
+            .flatMap((s) => s.regions.map((r) => [`${s.sport_id}/${r.region_id ?? '-'}`, r.game_count, r.live_game_count]))
+            .sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1)),
+        );
+      } finally {
+        await fixture.db.db.query(`update sidebar_regions set name = 'England' where region_id = 'england'`);
+        await fixture.db.db.query(`delete from sidebar_league_regions where league_id = 'league_big'`);
+        await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+      }
+    });
+
+    it('group=region combines with a window, has its own tag, and is not streamed yet (a 400 saying so); a wrong group is a 400', async () => {
+      const res = await fetch(`${base}${paths.sidebar}?window=live&group=region`);
+      expect(res.headers.get('surrogate-key')).toBe('sidebar sidebar:window=live&group=region');
+      const live = (await res.json()) as RegionSidebar;
+      expect(live.sports.every((s) => s.regions.every((r) => r.game_count === r.live_game_count && r.leagues.every((l) => l.next_start === null)))).toBe(true);
+      expect(live.totals.game_count).toBe(
+        (await fetch(`${base}${live.sports.length ? `${paths.sidebar}?window=live` : paths.sidebar}`).then(body)).totals.game_count,
+      );
+      const stream = await fetch(`${base}${paths.stream}?group=region`);
+      expect(stream.status).toBe(400);
+      expect(((await stream.json()) as { message: string }).message).toMatch(/^group=region is not streamed yet/);
+      const wrong = await fetch(`${base}${paths.sidebar}?group=country`);
+      expect(wrong.status).toBe(400);
+      expect(((await wrong.json()) as { message: string }).message).toBe('querystring/group must be equal to one of the allowed values: league, region');
+    });
   });
 
   describe('time windows', () => {

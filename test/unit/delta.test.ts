@@ -13,6 +13,7 @@ const league = (id: string) =>
     game_count: fc.nat(5),
     live_game_count: fc.nat(2),
     next_start: fc.constantFrom(null, '2026-11-26T10:00:00Z', '2026-11-26T12:00:00Z'),
+    region: fc.constantFrom(null, 'England', 'International'),
   }) as fc.Arbitrary<League>;
 const sport = (id: string): fc.Arbitrary<Sport> =>
   fc
@@ -59,8 +60,8 @@ describe('sidebar deltas', () => {
         game_count: 3,
         live_game_count: 1,
         leagues: [
-          { league_id: 'epl', league: 'EPL', icon: null, priority: 1, game_count: 2, live_game_count: 1, next_start: null },
-          { league_id: 'mls', league: 'MLS', icon: null, priority: 2, game_count: 1, live_game_count: 0, next_start: null },
+          { league_id: 'epl', league: 'EPL', icon: null, priority: 1, game_count: 2, live_game_count: 1, next_start: null, region: 'England' },
+          { league_id: 'mls', league: 'MLS', icon: null, priority: 2, game_count: 1, live_game_count: 0, next_start: null, region: 'USA' },
         ],
       },
       { sport_id: 'darts', sport: 'Darts', icon: null, priority: null, game_count: 1, live_game_count: 0, leagues: [], truncated: true },
@@ -129,6 +130,7 @@ describe('sidebar deltas', () => {
     ['a league priority', (s: Sidebar) => (((s.sports[0] as Sport).leagues[1] as League).priority = 9)],
     ['a league count', (s: Sidebar) => (((s.sports[0] as Sport).leagues[1] as League).game_count = 7)],
     ['a league next start', (s: Sidebar) => (((s.sports[0] as Sport).leagues[1] as League).next_start = '2026-11-27T00:00:00Z')],
+    ['a league region', (s: Sidebar) => (((s.sports[0] as Sport).leagues[1] as League).region = 'United States')],
     ['leagues reordered', (s: Sidebar) => (s.sports[0] as Sport).leagues.reverse()],
     ['the last league gone', (s: Sidebar) => (s.sports[0] as Sport).leagues.pop()],
     ['the first league gone', (s: Sidebar) => (s.sports[0] as Sport).leagues.shift()],

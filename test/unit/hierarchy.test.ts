@@ -18,6 +18,9 @@ function row(overrides: Partial<SidebarRow>): SidebarRow {
     sport_rank: 1,
     league_rank: 1,
     starts: [],
+    region_id: null,
+    region: null,
+    region_priority: null,
     ...overrides,
   };
 }
@@ -84,6 +87,7 @@ describe('buildSidebar', () => {
       game_count: 4,
       live_game_count: 2,
       next_start: '2026-01-02T03:04:05Z',
+      region: null,
     });
   });
 

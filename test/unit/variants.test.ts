@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Sidebar } from '../../src/contract/index.js';
+import type { RegionSidebar, Sidebar } from '../../src/contract/index.js';
 import type { BasisRow, SidebarBasis } from '../../src/sidebar/hierarchy.js';
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 import {
@@ -23,7 +23,15 @@ const dayAhead = ref + 24 * hour;
 const kathmanduMidnight = at('2026-11-26T18:15:00Z');
 
 let rank = 0;
-function row(sport: string, league: string, games: number, live: number, starts: Array<[number, number]>, next: string | null): BasisRow {
+function row(
+  sport: string,
+  league: string,
+  games: number,
+  live: number,
+  starts: Array<[number, number]>,
+  next: string | null,
+  region: [string, string, number | null] | null = null,
+): BasisRow {
   return {
     sport_id: sport,
     sport: sport.toUpperCase(),
@@ -39,6 +47,9 @@ function row(sport: string, league: string, games: number, live: number, starts:
     sport_rank: 0,
     league_rank: ++rank,
     starts,
+    region_id: region?.[0] ?? null,
+    region: region?.[1] ?? null,
+    region_priority: region?.[2] ?? null,
   };
 }
 
@@ -92,7 +103,9 @@ function summary(sidebar: Sidebar) {
   ]);
 }
 
-const derive = (variant: Partial<Variant>) => deriveSidebar(basis, variantOf(variant));
+/** An ungrouped variant's sidebar. */
+const sidebarOf = (b: SidebarBasis, variant: Variant) => deriveSidebar(b, variant) as Sidebar;
+const derive = (variant: Partial<Variant>) => sidebarOf(basis, variantOf(variant));
 
 describe('deriveSidebar', () => {
   it('window=all is the full sidebar of the basis', () => {
@@ -212,17 +225,106 @@ describe('deriveSidebar', () => {
       ...basis,
       rows: Array.from({ length: 150 }, (_, i) => row('darts', `d${i}`, 2, 0, i % 2 ? [] : [[ref + hour, 1]], null)),
     };
-    const full = deriveSidebar(many, { window: 'all' });
+    const full = sidebarOf(many, { window: 'all' });
     expect(full.sports[0]).toMatchObject({ truncated: true, game_count: 300 });
-    const next = deriveSidebar(many, { window: 'next_24h' });
+    const next = sidebarOf(many, { window: 'next_24h' });
     expect(next.sports[0]?.leagues).toHaveLength(75);
     expect(next.sports[0]).not.toHaveProperty('truncated');
     expect(next.sports[0]?.game_count).toBe(75);
   });
 
+  it("a league whose next game starts exactly at the window's end is listed for its live games, without a next start", () => {
+    const edge: SidebarBasis = { ...basis, rows: [row('golf', 'pga', 2, 1, [[dayAhead, 1]], '2026-11-27T12:00:00Z')] };
+    expect(summary(sidebarOf(edge, { window: 'next_24h' }))).toEqual([['golf', 1, 1, [['pga', 1, 1, null]]]]);
+    const before: SidebarBasis = { ...basis, rows: [row('golf', 'pga', 2, 1, [[dayAhead - 1, 1]], '2026-11-27T11:59:59Z')] };
+    expect(summary(sidebarOf(before, { window: 'next_24h' }))).toEqual([['golf', 2, 1, [['pga', 2, 1, '2026-11-27T11:59:59Z']]]]);
+  });
+
+  it('a basis without refreshed_at (a view populated by hand) counts its windows from now', () => {
+    vi.useFakeTimers({ now: (ref - 2 * hour) * 1000 });
+    try {
+      // From two hours before refreshed_at, epl's game at refreshed_at + 1 h is 3 hours ahead: in; the one a second before + 24 h is not.
+      const undated = sidebarOf({ ...basis, refreshed_at: null }, { window: 'next_24h' });
+      expect(undated.sports[0]?.leagues[0]).toMatchObject({ league_id: 'epl', game_count: 6 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('window=live with nothing live is an empty sidebar', () => {
     const quiet = { ...basis, rows: basis.rows.filter((r) => r.live_game_count === 0) };
-    expect(deriveSidebar(quiet, { window: 'live' })).toMatchObject({ sports: [], totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 } });
+    expect(sidebarOf(quiet, { window: 'live' })).toMatchObject({ sports: [], totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 } });
+  });
+});
+
+describe('group=region', () => {
+  const england: [string, string, number] = ['england', 'England', 40];
+  const grouped: SidebarBasis = {
+    ...basis,
+    rows: [
+      row('soccer', 'ucl', 2, 0, [], null, ['europe', 'Europe', 20]),
+      row('soccer', 'epl', 8, 3, [], null, england),
+      row('soccer', 'local', 5, 2, [], null), // no region
+      row('soccer', 'championship', 3, 1, [], null, england),
+      row('soccer', 'spl', 1, 0, [], null, ['scotland', 'Scotland', 40]), // England's priority, fewer live games
+      row('soccer', 'mls', 4, 0, [], null, ['usa', 'USA', 30]),
+      row('basketball', 'nba', 6, 1, [], null, ['usa', 'USA', 30]),
+    ],
+  };
+  /** [sport, games, [[region id, name, priority, games, live, [leagues]]]] */
+  const regionsOf = (sidebar: Sidebar | RegionSidebar) =>
+    (sidebar as RegionSidebar).sports.map((s) => [
+      s.sport_id,
+      s.game_count,
+      s.regions.map((r) => [r.region_id, r.region, r.priority, r.game_count, r.live_game_count, r.leagues.map((l) => l.league_id)]),
+    ]);
+
+  it('each sport lists its regions by priority, then live games; the leagues without one last; leagues in sidebar order; counts summed', () => {
+    const sidebar = deriveSidebar(grouped, variantOf({ group: 'region' }));
+    expect(regionsOf(sidebar)).toEqual([
+      [
+        'soccer',
+        23,
+        [
+          ['europe', 'Europe', 20, 2, 0, ['ucl']],
+          ['usa', 'USA', 30, 4, 0, ['mls']],
+          ['england', 'England', 40, 11, 4, ['epl', 'championship']],
+          ['scotland', 'Scotland', 40, 1, 0, ['spl']],
+          [null, null, null, 5, 2, ['local']],
+        ],
+      ],
+      ['basketball', 6, [['usa', 'USA', 30, 6, 1, ['nba']]]],
+    ]);
+    expect((sidebar as RegionSidebar).sports[0]?.regions[2]?.leagues[0]).toMatchObject({ league_id: 'epl', region: 'England' });
+    expect(sidebar.totals).toEqual({ sports: 2, leagues: 7, game_count: 29, live_game_count: 7 });
+    expect(variantKey(variantOf({ group: 'region' }))).toBe('group=region');
+    expect(variantKey(variantOf({ window: 'today', tz: 'Europe/London', group: 'region' }))).toBe('window=today&tz=Europe/London&group=region');
+    expect(variantOf({ group: 'league' })).toEqual({ window: 'all' });
+  });
+
+  it('with a window: the regions and counts of the leagues in it', () => {
+    expect(regionsOf(deriveSidebar(grouped, variantOf({ window: 'live', group: 'region' })))).toEqual([
+      [
+        'soccer',
+        6,
+        [
+          ['england', 'England', 40, 4, 4, ['epl', 'championship']],
+          [null, null, null, 2, 2, ['local']],
+        ],
+      ],
+      ['basketball', 1, [['usa', 'USA', 30, 1, 1, ['nba']]]],
+    ]);
+  });
+
+  it('a sport cut at 100 leagues: region counts include the cut ones, a region with none listed is left out, the sport stays marked', () => {
+    const many: SidebarBasis = {
+      ...basis,
+      rows: Array.from({ length: 150 }, (_, i) => row('darts', `d${i}`, 2, 0, [], null, i < 120 ? ['a', 'A', 1] : ['b', 'B', 2])),
+    };
+    const [darts] = (deriveSidebar(many, variantOf({ group: 'region' })) as RegionSidebar).sports;
+    expect(darts?.regions.map((r) => [r.region_id, r.game_count, r.leagues.length])).toEqual([['a', 240, 100]]);
+    expect(darts).toMatchObject({ truncated: true, game_count: 300 });
+    expect(darts).not.toHaveProperty('leagues');
   });
 });
 
@@ -241,6 +343,8 @@ describe('time zones and window ends', () => {
     expect(variantOf({ window: 'today' })).toEqual({ window: 'today', tz: 'UTC' });
     expect(variantOf({ window: 'today', tz: 'europe/london' })).toEqual({ window: 'today', tz: 'Europe/London' });
     expect(variantKey(variantOf({ window: 'today', tz: 'asia/tokyo' }))).toBe('window=today&tz=Asia/Tokyo');
+    // The schema lets only zones through: anything else is a bug, not a silent UTC.
+    expect(() => variantOf({ window: 'today', tz: 'Mars/Olympus' })).toThrow(new RangeError('not a time zone: Mars/Olympus'));
   });
 
   it('the end of a day that DST shortens, lengthens, or starts at 01:00', () => {
@@ -250,7 +354,7 @@ describe('time zones and window ends', () => {
     // Chile moves 6 September's midnight to 01:00: the 5th ends then.
     expect(end('2026-09-05T12:00:00Z', 'America/Santiago')).toBe('2026-09-06T04:00:00.000Z');
     expect(windowEnd({ window: 'next_24h' }, ref)).toBe(dayAhead);
-    expect(windowEnd({ window: 'live' }, ref)).toBeNull();
+    expect(windowEnd({ window: 'live' }, ref)).toBe(Number.NEGATIVE_INFINITY); // before any game not yet live
   });
 });
 
