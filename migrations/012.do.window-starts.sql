@@ -105,9 +105,11 @@ create unique index idx_sidebar_data_sport_league on sidebar_data (sport_id, lea
 comment on materialized view sidebar_data is E'The sidebar as of the last refresh: sidebar_league_counts ranked, with each league''s starts within 26 hours (sidebar_league_starts). Refresh with select refresh_sidebar_data().';
 
 -- 011's full rebuild, now of the starts too, in the same statement (one snapshot: the counts,
--- the starts and the consumed changes are of the same moment). Rows that did not change are
--- not written (the where of do update, and deletes of what went only): a full refresh every
--- five minutes must not rewrite every row it finds as it was.
+-- the starts and the consumed changes are of the same moment). Only the starts that changed are
+-- written: a full refresh every five minutes must not rewrite thousands of rows as they were.
+-- What changed is found by a full join of the rows held with the rows counted, which PostgreSQL
+-- runs as a hash or merge join (never a nested loop): a NOT EXISTS against the CTE would be
+-- planned from the CTE's default estimate, and could compare every row with every other.
 create or replace function sidebar_counts_rebuild() returns void
 language sql volatile
 as $$
@@ -121,21 +123,24 @@ as $$
     delete from sidebar_league_counts c
     where not exists (select 1 from fresh f where f.sport_id = c.sport_id and f.league_id = c.league_id)
   ),
-  fresh_starts as materialized (
-    select * from sidebar_league_start_source
+  starts_changed as materialized (
+    select coalesce(f.sport_id, s.sport_id) as sport_id, coalesce(f.league_id, s.league_id) as league_id,
+           coalesce(f.commence_time, s.commence_time) as commence_time, f.game_count
+    from sidebar_league_start_source f
+    full join sidebar_league_starts s
+      on s.sport_id = f.sport_id and s.league_id = f.league_id and s.commence_time = f.commence_time
+    where f.game_count is distinct from s.game_count
   ),
   starts_gone as (
     delete from sidebar_league_starts s
-    where not exists (
-      select 1 from fresh_starts f
-      where f.sport_id = s.sport_id and f.league_id = s.league_id and f.commence_time = s.commence_time
-    )
+    using starts_changed d
+    where d.game_count is null
+      and s.sport_id = d.sport_id and s.league_id = d.league_id and s.commence_time = d.commence_time
   ),
   starts_set as (
     insert into sidebar_league_starts as s (sport_id, league_id, commence_time, game_count)
-    select sport_id, league_id, commence_time, game_count from fresh_starts
+    select sport_id, league_id, commence_time, game_count from starts_changed where game_count is not null
     on conflict (sport_id, league_id, commence_time) do update set game_count = excluded.game_count
-    where s.game_count <> excluded.game_count
   )
   insert into sidebar_league_counts (sport_id, league_id, sport, league, game_count, live_game_count, next_start)
   select sport_id, league_id, sport, league, game_count, live_game_count, next_start from fresh
@@ -168,26 +173,34 @@ begin
     from consumed
     group by sport_id, league_id
   ),
-  -- The touched leagues' starts now, from the open-events index (001).
-  recounted_starts as materialized (
-    select s.sport_id, s.league_id, s.commence_time, s.game_count
-    from summed t
-    join sidebar_league_start_source s on s.sport_id = t.sport_id and s.league_id = t.league_id
+  -- The touched leagues' starts now, from the open-events index (001), against those held:
+  -- what changed, by a full join (as in the rebuild above).
+  starts_changed as materialized (
+    select coalesce(f.sport_id, s.sport_id) as sport_id, coalesce(f.league_id, s.league_id) as league_id,
+           coalesce(f.commence_time, s.commence_time) as commence_time, f.game_count
+    from (
+      -- Lateral: the league's keys reach the view's index scan, league by league.
+      select f.* from summed t
+      cross join lateral (
+        select * from sidebar_league_start_source v where v.sport_id = t.sport_id and v.league_id = t.league_id
+      ) f
+    ) f
+    full join (
+      select s.* from summed t
+      join sidebar_league_starts s on s.sport_id = t.sport_id and s.league_id = t.league_id
+    ) s on s.sport_id = f.sport_id and s.league_id = f.league_id and s.commence_time = f.commence_time
+    where f.game_count is distinct from s.game_count
   ),
   starts_gone as (
     delete from sidebar_league_starts s
-    using summed t
-    where s.sport_id = t.sport_id and s.league_id = t.league_id
-      and not exists (
-        select 1 from recounted_starts r
-        where r.sport_id = s.sport_id and r.league_id = s.league_id and r.commence_time = s.commence_time
-      )
+    using starts_changed d
+    where d.game_count is null
+      and s.sport_id = d.sport_id and s.league_id = d.league_id and s.commence_time = d.commence_time
   ),
   starts_set as (
     insert into sidebar_league_starts as s (sport_id, league_id, commence_time, game_count)
-    select sport_id, league_id, commence_time, game_count from recounted_starts
+    select sport_id, league_id, commence_time, game_count from starts_changed where game_count is not null
     on conflict (sport_id, league_id, commence_time) do update set game_count = excluded.game_count
-    where s.game_count <> excluded.game_count
   ),
   applied as (
     insert into sidebar_league_counts as c (sport_id, league_id, sport, league, game_count, live_game_count)

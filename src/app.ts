@@ -7,7 +7,7 @@ import { authPlugin } from './auth/plugin.js';
 import type { Cache } from './cache/index.js';
 import { cachePlugin } from './cache/plugin.js';
 import type { Config } from './config/index.js';
-import { timeZoneFormat } from './contract/index.js';
+import { languageTagFormat, timeZoneFormat } from './contract/index.js';
 import type { Db } from './db/index.js';
 import { dbPlugin } from './db/plugin.js';
 import type { SchemaState } from './db/startup.js';
@@ -22,7 +22,7 @@ import { observabilityPlugin } from './observability/plugin.js';
 import { schedulerPlugin } from './scheduler/plugin.js';
 import { type HotPathSlot, sidebarPlugin } from './sidebar/plugin.js';
 import { sidebarRoutes } from './sidebar/routes.js';
-import { isTimeZone } from './sidebar/variants.js';
+import { isLanguageTag, isTimeZone } from './sidebar/variants.js';
 import { streamPlugin } from './stream/plugin.js';
 
 declare module 'fastify' {
@@ -78,7 +78,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     trustProxy: config.trustProxy,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { coerceTypes: true, removeAdditional: 'all', useDefaults: true, formats: { [timeZoneFormat]: isTimeZone } } },
+    ajv: {
+      customOptions: {
+        coerceTypes: true,
+        removeAdditional: 'all',
+        useDefaults: true,
+        formats: { [timeZoneFormat]: isTimeZone, [languageTagFormat]: isLanguageTag },
+      },
+    },
     // The errors plugin answers requests that arrive while closing, in the one error shape.
     return503OnClosing: false,
     frameworkErrors,

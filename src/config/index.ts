@@ -52,6 +52,8 @@ export interface Config {
   httpCacheControl: string;
   /** Sidebar variants kept pre-built per process (least recently used dropped beyond). */
   variantsMax: number;
+  /** The language of the default names: Content-Language of sidebar answers in no other language. */
+  defaultLanguage: string;
   /** The tag CDNs purge sidebar answers by (Surrogate-Key, Cache-Tag). */
   cdnSurrogateKey: string;
   /** Purge-by-tag endpoint called after each new version this instance makes; unset: no purge. */
@@ -268,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleIfError: e.SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS,
     }),
     variantsMax: e.SIDEBAR_VARIANTS_MAX,
+    defaultLanguage: e.SIDEBAR_DEFAULT_LANGUAGE,
     cdnSurrogateKey: e.CDN_SURROGATE_KEY,
     cdnPurgeUrl: e.CDN_PURGE_URL,
     cdnPurgeToken: e.CDN_PURGE_TOKEN,

@@ -53,9 +53,11 @@ export const envSchema = Type.Object({
   SIDEBAR_HTTP_S_MAXAGE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 1 }),
   SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 2 }),
   SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, maximum: 604800, default: 3600 }),
-  // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag; variants add tags of their own).
   // Sidebar variants (window=…) kept pre-built per process; the least recently used are dropped beyond it.
   SIDEBAR_VARIANTS_MAX: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
+  // The language of the default names (the feeds'): Content-Language of answers without a translation.
+  SIDEBAR_DEFAULT_LANGUAGE: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$', default: 'en' }),
+  // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag; variants add tags of their own).
   CDN_SURROGATE_KEY: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 128, default: 'sidebar' }),
   // When set, POSTed after each new version this instance makes ({key}: the surrogate key).
   CDN_PURGE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),

@@ -113,11 +113,23 @@ export const SidebarTimeZone = Type.String({
   examples: ['Europe/London'],
 });
 
+/** A BCP 47 language tag (es, pt-BR, zh-Hant-TW), checked by Intl (format registered in app.ts). */
+export const languageTagFormat = 'bcp47';
+
+export const SidebarLanguage = Type.String({
+  format: languageTagFormat,
+  maxLength: 35,
+  description:
+    "The language of sport, league and region names (BCP 47: es, pt-BR, de). Each name falls back to the language's prefix (pt-BR to pt), then to the default name; a language without names is answered in the default one, not refused. Content-Language says which.",
+  examples: ['pt-BR'],
+});
+
 /** What picks a variant of the sidebar: on the sidebar route and its stream. */
 export const VariantQuery = Type.Object({
   window: Type.Optional(SidebarWindow),
   tz: Type.Optional(SidebarTimeZone),
   group: Type.Optional(SidebarGroup),
+  lang: Type.Optional(SidebarLanguage),
 });
 export type VariantQuery = Static<typeof VariantQuery>;
 

@@ -1,8 +1,15 @@
 import type { Region, RegionSidebar, Sidebar, SidebarOrigin, Sport } from '../contract/index.js';
 import type { SidebarRow } from './repository.js';
 
-/** A league's row as every instance keeps it: the database's row, its next start in ISO seconds. */
-export type BasisRow = Omit<SidebarRow, 'next_start'> & { next_start: string | null };
+/** A league's row as every instance keeps it: the database's row, its next start in ISO seconds, its names moved to the basis's. */
+export type BasisRow = Omit<SidebarRow, 'next_start' | 'sport_names' | 'league_names' | 'region_names'> & { next_start: string | null };
+
+/** Names per language of each sport, league and region: id → {lang: name} (migration 014). */
+export interface BasisNames {
+  sport: Record<string, Record<string, string>>;
+  league: Record<string, Record<string, string>>;
+  region: Record<string, Record<string, string>>;
+}
 
 /**
  * What every answer of one version is built from (the full sidebar and its variants), and what
@@ -16,6 +23,10 @@ export interface SidebarBasis {
   refreshed_at: string | null;
   /** In sidebar order (sport_rank, then league_rank). */
   rows: BasisRow[];
+  /** Names per language, once per sport, league and region (the rows' are the default names). */
+  names: BasisNames;
+  /** The languages any name is in, sorted: what ?lang= can resolve to. */
+  languages: string[];
 }
 
 /** ISO 8601 to the second: the sidebar never needs milliseconds, and every byte is sent a lot. */
@@ -34,13 +45,27 @@ function byRank(a: SidebarRow, b: SidebarRow): number {
  */
 export const maxLeaguesPerSport = 100;
 
-/** The database's rows as a basis: in sidebar order (the ranks encode the ordering rules, see migration 003), dates in ISO seconds. */
+/**
+ * The database's rows as a basis: in sidebar order (the ranks encode the ordering rules, see
+ * migration 003), dates in ISO seconds, and the names per language, which every row of a sport
+ * or region repeats, kept once.
+ */
 export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null }): SidebarBasis {
-  return {
-    source: meta.source,
-    refreshed_at: isoSeconds(meta.refreshedAt),
-    rows: [...rows].sort(byRank).map((row) => ({ ...row, next_start: isoSeconds(row.next_start) })),
+  // Without a prototype: an id such as __proto__ (hostile data) is a key like any other.
+  const names: BasisNames = { sport: Object.create(null), league: Object.create(null), region: Object.create(null) };
+  const languages = new Set<string>();
+  const keep = (kind: keyof BasisNames, id: string | null, set: Record<string, string> | null) => {
+    if (id === null || set === null) return;
+    names[kind][id] = set;
+    for (const lang of Object.keys(set)) languages.add(lang);
   };
+  const basisRows = [...rows].sort(byRank).map(({ sport_names, league_names, region_names, ...row }) => {
+    keep('sport', row.sport_id, sport_names);
+    keep('league', row.league_id, league_names);
+    keep('region', row.region_id, region_names);
+    return { ...row, next_start: isoSeconds(row.next_start) };
+  });
+  return { source: meta.source, refreshed_at: isoSeconds(meta.refreshedAt), rows: basisRows, names, languages: [...languages].sort() };
 }
 
 /**

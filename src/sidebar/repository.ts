@@ -25,6 +25,10 @@ export interface SidebarRow {
   region_id: string | null;
   region: string | null;
   region_priority: number | null;
+  /** Names per language, {lang: name} (migration 014); null when there are none. */
+  sport_names: Record<string, string> | null;
+  league_names: Record<string, string> | null;
+  region_names: Record<string, string> | null;
 }
 
 /** A row of sidebar_refresh_log as the driver returns it (the API's RefreshLog, with Dates). */
@@ -60,9 +64,10 @@ export interface ViewState {
   last_success_at: Date | null;
 }
 
-// sidebar_data and sidebar_source have the same columns (sidebar_rows, migration 013).
+// sidebar_data and sidebar_source have the same columns (sidebar_rows, migrations 013 and 014).
 const sidebarColumns = `sport_id, sport, sport_icon, sport_priority, league_id, league, league_icon,
-  league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts, region_id, region, region_priority`;
+  league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts, region_id, region, region_priority,
+  sport_names, league_names, region_names`;
 
 // One statement, so one snapshot: the version is the one whose refresh produced these rows.
 // The outer "one" row keeps the version when the view is empty (no open events anywhere).

@@ -7,7 +7,7 @@ import { basisOf, buildSidebar, type SidebarBasis } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
 import { buildSnapshot, type CachePolicy, type Snapshot } from './snapshot.js';
-import { createVariantStore, deriveSidebar, type Variant, type VariantBase } from './variants.js';
+import { createVariantStore, deriveSidebar, resolveVariant, type Variant, type VariantBase } from './variants.js';
 import type { VersionWatcher } from './version-watcher.js';
 
 export interface LayerCounters extends AnswerLayers {
@@ -26,6 +26,7 @@ export type SidebarServiceConfig = Pick<
   | 'corsOrigins'
   | 'cdnSurrogateKey'
   | 'variantsMax'
+  | 'defaultLanguage'
 >;
 
 export interface SidebarServiceDeps {
@@ -86,6 +87,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
     vary: config.corsOrigins.length > 0 ? 'accept-encoding, origin' : 'accept-encoding',
     surrogateKeys: [config.cdnSurrogateKey],
+    contentLanguage: config.defaultLanguage,
   };
 
   // Variants are derived from the basis of the full sidebar's version, once per version each.
@@ -98,6 +100,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
             ...policy,
             // Purging the sidebar's tag purges every variant; a variant's own tag purges only it.
             surrogateKeys: [config.cdnSurrogateKey, `${config.cdnSurrogateKey}:${key}`],
+            contentLanguage: variant.lang ?? config.defaultLanguage,
           }),
   });
 
@@ -294,7 +297,8 @@ export function createSidebarService({ repository, cache, versions, schema, log,
      * once per version; `url` (a request's raw URL) lets the hot path find them for that URL next time.
      */
     variant(base: VariantBase, variant: Variant, url?: string): Snapshot {
-      return variants.get(base, variant, url);
+      // A language without names is the default names' variant: bounded by the languages configured.
+      return variants.get(base, resolveVariant(variant, base.basis), url);
     },
 
     /** The hot path's lookup of a URL with a query string: its variant's bytes for this full snapshot, or null. No I/O. */

@@ -28,6 +28,8 @@ export interface Snapshot {
   surrogateKeys: readonly string[];
   /** Last-Modified: when the data was refreshed (the body's refreshed_at), or null. */
   lastModified: string | null;
+  /** Content-Language: the language of the names (?lang=, or the default names'); none when null. */
+  contentLanguage: string | null;
   /** Response headers per encoding, built once per buffer: [name, value, name, value, …]. */
   headers: Partial<Record<Encoding, readonly string[]>>;
   /**
@@ -57,9 +59,10 @@ export interface CachePolicy {
   cacheControl: string;
   vary: string;
   surrogateKeys: readonly string[];
+  contentLanguage?: string | null;
 }
 
-export function buildSnapshot(body: string, { cacheControl, vary, surrogateKeys }: CachePolicy): Snapshot {
+export function buildSnapshot(body: string, { cacheControl, vary, surrogateKeys, contentLanguage = null }: CachePolicy): Snapshot {
   // Stryker disable next-line StringLiteral: utf8 is Buffer.from's default; the argument only says it.
   const identity = Buffer.from(body, 'utf8');
   const snapshot: Snapshot = {
@@ -71,6 +74,7 @@ export function buildSnapshot(body: string, { cacheControl, vary, surrogateKeys 
     vary,
     surrogateKeys,
     lastModified: lastModifiedOf(body),
+    contentLanguage,
     headers: {},
     hot: {},
   };
@@ -139,6 +143,7 @@ export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly 
       'content-length',
       String(snapshot[encoding].length),
       ...cachingHeaders(snapshot),
+      ...(snapshot.contentLanguage ? ['content-language', snapshot.contentLanguage] : []),
       // Read and removed by the CDN (Fastly and Akamai: Surrogate-Key, space-separated; Cloudflare: Cache-Tag, comma-separated).
       ...(snapshot.surrogateKeys.length ? ['surrogate-key', snapshot.surrogateKeys.join(' '), 'cache-tag', snapshot.surrogateKeys.join(',')] : []),
       // JSON is never to be read as anything else (the one security header a JSON resource needs; see http/security.ts).

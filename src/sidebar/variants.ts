@@ -11,8 +11,11 @@ export type TimeWindow =
   /** tz: the canonical IANA name of the zone whose day ends the window. */
   | { window: 'today'; tz: string };
 
-/** group: 'region' lists each sport's leagues under their regions. */
-export type Variant = TimeWindow & { group?: 'region' };
+/**
+ * group: 'region' lists each sport's leagues under their regions. lang: the language of the
+ * names, a tag the basis has names in (resolveLanguage); absent, the default names.
+ */
+export type Variant = TimeWindow & { group?: 'region'; lang?: string };
 
 export const fullSidebar: Variant = { window: 'all' };
 
@@ -39,12 +42,55 @@ export const isTimeZone = (name: string): boolean => canonicalTimeZone(name) !==
  * schema let through is a zone; anything else is a programming error.
  */
 export function variantOf(query: VariantQuery): Variant {
-  const group = query.group === 'region' ? ({ group: 'region' } as const) : {};
+  const rest = {
+    ...(query.group === 'region' ? { group: 'region' as const } : {}),
+    ...(query.lang === undefined ? {} : { lang: canonicalLanguage(query.lang) ?? query.lang }),
+  };
   const window = query.window ?? 'all';
-  if (window !== 'today') return { window, ...group };
+  if (window !== 'today') return { window, ...rest };
   const tz = canonicalTimeZone(query.tz ?? 'UTC');
   if (tz === null) throw new RangeError(`not a time zone: ${query.tz}`);
-  return { window, tz, ...group };
+  return { window, tz, ...rest };
+}
+
+// A language, then up to two subtags (script, region): what names are kept per (migration 014).
+const languageTag = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$/;
+
+/** A BCP 47 tag in its canonical case (pt-br: pt-BR), or null when it is not one. */
+export function canonicalLanguage(tag: string): string | null {
+  if (!languageTag.test(tag)) return null;
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `tag` is a language tag ?lang= takes: the ajv format of the lang parameter. */
+export const isLanguageTag = (tag: string): boolean => canonicalLanguage(tag) !== null;
+
+/** A tag and its prefixes, most specific first: zh-Hant-TW, zh-Hant, zh. */
+function languageChain(tag: string): string[] {
+  const parts = tag.split('-');
+  return parts.map((_, i) => parts.slice(0, parts.length - i).join('-'));
+}
+
+/** The most specific of `requested` and its prefixes that `languages` has names in, or undefined (the default names). */
+export function resolveLanguage(requested: string | undefined, languages: readonly string[]): string | undefined {
+  if (requested === undefined) return undefined;
+  return languageChain(requested).find((tag) => languages.includes(tag));
+}
+
+/**
+ * The variant a basis answers: its lang resolved against the languages the basis has names in,
+ * so every language without names (an attacker may ask for thousands) is the default names'
+ * one variant, and pt-BR without names of its own is pt's.
+ */
+export function resolveVariant(variant: Variant, basis: SidebarBasis): Variant {
+  if (variant.lang === undefined) return variant;
+  const { lang, ...rest } = variant;
+  const resolved = resolveLanguage(lang, basis.languages);
+  return resolved === undefined ? rest : { ...rest, lang: resolved };
 }
 
 /**
@@ -56,6 +102,7 @@ export function variantKey(variant: Variant): string {
   if (variant.window === 'today') parts.push(`window=today&tz=${variant.tz}`);
   else if (variant.window !== 'all') parts.push(`window=${variant.window}`);
   if (variant.group === 'region') parts.push('group=region');
+  if (variant.lang !== undefined) parts.push(`lang=${variant.lang}`);
   return parts.join('&');
 }
 
@@ -100,7 +147,7 @@ function windowRows(rows: readonly BasisRow[], end: number): BasisRow[] {
  * move between one window and another.
  */
 export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar | RegionSidebar {
-  let rows = basis.rows;
+  let rows = variant.lang === undefined ? basis.rows : translatedRows(basis, languageChain(variant.lang));
   if (variant.window !== 'all') {
     // A basis without refreshed_at (a view populated by hand) has no better reference than now.
     const ref = basis.refreshed_at !== null ? Date.parse(basis.refreshed_at) / 1000 : Math.floor(Date.now() / 1000);
@@ -108,6 +155,26 @@ export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar | 
   }
   const sidebar = buildSidebar({ ...basis, rows });
   return variant.group === 'region' ? groupByRegion(sidebar, rows) : sidebar;
+}
+
+/** A name in the first language of `chain` it has, or the default name. */
+function nameIn(names: Record<string, Record<string, string>>, id: string | null, chain: readonly string[], fallback: string): string;
+function nameIn(names: Record<string, Record<string, string>>, id: string | null, chain: readonly string[], fallback: string | null): string | null;
+function nameIn(names: Record<string, Record<string, string>>, id: string | null, chain: readonly string[], fallback: string | null): string | null {
+  // Own keys only: a parsed basis's objects have a prototype, and an id may be toString.
+  const set = id !== null && Object.hasOwn(names, id) ? names[id] : undefined;
+  for (const tag of chain) if (set && Object.hasOwn(set, tag)) return set[tag] as string;
+  return fallback;
+}
+
+/** The rows with their sport, league and region names in the language `chain` resolves to, name by name. */
+function translatedRows({ rows, names }: SidebarBasis, chain: readonly string[]): BasisRow[] {
+  return rows.map((row) => ({
+    ...row,
+    sport: nameIn(names.sport, row.sport_id, chain, row.sport),
+    league: nameIn(names.league, row.league_id, chain, row.league),
+    region: nameIn(names.region, row.region_id, chain, row.region),
+  }));
 }
 
 /** What variants are derived from: the full sidebar's bytes and the basis of the same version. */

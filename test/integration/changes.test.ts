@@ -242,6 +242,14 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
               ],
               true,
             ],
+            // The same with change-driven refreshes only: the count at that start is updated in place.
+            [
+              [
+                [{ kind: 'insert', id: 1, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
+                [{ kind: 'insert', id: 2, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
+              ],
+              false,
+            ],
           ],
         },
       );

@@ -26,6 +26,7 @@ const ttl = {
   corsOrigins: [],
   cdnSurrogateKey: 'sidebar',
   variantsMax: 256,
+  defaultLanguage: 'en',
 };
 
 /** A cache whose calls fail on demand: a Redis that errors, without waiting for a real outage. */

@@ -182,6 +182,84 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
     });
   });
 
+  describe('languages', () => {
+    const inLang = async (query: string) => {
+      const res = await fetch(`${base}${paths.sidebar}?${query}`);
+      return { res, sidebar: (await res.json()) as Sidebar };
+    };
+    /** Each sport's and league's name in `lang` as the test's own query resolves it: the tag, its prefix, else the default name. */
+    async function namesBySql(lang: string, full: Sidebar) {
+      const chain = lang.split('-').map((_, i, parts) => parts.slice(0, parts.length - i).join('-'));
+      const { rows } = await fixture.db.db.query<{ kind: string; id: string; name: string }>(
+        `select distinct on (kind, id) kind, id, name from sidebar_names where lang = any($1::text[])
+         order by kind, id, array_position($1::text[], lang)`,
+        [chain],
+      );
+      const named = new Map(rows.map((r) => [`${r.kind}:${r.id}`, r.name]));
+      return full.sports.map((s) => [named.get(`sport:${s.sport_id}`) ?? s.sport, s.leagues.map((l) => named.get(`league:${l.league_id}`) ?? l.league)]);
+    }
+    const namesOf = (sidebar: Sidebar) => sidebar.sports.map((s) => [s.sport, s.leagues.map((l) => l.league)]);
+
+    it('?lang=es, pt-BR, de: every name as SQL resolves it from the configuration, the rest the default; Content-Language says which', async () => {
+      const full = await fetch(`${base}${paths.sidebar}`).then(body);
+      for (const lang of ['es', 'pt-BR', 'de']) {
+        const { res, sidebar } = await inLang(`lang=${lang}`);
+        expect(res.headers.get('content-language')).toBe(lang);
+        expect(namesOf(sidebar)).toEqual(await namesBySql(lang, full));
+        expect(sidebar.totals).toEqual(full.totals);
+      }
+      const es = (await inLang('lang=es')).sidebar;
+      expect(es.sports.find((s) => s.sport_id === 'soccer')?.sport).toBe('Fútbol');
+      // A league with no Spanish name keeps its own: a missing translation is the default name.
+      expect(es.sports.find((s) => s.sport_id === 'soccer')?.leagues.find((l) => l.league_id === 'la_liga')?.league).toBe('La Liga');
+      expect(es.sports.find((s) => s.sport_id === 'soccer')?.leagues.find((l) => l.league_id === 'epl')?.region).toBe('Inglaterra');
+    });
+
+    it('pt-PT falls back to pt, then to the default name; a language without names is the default sidebar (same ETag), never an error', async () => {
+      const full = await fetch(`${base}${paths.sidebar}`);
+      const fullBody = (await full.json()) as Sidebar;
+      const { res, sidebar } = await inLang('lang=pt-PT');
+      expect(res.headers.get('content-language')).toBe('pt');
+      expect(namesOf(sidebar)).toEqual(await namesBySql('pt-PT', fullBody));
+      expect(sidebar.sports.find((s) => s.sport_id === 'basketball')?.sport).toBe('Basquetebol');
+      expect(sidebar.sports.find((s) => s.sport_id === 'soccer')?.sport).toBe(fullBody.sports.find((s) => s.sport_id === 'soccer')?.sport);
+      const french = await fetch(`${base}${paths.sidebar}?lang=fr-CA`);
+      expect(french.status).toBe(200);
+      expect(french.headers.get('etag')).toBe(full.headers.get('etag'));
+      expect(french.headers.get('content-language')).toBe('en');
+      expect(full.headers.get('content-language')).toBe('en');
+    });
+
+    it('a language combines with the other parameters, is served by the hot path, and a malformed tag is a 400 naming lang', async () => {
+      const url = `${base}${paths.sidebar}?window=live&group=region&lang=es`;
+      const first = await fetch(url);
+      expect(first.headers.get('surrogate-key')).toBe('sidebar sidebar:window=live&group=region&lang=es');
+      const again = await fetch(url);
+      expect(again.headers.get('x-cache')).toBe('HIT');
+      expect(again.headers.get('server-timing')).toMatch(/desc="memory"/);
+      expect(again.headers.get('content-language')).toBe('es');
+      const grouped = (await again.json()) as RegionSidebar;
+      expect(grouped.sports.flatMap((s) => s.regions.map((r) => r.region))).not.toContain('England');
+      for (const bad of ['en_US', 'english', `en-${'a'.repeat(9)}`]) {
+        const res = await fetch(`${base}${paths.sidebar}?lang=${bad}`);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { message: string }).message).toMatch(/^querystring\/lang must /);
+      }
+    });
+
+    it('names are configuration: a new translation shows at the next refresh', async () => {
+      await fixture.db.db.query(`insert into sidebar_names (kind, id, lang, name) values ('league', 'la_liga', 'es', 'LaLiga EA Sports')`);
+      try {
+        expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
+        const { sidebar } = await inLang('lang=es');
+        expect(sidebar.sports.find((s) => s.sport_id === 'soccer')?.leagues.find((l) => l.league_id === 'la_liga')?.league).toBe('LaLiga EA Sports');
+      } finally {
+        await fixture.db.db.query(`delete from sidebar_names where kind = 'league' and id = 'la_liga' and lang = 'es'`);
+        await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+      }
+    });
+  });
+
   describe('time windows', () => {
     const zones = ['UTC', 'Asia/Kathmandu', 'America/Los_Angeles'] as const;
     /** Where `tz`'s calendar day of `at` ends, by PostgreSQL's own time zone rules (not the service's library). */

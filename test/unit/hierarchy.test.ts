@@ -21,6 +21,9 @@ function row(overrides: Partial<SidebarRow>): SidebarRow {
     region_id: null,
     region: null,
     region_priority: null,
+    sport_names: null,
+    league_names: null,
+    region_names: null,
     ...overrides,
   };
 }
