@@ -1,32 +1,67 @@
-import type { Region, RegionSidebar, Sidebar, SidebarOrigin, Sport } from '../contract/index.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { type Region, type RegionSidebar, type Sidebar, SidebarOrigin, type Sport } from '../contract/index.js';
 import type { SidebarRow } from './repository.js';
 
-/** A league's row as every instance keeps it: the database's row, its next start in ISO seconds, its names moved to the basis's. */
-export type BasisRow = Omit<SidebarRow, 'next_start' | 'sport_names' | 'league_names' | 'region_names'> & { next_start: string | null };
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 
-/** Names per language of each sport, league and region: id → {lang: name} (migration 014). */
-export interface BasisNames {
-  sport: Record<string, Record<string, string>>;
-  league: Record<string, Record<string, string>>;
-  region: Record<string, Record<string, string>>;
-}
+/** A league's row as every instance keeps it: the database's row, its next start in ISO seconds, its names moved to the basis's. */
+export const BasisRow = Type.Object({
+  sport_id: Type.String(),
+  sport: Type.String(),
+  sport_icon: NullableString,
+  sport_priority: NullableInteger,
+  league_id: Type.String(),
+  league: Type.String(),
+  league_icon: NullableString,
+  league_priority: NullableInteger,
+  game_count: Type.Integer(),
+  live_game_count: Type.Integer(),
+  next_start: NullableString,
+  sport_rank: Type.Integer(),
+  league_rank: Type.Integer(),
+  /** Games not yet live by start within 26 hours: [epoch seconds, games], in time order (migration 012). */
+  starts: Type.Array(Type.Tuple([Type.Integer(), Type.Integer()])),
+  region_id: NullableString,
+  region: NullableString,
+  region_priority: NullableInteger,
+});
+export type BasisRow = Static<typeof BasisRow>;
+
+/** id → {lang: name} */
+const NameSets = Type.Record(Type.String(), Type.Record(Type.String(), Type.String()));
 
 /**
  * What every answer of one version is built from (the full sidebar and its variants), and what
- * the shared cache holds per version: the ranked rows, with each league's starts within 26 hours
- * (migration 012), which the full sidebar's body does not carry. Plain JSON, so every instance
- * that reads it builds the same bytes.
+ * the shared cache holds per version: the ranked rows, with what the variants need and the full
+ * sidebar's body does not carry (each league's starts within 26 hours, its region, the names per
+ * language). Plain JSON, so every instance that reads it builds the same bytes.
  */
-export interface SidebarBasis {
-  source: SidebarOrigin;
+export const SidebarBasis = Type.Object({
+  source: SidebarOrigin,
   /** When the data was counted (the version's refresh), in ISO seconds: the body's refreshed_at, and the windows' reference time. */
-  refreshed_at: string | null;
+  refreshed_at: NullableString,
   /** In sidebar order (sport_rank, then league_rank). */
-  rows: BasisRow[];
-  /** Names per language, once per sport, league and region (the rows' are the default names). */
-  names: BasisNames;
+  rows: Type.Array(BasisRow),
+  /** Names per language, once per sport, league and region (migration 014; the rows' are the default names). */
+  names: Type.Object({ sport: NameSets, league: NameSets, region: NameSets }),
   /** The languages any name is in, sorted: what ?lang= can resolve to. */
-  languages: string[];
+  languages: Type.Array(Type.String()),
+});
+export type SidebarBasis = Static<typeof SidebarBasis>;
+export type BasisNames = SidebarBasis['names'];
+
+const basisCheck = TypeCompiler.Compile(SidebarBasis);
+
+/** A basis from its JSON (the shared cache's), checked whole: anything else throws, saying where it is wrong. */
+export function parseBasis(text: string): SidebarBasis {
+  const value: unknown = JSON.parse(text);
+  if (!basisCheck.Check(value)) {
+    const first = basisCheck.Errors(value).First();
+    throw new Error(`not a sidebar basis: ${first?.path || '/'} ${first?.message}`);
+  }
+  return value;
 }
 
 /** ISO 8601 to the second: the sidebar never needs milliseconds, and every byte is sent a lot. */

@@ -3,7 +3,7 @@ import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
 import type { AnswerLayers, RefreshTrigger } from '../contract/index.js';
 import { DatabaseStartingError, type SchemaState } from '../db/startup.js';
-import { basisOf, buildSidebar, type SidebarBasis } from './hierarchy.js';
+import { basisOf, buildSidebar, parseBasis, type SidebarBasis } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
 import { buildSnapshot, type CachePolicy, type Snapshot } from './snapshot.js';
@@ -116,12 +116,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   /** A basis the shared cache gave, or null (a miss) when it is not one: a value this code did not write must not take the service down. */
   function builtFromCache(text: string): VariantBase | null {
     try {
-      return built(text, () => {
-        // Not an object (null, a number): reading .rows throws, and is a miss too.
-        const basis = JSON.parse(text) as SidebarBasis;
-        if (!Array.isArray(basis.rows)) throw new Error('no rows');
-        return basis;
-      });
+      return built(text, () => parseBasis(text));
     } catch (err) {
       counters.errors++;
       log.warn({ err: (err as Error).message, cache: cache.backend }, 'sidebar cache entry is not a sidebar basis; reading the database');

@@ -89,7 +89,13 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   const currentVersion = async () => (await testDb.db.query<{ version: number }>('select version from sidebar_data_version()')).rows[0]?.version ?? 0;
   const bodyOf = (read: { snapshot: { identity: Buffer } }) => JSON.parse(read.snapshot.identity.toString()) as Sidebar;
   /** A basis no database holds (refreshed in 2000): planted in the cache, it shows in any answer that came from there. */
-  const planted = JSON.stringify({ source: 'materialized_view', refreshed_at: '2000-01-01T00:00:00Z', rows: [] });
+  const planted = JSON.stringify({
+    source: 'materialized_view',
+    refreshed_at: '2000-01-01T00:00:00Z',
+    rows: [],
+    names: { sport: {}, league: {}, region: {} },
+    languages: [],
+  });
   const isPlanted = (read: { snapshot: { identity: Buffer } }) => bodyOf(read).refreshed_at === '2000-01-01T00:00:00Z';
 
   describe('reading', () => {
@@ -178,10 +184,14 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     it('a shared cache entry that is not a basis (another writer, a corrupted value) is a miss: read from the database, counted, never served', async () => {
       const { svc, keys, lines, versions } = service();
       const version = await currentVersion();
+      // A basis whose one row lacks its starts: checked whole, not only at the top.
+      const row = { sport_id: 's', sport: 'S', sport_icon: null, sport_priority: null, league_id: 'l', league: 'L', league_icon: null };
+      const counts = { league_priority: null, game_count: 1, live_game_count: 0, next_start: null, sport_rank: 1, league_rank: 1 };
+      const partial = { ...JSON.parse(planted), rows: [{ ...row, ...counts, region_id: null, region: null, region_priority: null }] };
       const misses = [
-        ['{"sports":[]}', 'no rows'],
-        ['{"rows":"not a list"}', 'no rows'], // iterable, but not rows: never built into a sidebar
-        ['null', "Cannot read properties of null (reading 'rows')"],
+        ['{"sports":[]}', 'not a sidebar basis: /source Expected required property'],
+        [JSON.stringify(partial), 'not a sidebar basis: /rows/0/starts Expected required property'],
+        ['null', 'not a sidebar basis: / Expected object'],
         ['{"rows":', 'Unexpected end of JSON input'],
       ];
       for (const [i, [value, err]] of misses.entries()) {
