@@ -12,10 +12,12 @@
  *   (now + 24 h) or at a day boundary that is not a whole hour in UTC (Asia/Kathmandu, +05:45),
  *   and a game starting exactly at the end must be left out exactly. Kick-offs cluster on round
  *   times, so there are far fewer rows than open games.
- * - Maintained by the same refreshes as sidebar_league_counts (011): a full refresh rebuilds it;
- *   a change-driven one recomputes the rows of the leagues the recorded changes touched, from
- *   the open-events index (001), in the statement that consumes those changes, so the counts and
- *   the starts are of the same snapshot. The write triggers are unchanged.
+ * - Maintained as sidebar_league_counts is (011): a full refresh rebuilds it; a change-driven
+ *   one applies the deltas the write triggers recorded, which now say at which start time a
+ *   game not yet live was added or removed (sidebar_changes.commence_time), in the statement that
+ *   consumes them: work in proportion to the writes, and the counts and starts of one snapshot.
+ *   A start whose count a delta takes to zero stays as a zero row until the next full refresh
+ *   (readers skip it), so a change-driven refresh never scans the table for them.
  * - sidebar_data and sidebar_source gain `starts`: per league, the games not yet live starting
  *   within 26 hours of the refresh, as [[epoch seconds, games], …] in time order. 26 hours
  *   cover every window the service offers (a calendar day ends at most 25 hours ahead, on a
@@ -43,14 +45,15 @@ create table sidebar_league_starts (
   sport_id      text not null,
   league_id     text not null,
   commence_time timestamptz not null,
-  game_count    integer not null check (game_count > 0),
+  -- Zero (or, after drift, below) until the next full refresh removes the row; read as absent.
+  game_count    integer not null,
   primary key (sport_id, league_id, commence_time)
 );
 
 -- sidebar_data reads the next 26 hours of every league.
 create index idx_sidebar_league_starts_commence on sidebar_league_starts (commence_time);
 
-comment on table sidebar_league_starts is E'sidebar_league_start_source as of the last refresh: rebuilt by full refreshes; the leagues a change-driven refresh touches are recomputed.';
+comment on table sidebar_league_starts is E'sidebar_league_start_source as of the last refresh: rebuilt by full refreshes, updated by change-driven ones from the deltas in sidebar_changes. Rows with game_count <= 0 are absent starts, removed by the next full refresh.';
 
 -- Per league, the starts within 26 hours as a JSON array, over both sources: from_events true,
 -- odds_events now (the fallback); false, the table (sidebar_data). As in sidebar_ranked (011),
@@ -64,7 +67,7 @@ with starts as (
   union all
   select false, sport_id, league_id, commence_time, game_count
   from sidebar_league_starts
-  where commence_time < now() + interval '26 hours'
+  where commence_time < now() + interval '26 hours' and game_count > 0
 )
 select
   from_events,
@@ -103,6 +106,50 @@ with no data;
 create unique index idx_sidebar_data_sport_league on sidebar_data (sport_id, league_id);
 
 comment on materialized view sidebar_data is E'The sidebar as of the last refresh: sidebar_league_counts ranked, with each league''s starts within 26 hours (sidebar_league_starts). Refresh with select refresh_sidebar_data().';
+
+-- What a write records (011's rows) now also says when the games not yet live start: one row per
+-- statement, touched (sport, league) and start time of those games; the live games' rows carry
+-- no start. The league's counts are the sums of its rows, as before.
+alter table sidebar_changes add column commence_time timestamptz;
+
+comment on column sidebar_changes.commence_time is E'The start of the games not yet live this row counts; null for live games (and for rebuild markers).';
+
+-- 011's trigger function, grouping by start time too.
+create or replace function tg_sidebar_changes__odds_events() returns trigger
+language plpgsql volatile as $$
+declare
+  v_horizon interval := (select event_horizon from sidebar_settings where id);
+begin
+  if tg_op = 'INSERT' then
+    insert into sidebar_changes (sport_id, league_id, sport, league, commence_time, game_delta, live_delta)
+    select sport_id, league_id, min(sport), min(league), starts_at, count(*), count(*) filter (where status = 'live')
+    from (select *, case when status = 'live' then null else commence_time end as starts_at from new_rows) as n
+    where sidebar_event_counted(status, commence_time, v_horizon)
+    group by sport_id, league_id, starts_at;
+  elsif tg_op = 'UPDATE' then
+    insert into sidebar_changes (sport_id, league_id, sport, league, commence_time, game_delta, live_delta)
+    select sport_id, league_id, min(sport), min(league), starts_at, sum(game), sum(live)
+    from (
+      select sport_id, league_id, null::text as sport, null::text as league,
+             case when status = 'live' then null else commence_time end as starts_at,
+             -1 as game, -(status = 'live')::integer as live
+      from old_rows where sidebar_event_counted(status, commence_time, v_horizon)
+      union all
+      select sport_id, league_id, sport, league, case when status = 'live' then null else commence_time end,
+             1, (status = 'live')::integer
+      from new_rows where sidebar_event_counted(status, commence_time, v_horizon)
+    ) as touched
+    group by sport_id, league_id, starts_at;
+  else
+    insert into sidebar_changes (sport_id, league_id, commence_time, game_delta, live_delta)
+    select sport_id, league_id, starts_at, -count(*), -count(*) filter (where status = 'live')
+    from (select *, case when status = 'live' then null else commence_time end as starts_at from old_rows) as o
+    where sidebar_event_counted(status, commence_time, v_horizon)
+    group by sport_id, league_id, starts_at;
+  end if;
+  return null;
+end;
+$$;
 
 -- 011's full rebuild, now of the starts too, in the same statement (one snapshot: the counts,
 -- the starts and the consumed changes are of the same moment). Only the starts that changed are
@@ -152,9 +199,8 @@ as $$
     next_start = excluded.next_start
 $$;
 
--- 011's change-driven update, now recomputing the starts of the touched leagues in the
--- statement that consumes their changes (the counts and starts of one snapshot); the rest is
--- 011's, unchanged.
+-- 011's change-driven update, now applying the starts' deltas too, in the statement that consumes
+-- them (the counts and starts of one snapshot); the rest is 011's, unchanged.
 create or replace function sidebar_counts_apply_changes() returns void
 language plpgsql volatile
 as $$
@@ -165,7 +211,7 @@ begin
   with consumed as (
     delete from sidebar_changes
     where sport_id is not null
-    returning sport_id, league_id, sport, league, game_delta, live_delta
+    returning sport_id, league_id, sport, league, commence_time, game_delta, live_delta
   ),
   summed as materialized (
     select sport_id, league_id, min(sport) as sport, min(league) as league,
@@ -173,34 +219,15 @@ begin
     from consumed
     group by sport_id, league_id
   ),
-  -- The touched leagues' starts now, from the open-events index (001), against those held:
-  -- what changed, by a full join (as in the rebuild above).
-  starts_changed as materialized (
-    select coalesce(f.sport_id, s.sport_id) as sport_id, coalesce(f.league_id, s.league_id) as league_id,
-           coalesce(f.commence_time, s.commence_time) as commence_time, f.game_count
-    from (
-      -- Lateral: the league's keys reach the view's index scan, league by league.
-      select f.* from summed t
-      cross join lateral (
-        select * from sidebar_league_start_source v where v.sport_id = t.sport_id and v.league_id = t.league_id
-      ) f
-    ) f
-    full join (
-      select s.* from summed t
-      join sidebar_league_starts s on s.sport_id = t.sport_id and s.league_id = t.league_id
-    ) s on s.sport_id = f.sport_id and s.league_id = f.league_id and s.commence_time = f.commence_time
-    where f.game_count is distinct from s.game_count
-  ),
-  starts_gone as (
-    delete from sidebar_league_starts s
-    using starts_changed d
-    where d.game_count is null
-      and s.sport_id = d.sport_id and s.league_id = d.league_id and s.commence_time = d.commence_time
-  ),
-  starts_set as (
+  -- The starts' deltas (the games not yet live), added to the counts held at their start times.
+  starts_applied as (
     insert into sidebar_league_starts as s (sport_id, league_id, commence_time, game_count)
-    select sport_id, league_id, commence_time, game_count from starts_changed where game_count is not null
-    on conflict (sport_id, league_id, commence_time) do update set game_count = excluded.game_count
+    select sport_id, league_id, commence_time, sum(game_delta)::integer
+    from consumed
+    where commence_time is not null
+    group by sport_id, league_id, commence_time
+    having sum(game_delta) <> 0
+    on conflict (sport_id, league_id, commence_time) do update set game_count = s.game_count + excluded.game_count
   ),
   applied as (
     insert into sidebar_league_counts as c (sport_id, league_id, sport, league, game_count, live_game_count)

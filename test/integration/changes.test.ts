@@ -38,7 +38,7 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
   afterAll(() => testDb?.drop());
 
   describe('what a write marks', () => {
-    it('one row per statement and touched (sport, league) of open events, for inserts, updates and deletes', async () => {
+    it('one row per statement, touched (sport, league) of open events and start of its games not yet live, for inserts, updates and deletes', async () => {
       await db.query(
         `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
          select 'bulk-' || g, 'darts', 'Darts', 'pdc-' || (g % 2), 'PDC', now() + interval '1 hour', 'scheduled'
@@ -53,7 +53,12 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       expect(await pending()).toHaveLength(2);
       await db.query('delete from sidebar_changes');
       await db.query(`update odds_events set status = 'live' where id = 'bulk-2'`);
-      expect(await pending()).toEqual([{ sport_id: 'darts', league_id: 'pdc-0' }]);
+      // Gone from its start time (a game not yet live), come as a live game (no start).
+      const { rows } = await db.query('select league_id, commence_time is not null as at_start, game_delta, live_delta from sidebar_changes order by at_start');
+      expect(rows).toEqual([
+        { league_id: 'pdc-0', at_start: false, game_delta: 1, live_delta: 1 },
+        { league_id: 'pdc-0', at_start: true, game_delta: -1, live_delta: 0 },
+      ]);
       await db.query('delete from sidebar_changes');
       // Moved to another league: both leagues changed.
       await db.query(`update odds_events set league_id = 'pdc-9' where id = 'bulk-3'`);
@@ -65,7 +70,8 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       );
       await db.query('delete from sidebar_changes');
       await db.query(`delete from odds_events where id like 'bulk-%'`);
-      expect((await pending()).map((r) => r.league_id).sort()).toEqual(['pdc-0', 'pdc-1', 'pdc-9']);
+      // pdc-0: its live game, and its games at their start.
+      expect((await pending()).map((r) => r.league_id).sort()).toEqual(['pdc-0', 'pdc-0', 'pdc-1', 'pdc-9']);
     });
 
     it('writes to finished events mark nothing: they are not counted', async () => {
@@ -144,7 +150,9 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
             `select count(*)::integer as n from ((select * from ${a} except select * from ${b}) union all (select * from ${b} except select * from ${a})) as d`,
           )
         ).rows[0]?.n;
-      return [await apart('sidebar_data', 'sidebar_source'), await apart('sidebar_league_starts', 'sidebar_league_start_source')];
+      // A start a delta took to zero is an absent start until the next full refresh removes its row.
+      const held = '(select * from sidebar_league_starts where game_count > 0) as held';
+      return [await apart('sidebar_data', 'sidebar_source'), await apart(held, 'sidebar_league_start_source')];
     };
     /** A count made wrong behind the refreshes' back: only a full rebuild repairs it. */
     const corrupt = async () => {
@@ -230,6 +238,9 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
           if (fullAtEnd) await db.query(`select refresh_sidebar_data('manual')`);
           else await refreshIfChanged();
           expect(await differences()).toEqual([0, 0]);
+          // A full refresh leaves no absent start behind.
+          const absent = (await db.query<{ n: number }>('select count(*)::integer as n from sidebar_league_starts where game_count <= 0')).rows[0]?.n;
+          if (fullAtEnd) expect(absent).toBe(0);
         }),
         {
           numRuns: 25,
@@ -247,6 +258,14 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
               [
                 [{ kind: 'insert', id: 1, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
                 [{ kind: 'insert', id: 2, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
+              ],
+              false,
+            ],
+            // A game deleted from a start a refresh holds: the count at that start goes down.
+            [
+              [
+                [{ kind: 'insert', id: 3, league: 'p-b', status: 'scheduled', start: '3 hours' }, true],
+                [{ kind: 'delete', id: 3 }, false],
               ],
               false,
             ],
