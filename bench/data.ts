@@ -14,7 +14,8 @@ export async function scratchPostgres(adminUrl: string, name: string): Promise<{
   return { db, url: scratch.url, drop };
 }
 
-const leagues = demoCatalog.flatMap((s) => s.leagues.map((l) => [s.id, s.name, l.id, l.name] as const));
+/** Every league of the demo catalogue, as [sport id, sport, league id, league]. */
+export const benchLeagues = demoCatalog.flatMap((s) => s.leagues.map((l) => [s.id, s.name, l.id, l.name] as const));
 
 /**
  * Fills odds_events with `count` events of which about `openShare` are open (scheduled ahead
@@ -37,7 +38,18 @@ export async function fillEvents(db: Queryable, count: number, openShare: number
                    else (case when g % 25 = 0 then 'cancelled' when g % 25 = 1 then 'postponed' else 'completed' end) end,
               'bench'
        from generate_series($7::integer, $8::integer) g`,
-      [leagues.map((l) => l[0]), leagues.map((l) => l[1]), leagues.map((l) => l[2]), leagues.map((l) => l[3]), leagues.length, perMille, from, to],
+      [
+        benchLeagues.map((l) => l[0]),
+        benchLeagues.map((l) => l[1]),
+        benchLeagues.map((l) => l[2]),
+        benchLeagues.map((l) => l[3]),
+        benchLeagues.length,
+        perMille,
+        from,
+        to,
+      ],
+      // 500,000 rows a statement, through the change triggers: seconds, more on a busy host.
+      { timeoutMs: 120_000 },
     );
   }
   await db.query('analyze odds_events');

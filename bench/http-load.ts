@@ -49,11 +49,20 @@ const ticksOf = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid
  */
 export async function wrk(
   url: string,
-  options: { connections: number; seconds: number; headers?: Record<string, string>; serverPid: number | number[]; threads?: number },
+  options: {
+    connections: number;
+    seconds: number;
+    headers?: Record<string, string>;
+    serverPid: number | number[];
+    threads?: number;
+    /** A wrk Lua script (for example one that cycles through several paths). */
+    script?: string;
+  },
 ): Promise<LoadResult> {
   const serverPids = Array.isArray(options.serverPid) ? options.serverPid : [options.serverPid];
   const args = [`-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--latency', '--timeout', '2s'];
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
+  if (options.script) args.push('-s', options.script);
   const child = spawn('wrk', [...args, url], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk) => {
@@ -96,4 +105,15 @@ export function rawGet(url: string, headers: Record<string, string>): Promise<{ 
       .on('error', reject)
       .end();
   });
+}
+
+/** A wrk script that requests `paths` in turn, round-robin (one wrk thread: one Lua state, one cycle). */
+export function roundRobinScript(paths: readonly string[]): string {
+  return `local paths = { ${paths.map((p) => JSON.stringify(p)).join(', ')} }
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, paths[(n % #paths) + 1])
+end
+`;
 }

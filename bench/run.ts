@@ -25,8 +25,8 @@ import { parseArgs } from 'node:util';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
 import type { Db } from '../src/db/types.js';
-import { fillEvents, scratchPostgres } from './data.js';
-import { ensureWrk, type LoadResult, rawGet, wrk } from './http-load.js';
+import { benchLeagues, fillEvents, scratchPostgres } from './data.js';
+import { ensureWrk, type LoadResult, rawGet, roundRobinScript, wrk } from './http-load.js';
 import { haveValgrind, instructionsPerRequest } from './instructions.js';
 
 const { values: args } = parseArgs({
@@ -94,6 +94,8 @@ async function timeRequests(url: string, headers: Record<string, string>, count:
   return { p50_ms: round(percentile(times, 0.5)), p99_ms: round(percentile(times, 0.99)), max_ms: round(Math.max(...times)) };
 }
 
+const rounds = Number(args.rounds);
+
 async function httpBench() {
   const pgliteDir = mkdtempSync(join(tmpdir(), 'sidebar-bench-'));
   const { db, url, drop } = await openDb('http', pgUrl ? undefined : pgliteDir);
@@ -149,7 +151,6 @@ async function httpBench() {
     // The machine's noise (a shared host) moves single runs by 10-30%: each case alternates
     // baseline and service `rounds` times and reports medians, the ratio being the median of
     // the pairs' ratios; timeouts and errors are summed over all rounds.
-    const rounds = Number(args.rounds);
     for (const connections of args['skip-load'] ? [] : [100, 1000]) {
       for (const [name, headers] of requests) {
         const pairs: Array<{ b: LoadResult; s: LoadResult }> = [];
@@ -171,6 +172,7 @@ async function httpBench() {
         console.log(JSON.stringify(rows.at(-1)));
       }
     }
+    const variantLoad = args['skip-load'] ? null : await variantsBench(base, servicePid, pgliteDir, rounds);
     const memory = memoryOf(service.pid as number);
     const auth = { authorization: `Bearer ${adminKey}`, 'accept-encoding': 'gzip' };
     const cold = await timeRequests(`${base}?force_refresh=true`, auth, 200);
@@ -208,7 +210,16 @@ async function httpBench() {
         console.log(JSON.stringify(instructions.at(-1)));
       }
     }
-    return { events: httpEvents, body_bytes: body.length, load: rows, instructions, cold_path: cold, fallback_path: fallback, service_memory: memory };
+    return {
+      events: httpEvents,
+      body_bytes: body.length,
+      load: rows,
+      variants: variantLoad,
+      instructions,
+      cold_path: cold,
+      fallback_path: fallback,
+      service_memory: memory,
+    };
   } finally {
     baseline?.kill();
     if (service.exitCode === null && service.signalCode === null) {
@@ -217,6 +228,61 @@ async function httpBench() {
     }
     if (pgUrl) await drop();
   }
+}
+
+// 20 variants a sportsbook's pages would ask for at once: the windows, and today in the zones of its markets.
+const benchZones = [
+  'UTC',
+  'Europe/London',
+  'Europe/Madrid',
+  'Europe/Berlin',
+  'Europe/Athens',
+  'Europe/Istanbul',
+  'America/New_York',
+  'America/Chicago',
+  'America/Denver',
+  'America/Los_Angeles',
+  'America/Sao_Paulo',
+  'America/Mexico_City',
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Africa/Lagos',
+  'Pacific/Auckland',
+];
+const benchVariants = ['?window=live', '?window=next_24h', ...benchZones.map((tz) => `?window=today&tz=${tz}`)];
+
+/**
+ * The hot path for 20 distinct variants requested round-robin (wrk script), against the full
+ * sidebar alone, alternating in each round; the ratio is the median of the rounds' ratios.
+ */
+async function variantsBench(base: string, servicePid: number, dir: string, rounds: number) {
+  const path = new URL(base).pathname;
+  for (const query of benchVariants) {
+    const first = await rawGet(`${base}${query}`, { 'accept-encoding': 'gzip' });
+    if (first.status !== 200) throw new Error(`${query}: ${first.status}`);
+  }
+  const again = await rawGet(`${base}${benchVariants.at(-1)}`, { 'accept-encoding': 'gzip' });
+  const timing = again.headers[again.headers.findIndex((h) => h.toLowerCase() === 'server-timing') + 1];
+  if (!String(timing).includes('memory')) throw new Error(`variants are not served from memory: ${timing}`);
+  const script = join(dir, 'variants.lua');
+  writeFileSync(script, roundRobinScript(benchVariants.map((q) => `${path}${q}`)));
+  const headers = { 'accept-encoding': 'gzip' };
+  const pairs: Array<{ single: LoadResult; variants: LoadResult }> = [];
+  for (let i = 0; i < rounds; i++) {
+    const single = await wrk(base, { connections: 100, seconds: duration, headers, serverPid: servicePid });
+    const variants = await wrk(base, { connections: 100, seconds: duration, headers, serverPid: servicePid, script });
+    pairs.push({ single, variants });
+  }
+  const row = {
+    variants: benchVariants.length,
+    ...prefix('single', summarise(pairs.map((p) => p.single))),
+    ...prefix('variants', summarise(pairs.map((p) => p.variants))),
+    rps_ratio: round(median(pairs.map((p) => p.variants.rps / p.single.rps))),
+  };
+  console.log(JSON.stringify(row));
+  return row;
 }
 
 /** Medians of the rounds' figures; timeouts and errors summed. */
@@ -238,52 +304,81 @@ function prefix(name: string, r: LoadResult) {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [`${name}_${k}`, v]));
 }
 
+/**
+ * Refreshes and the fallback by table size, with the variants' data (starts, regions, names:
+ * migrations 012-014) against the schema before them (011), on the same events: a database per size, migrated to
+ * 011, filled and measured, then migrated to the newest (014) and measured again.
+ */
 async function sqlBench() {
-  const { db, drop } = await openDb('sql');
   const rows: Array<Record<string, unknown>> = [];
-  try {
-    await migrate(db);
-    for (const size of sizes) {
+  for (const size of sizes) {
+    const { db, drop } = await openDb(`sql${size}`);
+    try {
+      await migrate(db, { target: 11 });
       // 2% open at 5M (100k open events), 3% below.
       const openShare = size >= 5_000_000 ? 0.02 : 0.03;
       const t = performance.now();
       await fillEvents(db, size, openShare);
       const { rows: open } = await db.query<{ n: number }>(`select count(*)::integer as n from odds_events where status in ('scheduled', 'live')`);
       console.log(`filled ${size} events (${open[0]?.n} open) in ${round((performance.now() - t) / 1000, 1)} s`);
-      for (const variant of ['before: no partial index', 'after: partial index'] as const) {
-        if (variant.startsWith('before')) await db.query('drop index if exists idx_odds_events_open');
-        else
-          await db.query(
-            `create index if not exists idx_odds_events_open on odds_events (sport_id, league_id, commence_time) where status in ('scheduled', 'live')`,
-          );
-        await db.query('analyze odds_events');
-        await db.query(`select refresh_sidebar_data('manual', 3600)`); // warm, and populated
-        const refresh: number[] = [];
-        const fallback: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          const { rows: log } = await db.query<{ duration_ms: number; status: string }>(`select duration_ms, status from refresh_sidebar_data('manual', 3600)`);
-          if (log[0]?.status !== 'success') throw new Error(`refresh ${log[0]?.status}`);
-          refresh.push(log[0].duration_ms);
-          const f = performance.now();
-          await db.query('select * from sidebar_source order by sport_rank, league_rank');
-          fallback.push(performance.now() - f);
-        }
+      let before: Awaited<ReturnType<typeof measureRefreshes>> | null = null;
+      for (const schema of ['011: counts', '014: counts + starts + regions + names'] as const) {
+        if (schema.startsWith('014')) await migrate(db);
+        const figures = await measureRefreshes(db);
         rows.push({
           events: size,
           open: open[0]?.n,
-          variant,
-          refresh_median_ms: round(median(refresh), 1),
-          refresh_max_ms: round(Math.max(...refresh), 1),
-          fallback_median_ms: round(median(fallback), 1),
-          fallback_max_ms: round(Math.max(...fallback), 1),
+          schema,
+          ...figures,
+          full_vs_011: before ? round(figures.full_refresh_median_ms / before.full_refresh_median_ms) : 1,
+          change_vs_011: before ? round(figures.change_refresh_median_ms / before.change_refresh_median_ms) : 1,
         });
+        before = figures;
         console.log(JSON.stringify(rows.at(-1)));
       }
+    } finally {
+      await drop();
     }
-  } finally {
-    await drop();
   }
   return rows;
+}
+
+let benchIds = 0;
+
+/** Five full refreshes, five change-driven ones (after 50 new games over every league each), five fallback reads: medians and maxima. */
+async function measureRefreshes(db: Db) {
+  await db.query('analyze');
+  await db.query(`select refresh_sidebar_data('manual', 3600)`); // warm, and populated
+  const full: number[] = [];
+  const change: number[] = [];
+  const fallback: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { rows: log } = await db.query<{ duration_ms: number; status: string }>(`select duration_ms, status from refresh_sidebar_data('manual', 3600)`);
+    if (log[0]?.status !== 'success') throw new Error(`refresh ${log[0]?.status}`);
+    full.push(log[0].duration_ms);
+    await db.query(
+      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status, source)
+       select 'change-' || $1 || '-' || g, ($2::text[])[1 + g % $6], ($3::text[])[1 + g % $6], ($4::text[])[1 + g % $6], ($5::text[])[1 + g % $6],
+              now() + make_interval(hours => g % 30), 'scheduled', 'bench'
+       from generate_series(1, 50) g`,
+      [++benchIds, ...[0, 1, 2, 3].map((i) => benchLeagues.map((l) => l[i])), benchLeagues.length],
+    );
+    const { rows: changed } = await db.query<{ duration_ms: number; status: string }>(
+      `select duration_ms, status from refresh_sidebar_data_if_changed(0, 3600)`,
+    );
+    if (changed[0]?.status !== 'success') throw new Error(`change-driven refresh ${changed[0]?.status ?? 'did nothing'}`);
+    change.push(changed[0].duration_ms);
+    const f = performance.now();
+    await db.query('select * from sidebar_source order by sport_rank, league_rank');
+    fallback.push(performance.now() - f);
+  }
+  return {
+    full_refresh_median_ms: round(median(full), 1),
+    full_refresh_max_ms: round(Math.max(...full), 1),
+    change_refresh_median_ms: round(median(change), 1),
+    change_refresh_max_ms: round(Math.max(...change), 1),
+    fallback_median_ms: round(median(fallback), 1),
+  };
 }
 
 const machine = {
@@ -330,6 +425,8 @@ function writeDocs(r: typeof results) {
     parts.push(
       `\n### Cache-hit path vs a bare node:http server sending the same status, headers and body (${r.http.body_bytes} B identity, ${r.http.events} events)\n`,
       table(r.http.load),
+      `\n### Variants on the hot path: ${r.http.variants?.variants ?? 20} distinct variants requested round-robin against the full sidebar alone (gzip, 100 connections, alternating; rps_ratio = variants / single, goal ≥ 0.9)\n`,
+      r.http.variants ? table([r.http.variants]) : 'not measured (--skip-load)',
       `\nCPU instructions per hot-path request (callgrind; ratio = baseline / service, 1.0 = as cheap as the bare server):\n`,
       typeof r.http.instructions === 'string' ? r.http.instructions : table(r.http.instructions),
       `\nCold path (force_refresh=true: past every cache, read the view, build and compress): p50 ${r.http.cold_path.p50_ms} ms, p99 ${r.http.cold_path.p99_ms} ms, max ${r.http.cold_path.max_ms} ms over 200 sequential requests.`,
@@ -337,7 +434,12 @@ function writeDocs(r: typeof results) {
       `\nService memory after the load runs: RSS ${r.http.service_memory.rss_mb} MB, peak ${r.http.service_memory.peak_rss_mb} MB.`,
     );
   }
-  if (r.sql) parts.push('\n### refresh_sidebar_data() and the fallback query by table size\n', table(r.sql));
+  if (r.sql)
+    parts.push(
+      "\n### Refreshes and the fallback query by table size: with the variants' starts, regions and names (012-014) against the schema before them (011), same events\n",
+      'change = a change-driven refresh after 50 new games; *_vs_011 = 014 / 011 (1.0 = no dearer).\n\n',
+      table(r.sql),
+    );
   parts.push(end);
   const generated = parts.join('\n');
   const next = doc.includes(start) ? doc.replace(new RegExp(`${start}[\\s\\S]*${end}`), generated) : `${doc}\n## Latest \`npm run bench\`\n\n${generated}\n`;
