@@ -58,8 +58,9 @@ const basisCheck = TypeCompiler.Compile(SidebarBasis);
 export function parseBasis(text: string): SidebarBasis {
   const value: unknown = JSON.parse(text);
   if (!basisCheck.Check(value)) {
-    const first = basisCheck.Errors(value).First();
-    throw new Error(`not a sidebar basis: ${first?.path || '/'} ${first?.message}`);
+    // A failed Check() has a first error.
+    const first = basisCheck.Errors(value).First() as { path: string; message: string };
+    throw new Error(`not a sidebar basis: ${first.path || '/'} ${first.message}`);
   }
   return value;
 }
@@ -90,6 +91,7 @@ export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrig
   const names: BasisNames = { sport: Object.create(null), league: Object.create(null), region: Object.create(null) };
   const languages = new Set<string>();
   const keep = (kind: keyof BasisNames, id: string | null, set: Record<string, string> | null) => {
+    // Stryker disable next-line ConditionalExpression: a row's names are null when its id is (sidebar_rows joins them on it); the check is for the types.
     if (id === null || set === null) return;
     names[kind][id] = set;
     for (const lang of Object.keys(set)) languages.add(lang);
@@ -158,14 +160,17 @@ export function buildSidebar({ rows, source, refreshed_at }: SidebarBasis): Side
   };
 }
 
-/** Regions in order: by priority (unconfigured last), then live games, games, name and id, as leagues are ranked (011); no region last of all. */
+/**
+ * Regions in order: by priority, then live games, games, name and id, as leagues are ranked
+ * (011). Every region has a priority (sidebar_regions); the leagues without one (priority null)
+ * come last of all.
+ */
 function byRegionRank(a: Region, b: Region): number {
   return (
-    Number(a.region_id === null) - Number(b.region_id === null) ||
     (a.priority ?? Number.MAX_SAFE_INTEGER) - (b.priority ?? Number.MAX_SAFE_INTEGER) ||
     b.live_game_count - a.live_game_count ||
     b.game_count - a.game_count ||
-    String(a.region).toLowerCase().localeCompare(String(b.region).toLowerCase()) ||
+    String(a.region).localeCompare(String(b.region)) ||
     String(a.region_id).localeCompare(String(b.region_id))
   );
 }
@@ -198,7 +203,9 @@ export function groupByRegion(sidebar: Sidebar, rows: readonly BasisRow[]): Regi
     ...sidebar,
     sports: sidebar.sports.map(({ leagues, truncated, ...sport }) => {
       const regions = regionsBySport.get(sport.sport_id) as Map<string | null, Region>;
-      for (const league of leagues) regions.get(regionOfLeague.get(`${sport.sport_id}\u0000${league.league_id}`) as string | null)?.leagues.push(league);
+      // Every listed league is one of the rows: its region is there.
+      for (const league of leagues)
+        (regions.get(regionOfLeague.get(`${sport.sport_id}\u0000${league.league_id}`) as string | null) as Region).leagues.push(league);
       const listed = [...regions.values()].filter((region) => region.leagues.length > 0).sort(byRegionRank);
       return truncated ? { ...sport, regions: listed, truncated } : { ...sport, regions: listed };
     }),

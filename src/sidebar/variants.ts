@@ -3,7 +3,7 @@ import type { RegionSidebar, Sidebar, VariantQuery } from '../contract/index.js'
 import { type BasisRow, buildSidebar, groupByRegion, type SidebarBasis } from './hierarchy.js';
 import type { Snapshot } from './snapshot.js';
 
-/** What a request may ask of the sidebar beyond the full one (issue 15: more to come: lang, jurisdiction). */
+/** The time window a request asks for (window=, and tz= for today). */
 export type TimeWindow =
   | { window: 'all' }
   | { window: 'live' }
@@ -12,6 +12,7 @@ export type TimeWindow =
   | { window: 'today'; tz: string };
 
 /**
+ * What a request may ask of the sidebar beyond the full one (issue 15; jurisdictions to come).
  * group: 'region' lists each sport's leagues under their regions. lang: the language of the
  * names, a tag the basis has names in (resolveLanguage); absent, the default names.
  */
@@ -44,6 +45,7 @@ export const isTimeZone = (name: string): boolean => canonicalTimeZone(name) !==
 export function variantOf(query: VariantQuery): Variant {
   const rest = {
     ...(query.group === 'region' ? { group: 'region' as const } : {}),
+    // Stryker disable next-line ConditionalExpression: canonicalLanguage(undefined) is null too; the check is for the types.
     ...(query.lang === undefined ? {} : { lang: canonicalLanguage(query.lang) ?? query.lang }),
   };
   const window = query.window ?? 'all';
@@ -76,8 +78,7 @@ function languageChain(tag: string): string[] {
 }
 
 /** The most specific of `requested` and its prefixes that `languages` has names in, or undefined (the default names). */
-export function resolveLanguage(requested: string | undefined, languages: readonly string[]): string | undefined {
-  if (requested === undefined) return undefined;
+export function resolveLanguage(requested: string, languages: readonly string[]): string | undefined {
   return languageChain(requested).find((tag) => languages.includes(tag));
 }
 
@@ -162,6 +163,7 @@ function nameIn(names: Record<string, Record<string, string>>, id: string | null
 function nameIn(names: Record<string, Record<string, string>>, id: string | null, chain: readonly string[], fallback: string | null): string | null;
 function nameIn(names: Record<string, Record<string, string>>, id: string | null, chain: readonly string[], fallback: string | null): string | null {
   // Own keys only: a parsed basis's objects have a prototype, and an id may be toString.
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: what an own-key miss finds instead (a prototype, a function) has no own language key either; the check says so for the reader.
   const set = id !== null && Object.hasOwn(names, id) ? names[id] : undefined;
   for (const tag of chain) if (set && Object.hasOwn(set, tag)) return set[tag] as string;
   return fallback;

@@ -116,12 +116,15 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(derived.totals.game_count).toBe(full.totals.live_game_count);
       expect(derived.sports.every((s) => s.leagues.every((l) => l.game_count === l.live_game_count && l.next_start === null))).toBe(true);
       expect(live.surrogateKeys).toEqual(['sidebar', 'sidebar:window=live']);
+      // Content-Language: the names' language, resolved against the basis (014 seeds es).
+      expect(live.contentLanguage).toBe('en');
+      expect(svc.variant(read, { window: 'live', lang: 'es' }).contentLanguage).toBe('es');
       expect(live.cacheControl).toBe(read.snapshot.cacheControl);
       expect(live.etag).not.toBe(read.snapshot.etag);
       expect(svc.variant(read, { window: 'live' })).toBe(live);
       expect(svc.peekVariant('/s?window=live', read.snapshot)).toBe(live);
       expect(svc.peekVariant('/s?window=other', read.snapshot)).toBeNull();
-      expect(svc.variantCount()).toEqual({ variants: 2, urls: 1 });
+      expect(svc.variantCount()).toEqual({ variants: 3, urls: 1 }); // all, live, live in Spanish
     });
 
     it('a first read loads the current version from the view and writes it, and the latest pointer, to the shared cache', async () => {

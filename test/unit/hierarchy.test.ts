@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basisOf, buildSidebar, maxLeaguesPerSport } from '../../src/sidebar/hierarchy.js';
+import { basisOf, buildSidebar, maxLeaguesPerSport, parseBasis } from '../../src/sidebar/hierarchy.js';
 import type { SidebarRow } from '../../src/sidebar/repository.js';
 
 function row(overrides: Partial<SidebarRow>): SidebarRow {
@@ -112,5 +112,23 @@ describe('buildSidebar', () => {
     expect(basketball).toMatchObject({ truncated: true, game_count: 300 });
     expect(chess).not.toHaveProperty('truncated');
     expect(sidebar.totals).toMatchObject({ leagues: 151, game_count: 301 });
+  });
+});
+
+describe('parseBasis', () => {
+  const basis = basisOf([row({})], { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') });
+
+  it('reads a basis as basisOf() wrote it', () => {
+    expect(parseBasis(JSON.stringify(basis))).toEqual(basis);
+  });
+
+  it('refuses anything else, naming where it is wrong', () => {
+    expect(() => parseBasis('null')).toThrow(new Error('not a sidebar basis: / Expected object'));
+    expect(() => parseBasis(JSON.stringify({ ...basis, source: undefined }))).toThrow(new Error('not a sidebar basis: /source Expected required property'));
+    const { starts: _starts, ...rowWithout } = basis.rows[0] as (typeof basis.rows)[number];
+    expect(() => parseBasis(JSON.stringify({ ...basis, rows: [rowWithout] }))).toThrow(
+      new Error('not a sidebar basis: /rows/0/starts Expected required property'),
+    );
+    expect(() => parseBasis('{"rows":')).toThrow(SyntaxError);
   });
 });

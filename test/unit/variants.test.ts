@@ -309,6 +309,25 @@ describe('group=region', () => {
     expect(variantOf({ group: 'league' })).toEqual({ window: 'all' });
   });
 
+  it('regions of one priority: more live games first, then more games, then name', () => {
+    const ties: SidebarBasis = {
+      ...basis,
+      rows: [
+        row('golf', 'a', 1, 0, [], null, ['r1', 'Zeta', 5]),
+        row('golf', 'b', 2, 1, [], null, ['r2', 'Eta', 5]),
+        row('golf', 'c', 3, 2, [], null, ['r3', 'Theta', 5]),
+        row('golf', 'd', 4, 0, [], null, ['r4', 'Iota', 6]),
+        row('golf', 'e', 5, 0, [], null, ['r5', 'Kappa', 6]),
+        row('golf', 'f', 6, 0, [], null, ['r6', 'Lambda', 6]),
+        row('golf', 'g', 1, 0, [], null, ['r8', 'Beta', 7]),
+        row('golf', 'h', 1, 0, [], null, ['r7', 'Alpha', 7]),
+        row('golf', 'i', 1, 0, [], null, ['r9', 'Alpha', 7]),
+      ],
+    };
+    const [golf] = (deriveSidebar(ties, variantOf({ group: 'region' })) as RegionSidebar).sports;
+    expect(golf?.regions.map((r) => r.region_id)).toEqual(['r3', 'r2', 'r1', 'r6', 'r5', 'r4', 'r7', 'r9', 'r8']);
+  });
+
   it('with a window: the regions and counts of the leagues in it', () => {
     expect(regionsOf(deriveSidebar(grouped, variantOf({ window: 'live', group: 'region' })))).toEqual([
       [
@@ -352,26 +371,31 @@ describe('languages', () => {
     }) as SidebarRow;
   // Names as the database gives them: each row repeats its sport's and region's.
   const soccer = { 'en-GB': 'Football', es: 'Fútbol', 'pt-BR': 'Futebol' };
-  const translated = basisOf(
-    [
-      dbRow('soccer', 'epl', { sport_names: soccer, league_names: { es: 'Premier' }, region_names: { es: 'Inglaterra' } }, 'england'),
-      dbRow('soccer', 'mls', { sport_names: soccer }),
-      dbRow('basketball', 'nba', { sport_names: { pt: 'Basquetebol', 'pt-BR': 'Basquete' } }),
-      dbRow('tennis', 'atp', { sport_names: { pt: 'Ténis' } }),
-      // Hostile ids: keys like any other, never a prototype's.
-      dbRow('darts', '__proto__', { league_names: { es: 'Proto' } }),
-      dbRow('darts', 'toString', {}),
-    ],
-    { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') },
-  );
+  // Built in each test (not at collection): the mutation tests see which tests reach basisOf().
+  const translatedBasis = () =>
+    basisOf(
+      [
+        dbRow('soccer', 'epl', { sport_names: soccer, league_names: { es: 'Premier' }, region_names: { es: 'Inglaterra' } }, 'england'),
+        dbRow('soccer', 'mls', { sport_names: soccer }),
+        dbRow('basketball', 'nba', { sport_names: { pt: 'Basquetebol', 'pt-BR': 'Basquete' } }),
+        dbRow('tennis', 'atp', { sport_names: { pt: 'Ténis' } }),
+        // Hostile ids: keys like any other, never a prototype's.
+        dbRow('darts', '__proto__', { league_names: { es: 'Proto' } }),
+        dbRow('darts', 'toString', {}),
+      ],
+      { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') },
+    );
   /** [sport, [leagues]] names of a variant. */
-  const namesIn = (lang?: string) =>
-    sidebarOf(JSON.parse(JSON.stringify(translated)) as SidebarBasis, resolveVariant(variantOf({ lang }), translated)).sports.map((s) => [
+  const namesIn = (lang?: string) => {
+    const translated = translatedBasis();
+    return sidebarOf(JSON.parse(JSON.stringify(translated)) as SidebarBasis, resolveVariant(variantOf({ lang }), translated)).sports.map((s) => [
       s.sport,
       s.leagues.map((l) => [l.league, l.region]),
     ]);
+  };
 
   it('the basis keeps each set of names once, and the languages any name is in', () => {
+    const translated = translatedBasis();
     expect(translated.languages).toEqual(['en-GB', 'es', 'pt', 'pt-BR']);
     expect(translated.names.sport.soccer).toEqual(soccer);
     expect(Object.keys(translated.names.league)).toEqual(['epl', '__proto__']);
@@ -420,6 +444,7 @@ describe('languages', () => {
   });
 
   it('a language resolves to the most specific tag with names; one without any is the default variant (no lang in its key)', () => {
+    const translated = translatedBasis();
     expect(resolveLanguage('pt-BR', translated.languages)).toBe('pt-BR');
     expect(resolveLanguage('pt-PT', translated.languages)).toBe('pt');
     expect(resolveLanguage('en-GB', ['en'])).toBe('en');
@@ -427,14 +452,18 @@ describe('languages', () => {
     expect(resolveLanguage('fr', translated.languages)).toBeUndefined();
     expect(variantKey(resolveVariant(variantOf({ lang: 'pt-pt', window: 'live' }), translated))).toBe('window=live&lang=pt');
     expect(variantKey(resolveVariant(variantOf({ lang: 'fr', group: 'region' }), translated))).toBe('group=region');
-    expect(resolveVariant(variantOf({ window: 'live' }), translated)).toEqual({ window: 'live' });
+    expect(resolveVariant(variantOf({ window: 'live' }), translated)).toStrictEqual({ window: 'live' });
+    expect(resolveVariant(variantOf({ window: 'live', lang: 'fr' }), translated)).toStrictEqual({ window: 'live' });
+    expect(resolveVariant(variantOf({ lang: 'es' }), translated)).toStrictEqual({ window: 'all', lang: 'es' });
   });
 
   it('tags in their canonical case; anything that is not a tag refused', () => {
     expect(canonicalLanguage('PT-br')).toBe('pt-BR');
     expect(canonicalLanguage('zh-hant-tw')).toBe('zh-Hant-TW');
-    expect(variantOf({ lang: 'DE' })).toEqual({ window: 'all', lang: 'de' });
-    for (const bad of ['english', '', 'x', 'pt_BR', 'en-', `en-${'a'.repeat(9)}`, 'en-US-x-private-use', '../etc']) expect(isLanguageTag(bad)).toBe(false);
+    expect(variantOf({ lang: 'DE' })).toStrictEqual({ window: 'all', lang: 'de' });
+    expect(variantOf({})).toStrictEqual({ window: 'all' });
+    for (const bad of ['english', '', 'x', 'pt_BR', 'en-', `en-${'a'.repeat(9)}`, 'en-US-x-private-use', '../etc', 'en-12'])
+      expect(isLanguageTag(bad)).toBe(false);
     expect(isLanguageTag('es-419')).toBe(true);
   });
 });
