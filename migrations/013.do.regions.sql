@@ -14,8 +14,8 @@
  * poll runs).
  *
  * sidebar_rows is now the one definition of a sidebar row for both reads: ranked (011), with
- * its starts (012) and its region. sidebar_source (the fallback) and sidebar_data select from
- * it, filtered on from_events as before.
+ * its starts (012; sidebar_counted_rows) and its region. sidebar_source (the fallback) and
+ * sidebar_data select from it, filtered on from_events as before.
  */
 create table sidebar_regions (
   region_id  text primary key check (region_id ~ '^[a-z0-9_]{1,64}$'),
@@ -81,29 +81,33 @@ insert into sidebar_league_regions (league_id, region_id) values
   ('nrl', 'australia'), ('super_league', 'england'), ('afl', 'australia'), ('aussierules_afl', 'australia'),
   ('lol', 'international'), ('cs2', 'international'), ('dota2', 'international'), ('pdc', 'international');
 
--- A sidebar row, for both reads: ranked, with its starts and its region. The starts are joined
--- per source, with from_events a constant in each branch: a filter on from_events then leaves
--- the other branch of sidebar_ranked and of sidebar_league_windows unread (a join on
+-- A sidebar row's counts for both reads: ranked, with its starts. The starts are joined per
+-- source, with from_events a constant in each branch: a filter on from_events then leaves the
+-- other branch of sidebar_ranked and of sidebar_league_windows unread (a join on
 -- w.from_events = r.from_events would not: the planner does not carry a constant into the
--- nullable side of an outer join). The region is looked up by league_id, the same for both.
+-- nullable side of an outer join).
+create view sidebar_counted_rows as
+select true as from_events, r.sport_id, r.sport, r.league_id, r.league, r.game_count, r.live_game_count, r.next_start,
+       r.sport_priority, r.sport_icon, r.league_priority, r.league_icon, r.sport_game_count, r.sport_live_game_count,
+       r.sport_rank, r.league_rank, coalesce(w.starts, '[]'::jsonb) as starts
+from sidebar_ranked r
+left join sidebar_league_windows w on w.from_events and w.sport_id = r.sport_id and w.league_id = r.league_id
+where r.from_events
+union all
+select false, r.sport_id, r.sport, r.league_id, r.league, r.game_count, r.live_game_count, r.next_start,
+       r.sport_priority, r.sport_icon, r.league_priority, r.league_icon, r.sport_game_count, r.sport_live_game_count,
+       r.sport_rank, r.league_rank, coalesce(w.starts, '[]'::jsonb)
+from sidebar_ranked r
+left join sidebar_league_windows w on not w.from_events and w.sport_id = r.sport_id and w.league_id = r.league_id
+where not r.from_events;
+
+comment on view sidebar_counted_rows is E'Sidebar rows ranked, with starts within 26 hours, over odds_events now (from_events) or the refreshed counts. Read with a filter on from_events.';
+
+-- A sidebar row, for both reads: its counts, and its region, looked up by league_id (the same
+-- for both sources).
 create view sidebar_rows as
-with counted as (
-  select true as from_events, r.sport_id, r.sport, r.league_id, r.league, r.game_count, r.live_game_count, r.next_start,
-         r.sport_priority, r.sport_icon, r.league_priority, r.league_icon, r.sport_game_count, r.sport_live_game_count,
-         r.sport_rank, r.league_rank, coalesce(w.starts, '[]'::jsonb) as starts
-  from sidebar_ranked r
-  left join sidebar_league_windows w on w.from_events and w.sport_id = r.sport_id and w.league_id = r.league_id
-  where r.from_events
-  union all
-  select false, r.sport_id, r.sport, r.league_id, r.league, r.game_count, r.live_game_count, r.next_start,
-         r.sport_priority, r.sport_icon, r.league_priority, r.league_icon, r.sport_game_count, r.sport_live_game_count,
-         r.sport_rank, r.league_rank, coalesce(w.starts, '[]'::jsonb)
-  from sidebar_ranked r
-  left join sidebar_league_windows w on not w.from_events and w.sport_id = r.sport_id and w.league_id = r.league_id
-  where not r.from_events
-)
 select c.*, lr.region_id, rg.name as region, rg.priority as region_priority
-from counted c
+from sidebar_counted_rows c
 left join sidebar_league_regions lr on lr.league_id = c.league_id
 left join sidebar_regions rg on rg.region_id = lr.region_id;
 

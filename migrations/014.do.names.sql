@@ -97,24 +97,9 @@ comment on view sidebar_name_sets is E'Per (kind, id): its names per language as
 
 -- 013's rows with their names (columns added at the end: the others are unchanged).
 create or replace view sidebar_rows as
-with counted as (
-  select true as from_events, r.sport_id, r.sport, r.league_id, r.league, r.game_count, r.live_game_count, r.next_start,
-         r.sport_priority, r.sport_icon, r.league_priority, r.league_icon, r.sport_game_count, r.sport_live_game_count,
-         r.sport_rank, r.league_rank, coalesce(w.starts, '[]'::jsonb) as starts
-  from sidebar_ranked r
-  left join sidebar_league_windows w on w.from_events and w.sport_id = r.sport_id and w.league_id = r.league_id
-  where r.from_events
-  union all
-  select false, r.sport_id, r.sport, r.league_id, r.league, r.game_count, r.live_game_count, r.next_start,
-         r.sport_priority, r.sport_icon, r.league_priority, r.league_icon, r.sport_game_count, r.sport_live_game_count,
-         r.sport_rank, r.league_rank, coalesce(w.starts, '[]'::jsonb)
-  from sidebar_ranked r
-  left join sidebar_league_windows w on not w.from_events and w.sport_id = r.sport_id and w.league_id = r.league_id
-  where not r.from_events
-)
 select c.*, lr.region_id, rg.name as region, rg.priority as region_priority,
        sn.names as sport_names, ln.names as league_names, rn.names as region_names
-from counted c
+from sidebar_counted_rows c
 left join sidebar_league_regions lr on lr.league_id = c.league_id
 left join sidebar_regions rg on rg.region_id = lr.region_id
 left join sidebar_name_sets sn on sn.kind = 'sport' and sn.id = c.sport_id

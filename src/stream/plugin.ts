@@ -44,10 +44,13 @@ export const streamPlugin = fp<StreamPluginOptions>(
     // are stopped when room is needed; the full sidebar's always runs.
     const streams = new Map<string, { hub: StreamHub; follower: ReturnType<typeof createFollower> }>();
     let closing = false;
+    // Clients dropped by streams since stopped: sidebar_stream_dropped_total is a counter, and must not go down.
+    let droppedBefore = 0;
     function dropIdleStreams(): void {
       for (const [key, { hub, follower }] of streams) {
         if (key === '' || hub.state().clients > 0) continue;
         follower.stop();
+        droppedBefore += hub.state().dropped;
         streams.delete(key);
       }
     }
@@ -80,7 +83,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
     const full = streamOf(fullSidebar);
     const state = () => {
       let clients = 0;
-      let dropped = 0;
+      let dropped = droppedBefore;
       for (const { hub } of streams.values()) {
         const one = hub.state();
         clients += one.clients;
