@@ -124,12 +124,21 @@ export const SidebarLanguage = Type.String({
   examples: ['pt-BR'],
 });
 
+export const SidebarJurisdiction = Type.String({
+  // ISO 3166-1 alpha-2, or a subdivision of ISO 3166-2; any case (us-nj is US-NJ).
+  pattern: '^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$',
+  description:
+    "Where the bettor is (ISO 3166: FR, GB, US-NJ): the sidebar without what that jurisdiction's rules hide (sports, leagues, or the games involving teams it bars; or everything but the competitions an allowlist jurisdiction approves), its counts, totals and next_start those of what is left. Rules are configuration (sidebar_jurisdictions, sidebar_jurisdiction_rules) and take effect at the next refresh. A jurisdiction not configured is a 400 listing the known ones, never the unfiltered sidebar.",
+  examples: ['US-NJ'],
+});
+
 /** What picks a variant of the sidebar: on the sidebar route and its stream. */
 export const VariantQuery = Type.Object({
   window: Type.Optional(SidebarWindow),
   tz: Type.Optional(SidebarTimeZone),
   group: Type.Optional(SidebarGroup),
   lang: Type.Optional(SidebarLanguage),
+  jurisdiction: Type.Optional(SidebarJurisdiction),
 });
 export type VariantQuery = Static<typeof VariantQuery>;
 

@@ -5,6 +5,19 @@ import type { SidebarRow } from './repository.js';
 
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
+/** [epoch seconds, games], in time order. */
+const Starts = Type.Array(Type.Tuple([Type.Integer(), Type.Integer()]));
+
+/** The games of a league a jurisdiction's team rules hide (migration 015). */
+export const HiddenGames = Type.Object({
+  game_count: Type.Integer(),
+  live_game_count: Type.Integer(),
+  /** The league's next start among the games the jurisdiction still shows, in ISO seconds. */
+  next_start: NullableString,
+  /** The hidden games not yet live by start within 26 hours. */
+  starts: Starts,
+});
+export type HiddenGames = Static<typeof HiddenGames>;
 
 /** A league's row as every instance keeps it: the database's row, its next start in ISO seconds, its names moved to the basis's. */
 export const BasisRow = Type.Object({
@@ -22,10 +35,12 @@ export const BasisRow = Type.Object({
   sport_rank: Type.Integer(),
   league_rank: Type.Integer(),
   /** Games not yet live by start within 26 hours: [epoch seconds, games], in time order (migration 012). */
-  starts: Type.Array(Type.Tuple([Type.Integer(), Type.Integer()])),
+  starts: Starts,
   region_id: NullableString,
   region: NullableString,
   region_priority: NullableInteger,
+  /** Per jurisdiction that hides anything of the league: 'hidden' (all of it) or the games it hides (migration 015). */
+  jurisdictions: Type.Record(Type.String(), Type.Union([Type.Literal('hidden'), HiddenGames])),
 });
 export type BasisRow = Static<typeof BasisRow>;
 
@@ -48,6 +63,8 @@ export const SidebarBasis = Type.Object({
   names: Type.Object({ sport: NameSets, league: NameSets, region: NameSets }),
   /** The languages any name is in, sorted: what ?lang= can resolve to. */
   languages: Type.Array(Type.String()),
+  /** The jurisdictions known when the rows were counted, sorted: what ?jurisdiction= can name. */
+  jurisdictions: Type.Array(Type.String()),
 });
 export type SidebarBasis = Static<typeof SidebarBasis>;
 export type BasisNames = SidebarBasis['names'];
@@ -70,6 +87,17 @@ function isoSeconds(date: Date | null): string | null {
   return date ? `${date.toISOString().slice(0, 19)}Z` : null;
 }
 
+/** What each jurisdiction hides of a row, without the jurisdictions that hide nothing; `known` gains every jurisdiction named. */
+function hiddenOf(jurisdictions: SidebarRow['jurisdictions'], known: Set<string>): BasisRow['jurisdictions'] {
+  const hidden: BasisRow['jurisdictions'] = {};
+  for (const [code, what] of Object.entries(jurisdictions)) {
+    known.add(code);
+    if (what === null) continue;
+    hidden[code] = what === 'hidden' ? what : { ...what, next_start: what.next_start === null ? null : isoSeconds(new Date(what.next_start * 1000)) };
+  }
+  return hidden;
+}
+
 function byRank(a: SidebarRow, b: SidebarRow): number {
   return a.sport_rank - b.sport_rank || a.league_rank - b.league_rank;
 }
@@ -83,13 +111,15 @@ export const maxLeaguesPerSport = 100;
 
 /**
  * The database's rows as a basis: in sidebar order (the ranks encode the ordering rules, see
- * migration 003), dates in ISO seconds, and the names per language, which every row of a sport
- * or region repeats, kept once.
+ * migration 003), dates in ISO seconds, the names per language, which every row of a sport or
+ * region repeats, kept once, and per row only the jurisdictions that hide something of it (every
+ * row names them all: their list is kept once).
  */
 export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null }): SidebarBasis {
   // Without a prototype: an id such as __proto__ (hostile data) is a key like any other.
   const names: BasisNames = { sport: Object.create(null), league: Object.create(null), region: Object.create(null) };
   const languages = new Set<string>();
+  const jurisdictions = new Set<string>();
   const keep = (kind: keyof BasisNames, id: string | null, set: Record<string, string> | null) => {
     // Stryker disable next-line ConditionalExpression: a row's names are null when its id is (sidebar_rows joins them on it); the check is for the types.
     if (id === null || set === null) return;
@@ -100,9 +130,16 @@ export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrig
     keep('sport', row.sport_id, sport_names);
     keep('league', row.league_id, league_names);
     keep('region', row.region_id, region_names);
-    return { ...row, next_start: isoSeconds(row.next_start) };
+    return { ...row, next_start: isoSeconds(row.next_start), jurisdictions: hiddenOf(row.jurisdictions, jurisdictions) };
   });
-  return { source: meta.source, refreshed_at: isoSeconds(meta.refreshedAt), rows: basisRows, names, languages: [...languages].sort() };
+  return {
+    source: meta.source,
+    refreshed_at: isoSeconds(meta.refreshedAt),
+    rows: basisRows,
+    names,
+    languages: [...languages].sort(),
+    jurisdictions: [...jurisdictions].sort(),
+  };
 }
 
 /**

@@ -29,6 +29,20 @@ export interface SidebarRow {
   sport_names: Record<string, string> | null;
   league_names: Record<string, string> | null;
   region_names: Record<string, string> | null;
+  /**
+   * What each jurisdiction hides of the league (migration 015), every jurisdiction a key:
+   * 'hidden' the whole league, null nothing, else the games involving the teams it bars.
+   */
+  jurisdictions: Record<string, 'hidden' | BarredGames | null>;
+}
+
+/** The games of a league a jurisdiction's team rules hide (migration 015): next_start and starts in epoch seconds. */
+export interface BarredGames {
+  game_count: number;
+  live_game_count: number;
+  /** The league's next start among the games the jurisdiction still shows. */
+  next_start: number | null;
+  starts: Array<[number, number]>;
 }
 
 /** A row of sidebar_refresh_log as the driver returns it (the API's RefreshLog, with Dates). */
@@ -64,10 +78,10 @@ export interface ViewState {
   last_success_at: Date | null;
 }
 
-// sidebar_data and sidebar_source have the same columns (sidebar_rows, migrations 013 and 014).
+// sidebar_data and sidebar_source have the same columns (sidebar_rows, migrations 013 to 015).
 const sidebarColumns = `sport_id, sport, sport_icon, sport_priority, league_id, league, league_icon,
   league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts, region_id, region, region_priority,
-  sport_names, league_names, region_names`;
+  sport_names, league_names, region_names, jurisdictions`;
 
 // One statement, so one snapshot: the version is the one whose refresh produced these rows.
 // The outer "one" row keeps the version when the view is empty (no open events anywhere).

@@ -3,11 +3,12 @@ import type { Cache } from '../cache/index.js';
 import type { Config } from '../config/index.js';
 import type { AnswerLayers, RefreshTrigger } from '../contract/index.js';
 import { DatabaseStartingError, type SchemaState } from '../db/startup.js';
+import { HttpError } from '../http/errors.js';
 import { basisOf, buildSidebar, parseBasis, type SidebarBasis } from './hierarchy.js';
 import { type CopyRead, createProcessCopy, type Loaded } from './process-copy.js';
 import type { RefreshLogRow, SidebarRepository } from './repository.js';
 import { buildSnapshot, type CachePolicy, type Snapshot } from './snapshot.js';
-import { createVariantStore, deriveSidebar, resolveVariant, type Variant, type VariantBase } from './variants.js';
+import { createVariantStore, deriveSidebar, resolveVariant, UnknownJurisdictionError, type Variant, type VariantBase } from './variants.js';
 import type { VersionWatcher } from './version-watcher.js';
 
 export interface LayerCounters extends AnswerLayers {
@@ -41,8 +42,8 @@ export interface SidebarServiceDeps {
   onRefresh?: (result: RefreshLogRow) => void;
 }
 
-/** Bump when what the cache holds changes shape, so instances never read each other's old values. v3: the basis (hierarchy.ts), not the body. */
-const cacheSchemaVersion = 'v3';
+/** Bump when what the cache holds changes shape, so instances never read each other's old values. v3: the basis (hierarchy.ts), not the body; v4: with the jurisdictions. */
+const cacheSchemaVersion = 'v4';
 /** A fallback copy in this process is re-checked this often, so the view takes over soon after it recovers. */
 const fallbackRecheckMs = 1000;
 /** A database read that returns an older version than one already known is retried this often. */
@@ -292,8 +293,16 @@ export function createSidebarService({ repository, cache, versions, schema, log,
      * once per version; `url` (a request's raw URL) lets the hot path find them for that URL next time.
      */
     variant(base: VariantBase, variant: Variant, url?: string): Snapshot {
-      // A language without names is the default names' variant: bounded by the languages configured.
-      return variants.get(base, resolveVariant(variant, base.basis), url);
+      let resolved: Variant;
+      try {
+        // A language without names is the default names' variant: bounded by the languages configured.
+        resolved = resolveVariant(variant, base.basis);
+      } catch (err) {
+        // An unknown jurisdiction is the client's mistake (a 400 listing the known ones), never the unfiltered tree.
+        if (err instanceof UnknownJurisdictionError) throw new HttpError(400, err.message);
+        throw err;
+      }
+      return variants.get(base, resolved, url);
     },
 
     /** The hot path's lookup of a URL with a query string: its variant's bytes for this full snapshot, or null. No I/O. */

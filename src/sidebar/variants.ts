@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { RegionSidebar, Sidebar, VariantQuery } from '../contract/index.js';
-import { type BasisRow, buildSidebar, groupByRegion, type SidebarBasis } from './hierarchy.js';
+import { type BasisRow, buildSidebar, groupByRegion, type HiddenGames, type SidebarBasis } from './hierarchy.js';
 import type { Snapshot } from './snapshot.js';
 
 /** The time window a request asks for (window=, and tz= for today). */
@@ -12,11 +12,12 @@ export type TimeWindow =
   | { window: 'today'; tz: string };
 
 /**
- * What a request may ask of the sidebar beyond the full one (issue 15; jurisdictions to come).
- * group: 'region' lists each sport's leagues under their regions. lang: the language of the
- * names, a tag the basis has names in (resolveLanguage); absent, the default names.
+ * What a request may ask of the sidebar beyond the full one (issue 15). group: 'region' lists
+ * each sport's leagues under their regions. lang: the language of the names, a tag the basis has
+ * names in (resolveLanguage); absent, the default names. jurisdiction: a code the basis knows
+ * (resolveVariant), whose rules hide sports, leagues and games.
  */
-export type Variant = TimeWindow & { group?: 'region'; lang?: string };
+export type Variant = TimeWindow & { group?: 'region'; lang?: string; jurisdiction?: string };
 
 export const fullSidebar: Variant = { window: 'all' };
 
@@ -47,6 +48,8 @@ export function variantOf(query: VariantQuery): Variant {
     ...(query.group === 'region' ? { group: 'region' as const } : {}),
     // Stryker disable next-line ConditionalExpression: canonicalLanguage(undefined) is null too; the check is for the types.
     ...(query.lang === undefined ? {} : { lang: canonicalLanguage(query.lang) ?? query.lang }),
+    // Codes are upper case (ISO 3166): us-nj is US-NJ, one variant.
+    ...(query.jurisdiction === undefined ? {} : { jurisdiction: query.jurisdiction.toUpperCase() }),
   };
   const window = query.window ?? 'all';
   if (window !== 'today') return { window, ...rest };
@@ -82,12 +85,27 @@ export function resolveLanguage(requested: string, languages: readonly string[])
   return languageChain(requested).find((tag) => languages.includes(tag));
 }
 
+/** A jurisdiction the basis does not know: the request is refused (never the unfiltered tree), with the ones it knows. */
+export class UnknownJurisdictionError extends Error {
+  constructor(
+    readonly jurisdiction: string,
+    readonly known: readonly string[],
+  ) {
+    super(`querystring/jurisdiction must be one of the known jurisdictions: ${known.join(', ') || '(none configured)'}`);
+  }
+}
+
 /**
  * The variant a basis answers: its lang resolved against the languages the basis has names in,
  * so every language without names (an attacker may ask for thousands) is the default names'
- * one variant, and pt-BR without names of its own is pt's.
+ * one variant, and pt-BR without names of its own is pt's. A jurisdiction the basis does not
+ * know throws UnknownJurisdictionError, except over a basis without rows (no open game
+ * anywhere), which every jurisdiction shows as it is: empty, and whose rows name none.
  */
 export function resolveVariant(variant: Variant, basis: SidebarBasis): Variant {
+  const { jurisdiction } = variant;
+  if (jurisdiction !== undefined && basis.rows.length > 0 && !basis.jurisdictions.includes(jurisdiction))
+    throw new UnknownJurisdictionError(jurisdiction, basis.jurisdictions);
   if (variant.lang === undefined) return variant;
   const { lang, ...rest } = variant;
   const resolved = resolveLanguage(lang, basis.languages);
@@ -104,6 +122,7 @@ export function variantKey(variant: Variant): string {
   else if (variant.window !== 'all') parts.push(`window=${variant.window}`);
   if (variant.group === 'region') parts.push('group=region');
   if (variant.lang !== undefined) parts.push(`lang=${variant.lang}`);
+  if (variant.jurisdiction !== undefined) parts.push(`jurisdiction=${variant.jurisdiction}`);
   return parts.join('&');
 }
 
@@ -141,14 +160,57 @@ function windowRows(rows: readonly BasisRow[], end: number): BasisRow[] {
 }
 
 /**
+ * Per start time, `starts` less `hidden` (hidden games are among the league's, so every hidden
+ * start is one of its starts), the starts left with no game dropped. In the order of `starts`
+ * (a Map keeps the order keys were first set in): time order.
+ */
+function startsLess(starts: BasisRow['starts'], hidden: HiddenGames['starts']): BasisRow['starts'] {
+  if (hidden.length === 0) return starts;
+  const left = new Map<number, number>();
+  for (const [at, games] of starts) left.set(at, (left.get(at) ?? 0) + games);
+  for (const [at, games] of hidden) left.set(at, (left.get(at) ?? 0) - games);
+  return [...left].filter(([, games]) => games > 0);
+}
+
+/**
+ * The leagues as a jurisdiction shows them: without those its rules hide whole, and without the
+ * games involving teams it bars (their counts, their starts; the next start is the next among
+ * the games left). A league left with no game is left out. The hidden games were counted from
+ * odds_events at the refresh, the league's from its counts (011): where time drift makes them
+ * differ, counts stop at zero rather than go below.
+ */
+function jurisdictionRows(rows: readonly BasisRow[], code: string): BasisRow[] {
+  const kept: BasisRow[] = [];
+  for (const row of rows) {
+    const hidden = Object.hasOwn(row.jurisdictions, code) ? row.jurisdictions[code] : undefined;
+    if (hidden === undefined) {
+      kept.push(row);
+      continue;
+    }
+    if (hidden === 'hidden') continue;
+    const games = row.game_count - hidden.game_count;
+    if (games <= 0) continue;
+    kept.push({
+      ...row,
+      game_count: games,
+      live_game_count: Math.min(games, Math.max(0, row.live_game_count - hidden.live_game_count)),
+      next_start: hidden.next_start,
+      starts: startsLess(row.starts, hidden.starts),
+    });
+  }
+  return kept;
+}
+
+/**
  * The sidebar of a variant, from the basis of one version (pure: the basis is not changed).
- * Built by the rules of the full sidebar (hierarchy.ts) from the leagues in the window, with
- * their counts in the window: sports' counts are their leagues' sums, and a sport cut at 100
- * leagues lists the first 100 in the window. Order is the full sidebar's, so a sport does not
- * move between one window and another.
+ * Built by the rules of the full sidebar (hierarchy.ts) from the leagues the jurisdiction shows
+ * and the window holds, with their counts there: sports' counts are their leagues' sums, and a
+ * sport cut at 100 leagues lists the first 100 left. Order is the full sidebar's, so a sport does
+ * not move between one window, or one jurisdiction, and another.
  */
 export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar | RegionSidebar {
-  let rows = variant.lang === undefined ? basis.rows : translatedRows(basis, languageChain(variant.lang));
+  let rows = variant.jurisdiction === undefined ? basis.rows : jurisdictionRows(basis.rows, variant.jurisdiction);
+  if (variant.lang !== undefined) rows = translatedRows({ ...basis, rows }, languageChain(variant.lang));
   if (variant.window !== 'all') {
     // A basis without refreshed_at (a view populated by hand) has no better reference than now.
     const ref = basis.refreshed_at !== null ? Date.parse(basis.refreshed_at) / 1000 : Math.floor(Date.now() / 1000);

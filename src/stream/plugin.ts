@@ -107,7 +107,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
           tags: ['sidebar'],
           summary: 'The sidebar as Server-Sent Events: the whole sidebar on connect, then a delta per new version',
           description:
-            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=…&tz=…: the same for that variant of the sidebar. 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
+            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=…&tz=…&lang=…&jurisdiction=…: the same for that variant of the sidebar (a jurisdiction not configured: 400). 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
           response: { 503: ErrorRef },
         },
       },
@@ -118,7 +118,10 @@ export const streamPlugin = fp<StreamPluginOptions>(
         // Deltas are per league of a sport (delta.ts); a grouped sidebar is not streamed yet.
         if (request.query.group === 'region')
           throw new HttpError(400, 'group=region is not streamed yet: poll GET /api/v1/shared/sidebar?group=region with If-None-Match');
-        const { hub, follower } = streamOf(variantOf(request.query));
+        const variant = variantOf(request.query);
+        // A jurisdiction is checked against the current version before a stream is made for it: an unknown one is a 400 listing the known ones.
+        if (variant.jurisdiction !== undefined) sidebarService.variant(await sidebarService.getSidebar(), variant);
+        const { hub, follower } = streamOf(variant);
         await follower.follow();
         reply.hijack();
         const res = reply.raw;

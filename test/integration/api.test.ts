@@ -392,12 +392,14 @@ describe.each(backends)('HTTP API on $name', (backend) => {
         ['tz', 'query'],
         ['group', 'query'],
         ['lang', 'query'],
+        ['jurisdiction', 'query'],
         ['force_refresh', 'query'],
       ]);
       expect(parameters[0]?.schema.enum).toEqual(['all', 'live', 'next_24h', 'today']);
       expect(parameters[1]?.schema).toMatchObject({ type: 'string', format: 'iana-time-zone', default: 'UTC' });
       expect(parameters[2]?.schema.enum).toEqual(['league', 'region']);
       expect(parameters[3]?.schema).toMatchObject({ type: 'string', format: 'bcp47' });
+      expect(parameters[4]?.schema).toMatchObject({ type: 'string', pattern: '^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$' });
       expect((await get('/docs')).statusCode).toBeLessThan(400);
     });
   });

@@ -205,8 +205,11 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       // From one instant, so games share start times (as kick-offs do) and a write changes the count at a start.
       const base = (await db.query<{ at: Date }>(`select date_trunc('minute', now()) as at`)).rows[0]?.at;
       const id = fc.integer({ min: 1, max: 12 });
+      // A team New Jersey bars (015's seeded rules), in any case, or one it does not: what it hides is in the view too.
+      const team = fc.constantFrom('Rutgers Scarlet Knights', 'PRINCETON TIGERS', 'Duke Blue Devils');
       const op = fc.oneof(
-        fc.record({ kind: fc.constant('insert' as const), id, league, status, start }),
+        fc.record({ kind: fc.constant('insert' as const), id, league, status, start, team }),
+        fc.record({ kind: fc.constant('team' as const), id, team }),
         fc.record({ kind: fc.constant('status' as const), id, status }),
         fc.record({ kind: fc.constant('move' as const), id, league }),
         fc.record({ kind: fc.constant('start' as const), id, start }),
@@ -223,10 +226,11 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
             const key = 'id' in o ? `prop-${o.id}` : '';
             if (o.kind === 'insert')
               await db.query(
-                `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-                 values ($1, 'darts', 'Darts', $2, upper($2), $5::timestamptz + $3::interval, $4) on conflict (id) do nothing`,
-                [key, o.league, o.start, o.status, base],
+                `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status, home_team, away_team)
+                 values ($1, 'darts', 'Darts', $2, upper($2), $5::timestamptz + $3::interval, $4, $6, 'Away') on conflict (id) do nothing`,
+                [key, o.league, o.start, o.status, base, o.team],
               );
+            else if (o.kind === 'team') await db.query('update odds_events set away_team = $2 where id = $1', [key, o.team]);
             else if (o.kind === 'status') await db.query('update odds_events set status = $2 where id = $1', [key, o.status]);
             else if (o.kind === 'move') await db.query('update odds_events set league_id = $2, league = upper($2) where id = $1', [key, o.league]);
             else if (o.kind === 'start')
@@ -248,24 +252,34 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
             // A second game at a start a refresh already holds, then a full refresh: the count at that start is rewritten.
             [
               [
-                [{ kind: 'insert', id: 1, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
-                [{ kind: 'insert', id: 2, league: 'p-a', status: 'scheduled', start: '1 hour' }, false],
+                [{ kind: 'insert', id: 1, league: 'p-a', status: 'scheduled', start: '1 hour', team: 'Duke Blue Devils' }, true],
+                [{ kind: 'insert', id: 2, league: 'p-a', status: 'scheduled', start: '1 hour', team: 'Duke Blue Devils' }, false],
               ],
               true,
             ],
             // The same with change-driven refreshes only: the count at that start is updated in place.
             [
               [
-                [{ kind: 'insert', id: 1, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
-                [{ kind: 'insert', id: 2, league: 'p-a', status: 'scheduled', start: '1 hour' }, true],
+                [{ kind: 'insert', id: 1, league: 'p-a', status: 'scheduled', start: '1 hour', team: 'Duke Blue Devils' }, true],
+                [{ kind: 'insert', id: 2, league: 'p-a', status: 'scheduled', start: '1 hour', team: 'Duke Blue Devils' }, true],
               ],
               false,
             ],
             // A game deleted from a start a refresh holds: the count at that start goes down.
             [
               [
-                [{ kind: 'insert', id: 3, league: 'p-b', status: 'scheduled', start: '3 hours' }, true],
+                [{ kind: 'insert', id: 3, league: 'p-b', status: 'scheduled', start: '3 hours', team: 'Duke Blue Devils' }, true],
                 [{ kind: 'delete', id: 3 }, false],
+              ],
+              false,
+            ],
+            // A game whose team New Jersey bars, then one it does not (the barred game renamed): what it hides follows, refresh by refresh.
+            [
+              [
+                [{ kind: 'insert', id: 4, league: 'p-a', status: 'live', start: '-2 hours', team: 'Rutgers Scarlet Knights' }, true],
+                [{ kind: 'insert', id: 5, league: 'p-a', status: 'scheduled', start: '1 hour', team: 'Duke Blue Devils' }, true],
+                [{ kind: 'team', id: 5, team: 'PRINCETON TIGERS' }, true],
+                [{ kind: 'team', id: 5, team: 'Duke Blue Devils' }, true],
               ],
               false,
             ],

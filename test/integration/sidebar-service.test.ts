@@ -95,6 +95,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
     rows: [],
     names: { sport: {}, league: {}, region: {} },
     languages: [],
+    jurisdictions: [],
   });
   const isPlanted = (read: { snapshot: { identity: Buffer } }) => bodyOf(read).refreshed_at === '2000-01-01T00:00:00Z';
 
@@ -526,8 +527,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   });
 
   describe('announcing versions', () => {
-    it('the channel is <prefix>:v3:{sidebar}:versions, which every instance of this schema version shares', () => {
-      expect(sidebarCacheKeys('p').versions).toBe('p:v3:{sidebar}:versions');
+    it('the channel is <prefix>:v4:{sidebar}:versions, which every instance of this schema version shares', () => {
+      expect(sidebarCacheKeys('p').versions).toBe('p:v4:{sidebar}:versions');
     });
 
     it('a successful refresh is announced on the versions channel; skipped and failed ones are not', async () => {

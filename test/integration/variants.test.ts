@@ -12,7 +12,10 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
   let base: string;
 
   beforeAll(async () => {
-    app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:variants` }, { variantsMax: 4 });
+    app = await buildTestApp(
+      { db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:variants` },
+      { variantsMax: 4, refreshRateLimitPerMinute: 60 },
+    );
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   });
@@ -257,6 +260,184 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
         await fixture.db.db.query(`delete from sidebar_names where kind = 'league' and id = 'la_liga' and lang = 'es'`);
         await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
       }
+    });
+  });
+
+  describe('jurisdictions', () => {
+    const inJurisdiction = async (query: string) => {
+      const res = await fetch(`${base}${paths.sidebar}?${query}`);
+      return { res, sidebar: (await res.json()) as Sidebar };
+    };
+    const leaguesOf = (sidebar: Sidebar) =>
+      sidebar.sports
+        .flatMap((s) => s.leagues.map((l) => [`${s.sport_id}/${l.league_id}`, l.game_count, l.live_game_count, l.next_start] as const))
+        .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const isoSeconds = (d: Date | null) => (d ? `${d.toISOString().slice(0, 19)}Z` : null);
+
+    /**
+     * What `code` shows, as the test's own query over odds_events counts it from the rule tables:
+     * [league, games, live, next start] per league. Blocklist: every game but those of the sports
+     * and leagues its rules name; allowlist: only those; both: not the games involving a barred team.
+     */
+    async function jurisdictionBySql(code: string, refreshedAt: string, end = 'infinity') {
+      const { rows } = await fixture.db.db.query<{ key: string; games: number; live: number; next: Date | null }>(
+        `with j as (select * from sidebar_jurisdictions where code = $1),
+         shown as (
+           select e.* from odds_events e, j
+           where e.status in ('scheduled', 'live')
+             and (e.status = 'live' or e.commence_time >= now() - interval '12 hours')
+             and e.commence_time < now() + (select event_horizon from sidebar_settings)
+             and (j.mode = 'allowlist') = exists (
+               select 1 from sidebar_jurisdiction_rules r
+               where r.jurisdiction = j.code and r.kind in ('sport', 'league') and r.value = case r.kind when 'sport' then e.sport_id else e.league_id end)
+             and not exists (
+               select 1 from sidebar_jurisdiction_rules r
+               where r.jurisdiction = j.code and r.kind = 'team' and upper(r.value) in (upper(e.home_team), upper(e.away_team)))
+         )
+         select sport_id || '/' || league_id as key,
+                count(*) filter (where status = 'live' or commence_time < $3::timestamptz)::int as games,
+                count(*) filter (where status = 'live')::int as live,
+                min(commence_time) filter (where commence_time > $2::timestamptz and commence_time < $3::timestamptz) as next
+         from shown
+         group by sport_id, league_id
+         having count(*) filter (where status = 'live' or commence_time < $3::timestamptz) > 0
+         order by 1`,
+        [code, refreshedAt, end],
+      );
+      return rows.map((r) => [r.key, r.games, r.live, isoSeconds(r.next)]);
+    }
+
+    beforeAll(async () => {
+      // New Jersey's college teams (seeded rules), on either side, in any case, both at once, and
+      // a league whose only game involves one; Pennsylvania's banned esports.
+      const events: Array<[string, string, string, string, number, string]> = [
+        ['j-home', 'ncaab', 'Rutgers Scarlet Knights', 'Duke Blue Devils', 2, 'scheduled'],
+        ['j-away', 'ncaab', 'Duke Blue Devils', 'seton hall pirates', 1, 'scheduled'],
+        ['j-both', 'ncaab', 'Princeton Tigers', 'Seton Hall Pirates', -1, 'live'],
+        ['j-next', 'ncaab', 'Monmouth Hawks', 'Kentucky Wildcats', 0.5, 'scheduled'],
+        ['j-shown', 'ncaab', 'Duke Blue Devils', 'Kentucky Wildcats', 3, 'scheduled'],
+        ['j-shown-late', 'ncaab', 'Kentucky Wildcats', 'Duke Blue Devils', 30, 'scheduled'],
+        ['j-only', 'j-college', 'NJIT Highlanders', 'Kentucky Wildcats', 4, 'scheduled'],
+      ];
+      for (const [id, league, home, away, hours, status] of events)
+        await fixture.db.db.query(
+          `insert into odds_events (id, sport_id, sport, league_id, league, home_team, away_team, commence_time, status)
+           values ($1, 'basketball', 'Basketball', $2, upper($2), $3, $4, now() + $5::double precision * interval '1 hour', $6)`,
+          [id, league, home, away, hours, status],
+        );
+      await fixture.db.db.query(
+        `insert into odds_events (id, sport_id, sport, league_id, league, home_team, away_team, commence_time, status)
+         values ('j-esports', 'esports', 'Esports', 'lol', 'League of Legends', 'T1', 'Gen.G', now() + interval '2 hours', 'scheduled')`,
+      );
+      expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
+    });
+    afterAll(async () => {
+      await fixture.db.db.query(`delete from odds_events where id like 'j-%'`);
+      await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    });
+
+    it.each(['US-NJ', 'US-PA', 'FR', 'GB'])('?jurisdiction=%s: every league counted as SQL counts what its rules leave, totals their sums', async (code) => {
+      const { res, sidebar } = await inJurisdiction(`jurisdiction=${code}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('surrogate-key')).toBe(`sidebar sidebar:jurisdiction=${code}`);
+      expect(leaguesOf(sidebar)).toEqual(await jurisdictionBySql(code, String(sidebar.refreshed_at)));
+      const leagues = leaguesOf(sidebar);
+      expect([sidebar.totals.leagues, sidebar.totals.game_count, sidebar.totals.live_game_count]).toEqual([
+        leagues.length,
+        leagues.reduce((n, [, games]) => n + games, 0),
+        leagues.reduce((n, [, , live]) => n + live, 0),
+      ]);
+    });
+
+    it("a game involving a New Jersey college team is left out there and counted in Great Britain; New Jersey's next start is its next game still shown", async () => {
+      const [nj, gb] = await Promise.all([inJurisdiction('jurisdiction=US-NJ'), inJurisdiction('jurisdiction=GB')]);
+      const ncaab = (sidebar: Sidebar) => sidebar.sports.find((s) => s.sport_id === 'basketball')?.leagues.find((l) => l.league_id === 'ncaab');
+      // Four of the six involve a barred team (one game with two of them counts once).
+      expect([ncaab(gb.sidebar)?.game_count, ncaab(gb.sidebar)?.live_game_count]).toEqual([6, 1]);
+      expect([ncaab(nj.sidebar)?.game_count, ncaab(nj.sidebar)?.live_game_count]).toEqual([2, 0]);
+      const { rows } = await fixture.db.db.query<{ id: string; at: Date }>(`select id, commence_time as at from odds_events where id in ('j-next', 'j-shown')`);
+      const start = (id: string) => isoSeconds(rows.find((r) => r.id === id)?.at ?? null);
+      expect(ncaab(gb.sidebar)?.next_start).toBe(start('j-next'));
+      expect(ncaab(nj.sidebar)?.next_start).toBe(start('j-shown'));
+      // A league whose only game is barred is not listed there.
+      const listed = (sidebar: Sidebar) => sidebar.sports.flatMap((s) => s.leagues.map((l) => l.league_id));
+      expect(listed(gb.sidebar)).toContain('j-college');
+      expect(listed(nj.sidebar)).not.toContain('j-college');
+      // The full sidebar is Great Britain's: no rules there.
+      expect(gb.sidebar.sports).toEqual((await fetch(`${base}${paths.sidebar}`).then(body)).sports);
+    });
+
+    it('an allowlist jurisdiction (FR) shows only the competitions it lists; a sport ban (US-PA esports) hides the sport there only', async () => {
+      const [fr, pa, nj] = await Promise.all(['FR', 'US-PA', 'US-NJ'].map((code) => inJurisdiction(`jurisdiction=${code}`)));
+      const { rows } = await fixture.db.db.query<{ value: string }>(
+        `select value from sidebar_jurisdiction_rules where jurisdiction = 'FR' and kind = 'league'`,
+      );
+      const allowed = new Set(rows.map((r) => r.value));
+      const frLeagues = fr?.sidebar.sports.flatMap((s) => s.leagues.map((l) => l.league_id)) ?? [];
+      expect(frLeagues.length).toBeGreaterThan(0);
+      expect(frLeagues.every((league) => allowed.has(league))).toBe(true);
+      expect(frLeagues).toContain('nba');
+      const sportsOf = (sidebar: Sidebar | undefined) => sidebar?.sports.map((s) => s.sport_id);
+      expect(sportsOf(pa?.sidebar)).not.toContain('esports');
+      expect(sportsOf(nj?.sidebar)).toContain('esports');
+      expect(sportsOf(fr?.sidebar)).not.toContain('curling');
+    });
+
+    it('combines with a window: next_24h in New Jersey is counted as SQL counts it', async () => {
+      const { sidebar } = await inJurisdiction('window=next_24h&jurisdiction=US-NJ&lang=es');
+      const refreshedAt = String(sidebar.refreshed_at);
+      const end = new Date(Date.parse(refreshedAt) + 24 * 3600_000).toISOString();
+      expect(leaguesOf(sidebar)).toEqual(await jurisdictionBySql('US-NJ', refreshedAt, end));
+      // j-shown-late (in 30 hours) is shown in New Jersey, but not within the 24 hours.
+      const ncaab = sidebar.sports.find((s) => s.sport_id === 'basketball')?.leagues.find((l) => l.league_id === 'ncaab');
+      expect(ncaab?.game_count).toBe(1);
+      expect(sidebar.sports.find((s) => s.sport_id === 'basketball')?.sport).toBe('Baloncesto');
+    });
+
+    it('an unknown jurisdiction is a 400 listing the known ones, on the route and the stream, never the unfiltered sidebar; any case is one variant', async () => {
+      for (const url of [`${paths.sidebar}?jurisdiction=DE`, `${paths.sidebar}?window=live&jurisdiction=US-NV`, `${paths.stream}?jurisdiction=DE`]) {
+        for (let i = 0; i < 2; i++) {
+          // Asked twice: the hot path never answers a URL the route refused.
+          const res = await fetch(`${base}${url}`);
+          expect(res.status).toBe(400);
+          const error = (await res.json()) as { statusCode: number; message: string };
+          expect(error).toMatchObject({ statusCode: 400, message: 'querystring/jurisdiction must be one of the known jurisdictions: FR, GB, US-NJ, US-PA' });
+        }
+      }
+      for (const bad of ['USA-NJ', 'U', 'US_NJ', 'US-NJ-1', '%2F..']) {
+        const res = await fetch(`${base}${paths.sidebar}?jurisdiction=${bad}`);
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { message: string }).message).toMatch(/^querystring\/jurisdiction must match pattern/);
+      }
+      const upper = await fetch(`${base}${paths.sidebar}?jurisdiction=US-NJ`);
+      const lower = await fetch(`${base}${paths.sidebar}?jurisdiction=us-nj`);
+      expect(lower.headers.get('etag')).toBe(upper.headers.get('etag'));
+      expect(lower.headers.get('surrogate-key')).toBe('sidebar sidebar:jurisdiction=US-NJ');
+      const again = await fetch(`${base}${paths.sidebar}?jurisdiction=us-nj`);
+      expect(again.headers.get('x-cache')).toBe('HIT');
+      expect(again.headers.get('server-timing')).toMatch(/desc="memory"/);
+    });
+
+    it('rules are configuration: a new jurisdiction and its rules take effect together at the next refresh, not before', async () => {
+      await fixture.db.db.query(`insert into sidebar_jurisdictions (code, name, mode) values ('US-NY', 'New York', 'blocklist')`);
+      await fixture.db.db.query(
+        `insert into sidebar_jurisdiction_rules (jurisdiction, kind, value) values ('US-NY', 'team', 'Duke Blue Devils'), ('US-NY', 'league', 'euroleague')`,
+      );
+      try {
+        // Not known before the refresh that counts with its rules: refused, not the unfiltered tree.
+        expect((await fetch(`${base}${paths.sidebar}?jurisdiction=US-NY`)).status).toBe(400);
+        expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
+        const { res, sidebar } = await inJurisdiction('jurisdiction=US-NY');
+        expect(res.status).toBe(200);
+        expect(leaguesOf(sidebar)).toEqual(await jurisdictionBySql('US-NY', String(sidebar.refreshed_at)));
+        const basketball = sidebar.sports.find((s) => s.sport_id === 'basketball');
+        expect(basketball?.leagues.map((l) => l.league_id)).not.toContain('euroleague');
+        expect(basketball?.leagues.find((l) => l.league_id === 'ncaab')?.game_count).toBe(2);
+      } finally {
+        await fixture.db.db.query(`delete from sidebar_jurisdictions where code = 'US-NY'`);
+        await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+      }
+      expect((await fetch(`${base}${paths.sidebar}?jurisdiction=US-NY`)).status).toBe(400);
     });
   });
 

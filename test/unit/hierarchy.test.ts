@@ -24,6 +24,7 @@ function row(overrides: Partial<SidebarRow>): SidebarRow {
     sport_names: null,
     league_names: null,
     region_names: null,
+    jurisdictions: {},
     ...overrides,
   };
 }
@@ -116,7 +117,7 @@ describe('buildSidebar', () => {
 });
 
 describe('parseBasis', () => {
-  const basis = basisOf([row({})], { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') });
+  const basis = basisOf([row({ jurisdictions: { FR: 'hidden', GB: null } })], { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') });
 
   it('reads a basis as basisOf() wrote it', () => {
     expect(parseBasis(JSON.stringify(basis))).toEqual(basis);
@@ -129,6 +130,11 @@ describe('parseBasis', () => {
     expect(() => parseBasis(JSON.stringify({ ...basis, rows: [rowWithout] }))).toThrow(
       new Error('not a sidebar basis: /rows/0/starts Expected required property'),
     );
+    // A basis of the shape before jurisdictions (cache schema v3), or a jurisdiction hiding what is not a count.
+    const { jurisdictions: _jurisdictions, ...older } = basis;
+    expect(() => parseBasis(JSON.stringify(older))).toThrow(new Error('not a sidebar basis: /jurisdictions Expected required property'));
+    const hidden = { ...basis.rows[0], jurisdictions: { FR: 'all' } };
+    expect(() => parseBasis(JSON.stringify({ ...basis, rows: [hidden] }))).toThrow(/^not a sidebar basis: \/rows\/0\/jurisdictions\/FR /);
     expect(() => parseBasis('{"rows":')).toThrow(SyntaxError);
   });
 });

@@ -4,7 +4,14 @@ import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 
 const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKeys: [] };
 /** The copy never looks inside what it holds: one basis for every load. */
-const basis: Loaded['basis'] = { source: 'materialized_view', refreshed_at: null, rows: [], names: { sport: {}, league: {}, region: {} }, languages: [] };
+const basis: Loaded['basis'] = {
+  source: 'materialized_view',
+  refreshed_at: null,
+  rows: [],
+  names: { sport: {}, league: {}, region: {} },
+  languages: [],
+  jurisdictions: [],
+};
 
 /** A process copy whose loads the test finishes by hand, with the version (or null: fallback) it chooses. */
 function setup(options: { waitForNewerMs?: number | null } = {}) {
