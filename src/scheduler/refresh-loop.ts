@@ -29,6 +29,9 @@ export function createRefreshLoop(deps: RefreshLoopDeps) {
   // Another instance's refresh within the last half interval counts as this tick's refresh.
   const minIntervalSeconds = intervalSeconds / 2;
   let job: Cron | null = null;
+  // Between start() and the schedule's first job: the start-up check in progress.
+  let starting = false;
+  let stopped = false;
   let current: Promise<unknown> | null = null;
   let lastRunAt: Date | null = null;
   let lastResult: SchedulerState['last_result'] = null;
@@ -53,20 +56,34 @@ export function createRefreshLoop(deps: RefreshLoopDeps) {
   }
 
   return {
-    /** Starts the schedule and, if the view is empty or stale, refreshes it now (not awaited by callers that serve). */
+    /**
+     * Checks the view, starts the schedule and, if the view was empty or stale, refreshes it now
+     * (not awaited by callers that serve). The schedule starts after the check: a tick that came
+     * first (a short interval, a slow database) would refresh, and the check would then find the
+     * view fresh and skip the start-up refresh, or log it second.
+     */
     async start(): Promise<void> {
-      if (!deps.enabled || job) return;
-      job = new Cron(pattern, { protect: true, interval }, () => track(run('scheduler', minIntervalSeconds)));
-      log.info({ pattern, interval_seconds: intervalSeconds, next_run_at: job.nextRun() }, 'sidebar refresh scheduler started');
+      if (!deps.enabled || job || starting) return;
+      starting = true;
+      stopped = false;
+      let needed = false;
       try {
-        if (needsStartupRefresh(await deps.viewState(), intervalSeconds)) await track(run('startup', null));
+        needed = needsStartupRefresh(await deps.viewState(), intervalSeconds);
       } catch (err) {
         log.error({ err }, 'could not check sidebar_data at start-up; the scheduler will refresh it on its next tick');
+      } finally {
+        starting = false;
       }
+      // stop() was called during the check: nothing to start.
+      if (stopped) return;
+      job = new Cron(pattern, { protect: true, interval }, () => track(run('scheduler', minIntervalSeconds)));
+      log.info({ pattern, interval_seconds: intervalSeconds, next_run_at: job.nextRun() }, 'sidebar refresh scheduler started');
+      if (needed) await track(run('startup', null));
     },
 
     /** Stops scheduling and waits for a refresh in progress. Idempotent. */
     async stop(): Promise<void> {
+      stopped = true;
       job?.stop();
       job = null;
       await current?.catch(() => {});

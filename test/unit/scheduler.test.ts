@@ -47,7 +47,7 @@ describe('refresh loop', () => {
   type Call = { trigger: string; minInterval: number | null; finish: (outcome: 'success' | 'skipped' | 'error' | Error) => void };
 
   /** A loop whose refreshes the test finishes by hand; the view's state is the test's to set. */
-  function loop(options: { enabled?: boolean; view?: ViewState | Error; intervalSeconds?: number } = {}) {
+  function loop(options: { enabled?: boolean; view?: ViewState | Error; intervalSeconds?: number; viewDelayMs?: number } = {}) {
     const calls: Call[] = [];
     let view: ViewState | Error = options.view ?? { populated: true, last_success_at: new Date() };
     const { log, lines } = capturingLogger('info');
@@ -56,6 +56,8 @@ describe('refresh loop', () => {
       intervalSeconds: options.intervalSeconds ?? 10,
       log,
       viewState: async () => {
+        // A slow database: the view's state arrives after this long.
+        if (options.viewDelayMs) await new Promise((resolve) => setTimeout(resolve, options.viewDelayMs));
         if (view instanceof Error) throw view;
         return view;
       },
@@ -116,12 +118,45 @@ describe('refresh loop', () => {
     await refreshLoop.stop();
   });
 
+  it('the schedule starts after the start-up check: a check slower than the interval still refreshes at start-up, first', async () => {
+    const { refreshLoop, calls } = loop({ view: { populated: false, last_success_at: null }, intervalSeconds: 1, viewDelayMs: 2500 });
+    const starting = refreshLoop.start();
+    // Two ticks of a running schedule would have come and gone during the check.
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(calls.map((c) => c.trigger)).toEqual(['startup']);
+    expect(refreshLoop.state()).toMatchObject({ running: true, busy: true });
+    calls[0]?.finish('success');
+    await starting;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls.map((c) => c.trigger)).toEqual(['startup', 'scheduler']);
+    calls[1]?.finish('skipped');
+    await refreshLoop.stop();
+  });
+
+  it('stop() during the start-up check starts nothing; start() again while it runs is a no-op', async () => {
+    const { refreshLoop, calls } = loop({ view: { populated: false, last_success_at: null }, viewDelayMs: 1000 });
+    const starting = refreshLoop.start();
+    await refreshLoop.start(); // returns at once: already starting
+    await refreshLoop.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    await starting;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls).toHaveLength(0);
+    expect(refreshLoop.state()).toMatchObject({ running: false, next_run_at: null });
+    // Started again, it runs.
+    const again = refreshLoop.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(calls.map((c) => c.trigger)).toEqual(['startup']);
+    calls[0]?.finish('success');
+    await again;
+    await refreshLoop.stop();
+  });
+
   it('a start-up whose view state cannot be read logs it and waits for the next tick', async () => {
     const { refreshLoop, calls, lines } = loop({ view: new Error('database down') });
     await refreshLoop.start();
     expect(calls).toHaveLength(0);
-    expect(lines.at(-1)).toMatchObject({
-      level: 50,
+    expect(lines.find((line) => line.level === 50)).toMatchObject({
       msg: 'could not check sidebar_data at start-up; the scheduler will refresh it on its next tick',
       err: { message: 'database down' },
     });
