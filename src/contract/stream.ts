@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { League, Sidebar, Sport } from './sidebar.js';
+import { League, RegionSport, Sidebar, Sport } from './sidebar.js';
 
 /** The fields of a sport that a delta sets; `truncated: null` removes the mark. */
 export const SportFields = Type.Partial(
@@ -41,3 +41,14 @@ export const SidebarDelta = Type.Object({
   source: Sidebar.properties.source,
 });
 export type SidebarDelta = Static<typeof SidebarDelta>;
+
+/**
+ * The delta of a group=region stream: a sport whose regions or fields changed is sent whole
+ * (its regions and their leagues), with the new ones; a client replaces each sport it names.
+ */
+export const RegionSidebarDelta = Type.Object({
+  ...Type.Omit(SidebarDelta, ['added', 'changed']).properties,
+  added: Type.Array(RegionSport, { description: 'Sports new or changed in this version, in full.' }),
+  changed: Type.Array(SportChange, { maxItems: 0, description: 'Always empty: a changed sport is in added, whole.' }),
+});
+export type RegionSidebarDelta = Static<typeof RegionSidebarDelta>;

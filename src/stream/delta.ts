@@ -1,4 +1,4 @@
-import type { League, Sidebar, SidebarDelta, Sport, SportChange, SportFields } from '../contract/index.js';
+import type { League, RegionSidebar, RegionSidebarDelta, RegionSport, Sidebar, SidebarDelta, Sport, SportChange, SportFields } from '../contract/index.js';
 
 const sportFields = ['sport', 'icon', 'priority', 'game_count', 'live_game_count'] as const;
 
@@ -97,6 +97,39 @@ export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta): Sidebar {
     }
     sports.set(change.sport_id, sport);
   }
+  return {
+    sports: delta.order.map((id) => {
+      const sport = sports.get(id);
+      if (!sport) throw new Error(`delta orders sport ${id}, which it does not carry: resynchronise`);
+      return sport;
+    }),
+    totals: delta.totals,
+    refreshed_at: delta.refreshed_at,
+    source: delta.source,
+  };
+}
+
+/**
+ * The delta of a group=region sidebar: the sports new or changed in any way, whole (a region's
+ * counts change with any of its leagues', so a finer delta would save little), and the order.
+ */
+export function regionSidebarDelta(prev: RegionSidebar, next: RegionSidebar): RegionSidebarDelta {
+  // Both are parsed from bytes built by one serializer: a sport unchanged has the same JSON.
+  const before = new Map(prev.sports.map((s) => [s.sport_id, JSON.stringify(s)]));
+  return {
+    order: next.sports.map((s) => s.sport_id),
+    added: next.sports.filter((sport) => before.get(sport.sport_id) !== JSON.stringify(sport)),
+    changed: [],
+    totals: next.totals,
+    refreshed_at: next.refreshed_at,
+    source: next.source,
+  };
+}
+
+/** The group=region sidebar a delta leads to from the one it was computed from. */
+export function applyRegionSidebarDelta(prev: RegionSidebar, delta: RegionSidebarDelta): RegionSidebar {
+  const sports = new Map<string, RegionSport>(prev.sports.map((s) => [s.sport_id, s]));
+  for (const sport of delta.added) sports.set(sport.sport_id, sport);
   return {
     sports: delta.order.map((id) => {
       const sport = sports.get(id);

@@ -2,6 +2,10 @@ import type { ServerResponse } from 'node:http';
 import type { Sidebar } from '../contract/index.js';
 import { sidebarDelta } from './delta.js';
 
+/** The delta from one version's body (parsed) to the next's, as the `delta` event sends it. */
+// biome-ignore lint/suspicious/noExplicitAny: each stream's bodies are of its own shape (Sidebar, RegionSidebar), and so is its delta function.
+export type DeltaOf = (prev: any, next: any) => object;
+
 /**
  * An event as it goes on the wire, built once for every client: as an HTTP/1.1 chunk (the
  * stream's usual framing) and bare (an HTTP/1.0 client, whose stream ends at close).
@@ -15,7 +19,7 @@ interface Frame {
 interface StreamVersion {
   version: number;
   etag: string;
-  sidebar: Sidebar;
+  sidebar: unknown;
   /** The `sidebar` event: the whole body, for clients that connect (shared, not copied per client). */
   fullFrame: Frame;
   /** The `delta` event from the previous version. */
@@ -29,6 +33,8 @@ export interface StreamHubOptions {
   maxBufferedBytes: number;
   /** Writes made before the event loop gets a turn (other requests, the next batch after them). Default 1,000. */
   batchSize?: number;
+  /** The delta between two bodies: sidebarDelta (the default) for a sidebar, regionSidebarDelta for group=region. */
+  delta?: DeltaOf;
 }
 
 function toFrame(text: string): Frame {
@@ -56,6 +62,7 @@ const keepAlive = toFrame(': keep-alive\n\n');
 export function createStreamHub(options: StreamHubOptions) {
   const clients = new Set<ServerResponse>();
   const batchSize = options.batchSize ?? 1000;
+  const delta: DeltaOf = options.delta ?? ((prev: Sidebar, next: Sidebar) => sidebarDelta(prev, next));
   let current: StreamVersion | null = null;
   let dropped = 0;
   /** Events being written to every client: each with the clients it was for and how far it got. */
@@ -121,10 +128,10 @@ export function createStreamHub(options: StreamHubOptions) {
     /** A new version: its delta from the last one is framed once and sent to every client. */
     publish(version: number, etag: string, body: string): void {
       if (current && version <= current.version) return;
-      const sidebar = JSON.parse(body) as Sidebar;
+      const sidebar: unknown = JSON.parse(body);
       const previous = current;
       const deltaFrame = previous
-        ? frame('delta', version, JSON.stringify({ from: previous.version, to: version, etag, ...sidebarDelta(previous.sidebar, sidebar) }))
+        ? frame('delta', version, JSON.stringify({ from: previous.version, to: version, etag, ...delta(previous.sidebar, sidebar) }))
         : null;
       const fullFrame = frame('sidebar', version, body);
       current = { version, etag, sidebar, fullFrame, deltaFrame, from: previous?.version ?? null };

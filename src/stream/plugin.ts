@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { ErrorRef, paths, VariantQuery } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
 import { fullSidebar, type Variant, variantKey, variantOf } from '../sidebar/variants.js';
+import { regionSidebarDelta } from './delta.js';
 import { createFollower } from './follow.js';
 import { createStreamHub, type StreamHub } from './hub.js';
 
@@ -63,7 +64,12 @@ export const streamPlugin = fp<StreamPluginOptions>(
           throw new HttpError(503, 'This instance streams as many variants as it may (SIDEBAR_VARIANTS_MAX); retry, or ask for a variant already streamed', {
             'retry-after': '5',
           });
-        const hub = createStreamHub({ maxClients: config.streamMaxClients, maxBufferedBytes });
+        // A grouped sidebar's deltas send each changed sport whole (delta.ts).
+        const hub = createStreamHub({
+          maxClients: config.streamMaxClients,
+          maxBufferedBytes,
+          ...(variant.group === 'region' ? { delta: regionSidebarDelta } : {}),
+        });
         const follower = createFollower({
           hub,
           versions: sidebarVersions,
@@ -107,7 +113,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
           tags: ['sidebar'],
           summary: 'The sidebar as Server-Sent Events: the whole sidebar on connect, then a delta per new version',
           description:
-            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=…&tz=…&lang=…&jurisdiction=…: the same for that variant of the sidebar (a jurisdiction not configured: 400). 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
+            'text/event-stream. `event: sidebar` (data: the body GET /sidebar answers, id: its version) on connect; then `event: delta` (data: {from, to, etag, order, added, changed, totals, refreshed_at, source}; id: the new version) per new version; `: keep-alive` comments every 15 s. Last-Event-ID resumes: nothing when current, one delta when one version behind, the whole sidebar otherwise. ?window=…&tz=…&group=…&lang=…&jurisdiction=…: the same for that variant of the sidebar (a jurisdiction not configured: 400); with group=region, each delta carries every new or changed sport whole in `added`, and `changed` is empty. 503 with Retry-After past STREAM_MAX_CLIENTS (all variants together).',
           response: { 503: ErrorRef },
         },
       },
@@ -115,9 +121,6 @@ export const streamPlugin = fp<StreamPluginOptions>(
         // STREAM_MAX_CLIENTS bounds the streams of every variant together.
         if (closing || state().clients >= config.streamMaxClients)
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
-        // Deltas are per league of a sport (delta.ts); a grouped sidebar is not streamed yet.
-        if (request.query.group === 'region')
-          throw new HttpError(400, 'group=region is not streamed yet: poll GET /api/v1/shared/sidebar?group=region with If-None-Match');
         const variant = variantOf(request.query);
         // A jurisdiction is checked against the current version before a stream is made for it: an unknown one is a 400 listing the known ones.
         if (variant.jurisdiction !== undefined) sidebarService.variant(await sidebarService.getSidebar(), variant);

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { paths, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
-import { applySidebarDelta } from '../../src/stream/delta.js';
+import { paths, type RegionSidebar, type RegionSidebarDelta, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
+import { applyRegionSidebarDelta, applySidebarDelta } from '../../src/stream/delta.js';
 import { insertEventBySql } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
@@ -113,6 +113,38 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     const bad = await open(`${base}${paths.stream}?window=soon`);
     await bad.ended;
     expect(bad.status).toBe(400);
+  });
+
+  it('?group=region&jurisdiction=FR&lang=es is a stream of its own: that sidebar on connect, then deltas of whole sports that lead to what GET answers', async () => {
+    const { app, base } = await serve();
+    const query = 'group=region&jurisdiction=FR&lang=es';
+    const current = async () => (await app.inject({ method: 'GET', url: `${paths.sidebar}?${query}` })).json<RegionSidebar>();
+    const stream = await open(`${base}${paths.stream}?${query}`);
+    const first = await stream.next();
+    expect(first.event).toBe('sidebar');
+    let held = JSON.parse(first.data) as RegionSidebar;
+    expect(held).toEqual(await current());
+    // A live EPL game (France allows the EPL): soccer changes, in its England region; the other sports do not.
+    await fixture.db.db.query(
+      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+       values ($1, 'soccer', 'Soccer', 'epl', 'EPL', now() - interval '10 minutes', 'live')`,
+      [`stream-region-${++events}`],
+    );
+    // And a darts league, which France does not allow: nothing of it shows.
+    await insertEventBySql(fixture.db.db, `stream-${++events}`, { league: `stream-league-${events}` });
+    const version = (await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json<{ id: number }>().id;
+    const message = await stream.next();
+    expect(message).toMatchObject({ event: 'delta', id: String(version) });
+    const delta = JSON.parse(message.data) as RegionSidebarDelta;
+    expect(delta.changed).toEqual([]);
+    expect(delta.added.map((s) => s.sport_id)).toEqual(['soccer']);
+    expect(delta.added[0]?.sport).toBe('Fútbol');
+    held = applyRegionSidebarDelta(held, delta);
+    expect(held).toEqual(await current());
+    expect(held.sports.find((s) => s.sport_id === 'soccer')?.regions.find((r) => r.region_id === 'england')?.live_game_count).toBeGreaterThan(0);
+    const refused = await open(`${base}${paths.stream}?group=region&jurisdiction=XX`);
+    await refused.ended;
+    expect(refused.status).toBe(400);
   });
 
   it('a stream per time window and zone; at most SIDEBAR_VARIANTS_MAX variants streamed, idle ones stopped for new ones, a 503 when all have clients', async () => {

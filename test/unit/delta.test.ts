@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { League, Sidebar, Sport } from '../../src/contract/index.js';
-import { applySidebarDelta, sidebarDelta } from '../../src/stream/delta.js';
+import type { League, Region, RegionSidebar, Sidebar, Sport } from '../../src/contract/index.js';
+import { applyRegionSidebarDelta, applySidebarDelta, regionSidebarDelta, sidebarDelta } from '../../src/stream/delta.js';
 
 /** Leagues and sports drawn from small id pools, so two sidebars share, gain and lose some. */
 const league = (id: string) =>
@@ -49,28 +49,29 @@ const sidebar: fc.Arbitrary<Sidebar> = fc
     })),
   );
 
-describe('sidebar deltas', () => {
-  const base: Sidebar = {
-    sports: [
-      {
-        sport_id: 'soccer',
-        sport: 'Soccer',
-        icon: null,
-        priority: 1,
-        game_count: 3,
-        live_game_count: 1,
-        leagues: [
-          { league_id: 'epl', league: 'EPL', icon: null, priority: 1, game_count: 2, live_game_count: 1, next_start: null, region: 'England' },
-          { league_id: 'mls', league: 'MLS', icon: null, priority: 2, game_count: 1, live_game_count: 0, next_start: null, region: 'USA' },
-        ],
-      },
-      { sport_id: 'darts', sport: 'Darts', icon: null, priority: null, game_count: 1, live_game_count: 0, leagues: [], truncated: true },
-    ],
-    totals: { sports: 2, leagues: 2, game_count: 4, live_game_count: 1 },
-    refreshed_at: '2026-11-26T09:00:00Z',
-    source: 'materialized_view',
-  };
+/** Soccer with two leagues in two regions, and darts marked truncated. */
+const base: Sidebar = {
+  sports: [
+    {
+      sport_id: 'soccer',
+      sport: 'Soccer',
+      icon: null,
+      priority: 1,
+      game_count: 3,
+      live_game_count: 1,
+      leagues: [
+        { league_id: 'epl', league: 'EPL', icon: null, priority: 1, game_count: 2, live_game_count: 1, next_start: null, region: 'England' },
+        { league_id: 'mls', league: 'MLS', icon: null, priority: 2, game_count: 1, live_game_count: 0, next_start: null, region: 'USA' },
+      ],
+    },
+    { sport_id: 'darts', sport: 'Darts', icon: null, priority: null, game_count: 1, live_game_count: 0, leagues: [], truncated: true },
+  ],
+  totals: { sports: 2, leagues: 2, game_count: 4, live_game_count: 1 },
+  refreshed_at: '2026-11-26T09:00:00Z',
+  source: 'materialized_view',
+};
 
+describe('sidebar deltas', () => {
   it('applying the delta from one sidebar to the next gives exactly the next, bytes and all', () => {
     fc.assert(
       fc.property(sidebar, sidebar, (prev, next) => {
@@ -152,5 +153,66 @@ describe('sidebar deltas', () => {
     const one = { ...empty, sports: [{ ...(base.sports[1] as Sport) }] };
     const unknownLeague = { ...delta, order: ['darts'], changed: [{ sport_id: 'darts', leagues: { order: ['nope'], upsert: [] } }] };
     expect(() => applySidebarDelta(one, unknownLeague)).toThrow('delta orders league nope of darts, which it does not carry: resynchronise');
+  });
+});
+
+/** A sidebar grouped by its leagues' regions (the shape of group=region; counts summed per region). */
+function grouped(sidebar: Sidebar): RegionSidebar {
+  return {
+    ...sidebar,
+    sports: sidebar.sports.map(({ leagues, truncated, ...sport }) => {
+      const regions = new Map<string | null, Region>();
+      for (const league of leagues) {
+        let region = regions.get(league.region);
+        if (!region) {
+          region = { region_id: league.region?.toLowerCase() ?? null, region: league.region, priority: null, game_count: 0, live_game_count: 0, leagues: [] };
+          regions.set(league.region, region);
+        }
+        region.game_count += league.game_count;
+        region.live_game_count += league.live_game_count;
+        region.leagues.push(league);
+      }
+      return { ...sport, regions: [...regions.values()], ...(truncated ? { truncated } : {}) };
+    }),
+  };
+}
+const regionSidebar = sidebar.map(grouped);
+
+describe('group=region deltas', () => {
+  it('applying the delta from one grouped sidebar to the next gives exactly the next, bytes and all', () => {
+    fc.assert(
+      fc.property(regionSidebar, regionSidebar, (prev, next) => {
+        const applied = applyRegionSidebarDelta(prev, regionSidebarDelta(prev, next));
+        expect(JSON.stringify(applied)).toBe(JSON.stringify(next));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('sends whole only the sports new or changed in any way (a league deep in a region), and the new order', () => {
+    fc.assert(
+      fc.property(regionSidebar, (s) => {
+        const delta = regionSidebarDelta(s, structuredClone(s));
+        expect(delta).toMatchObject({ added: [], changed: [], order: s.sports.map((x) => x.sport_id), totals: s.totals });
+      }),
+    );
+    const before = grouped(base);
+    const next = structuredClone(before);
+    const soccer = next.sports[0] as RegionSidebar['sports'][number];
+    ((soccer.regions[1] as Region).leagues[0] as League).next_start = '2026-11-27T00:00:00Z';
+    next.sports.reverse();
+    expect(regionSidebarDelta(before, next)).toEqual({
+      order: ['darts', 'soccer'],
+      added: [soccer],
+      changed: [],
+      totals: base.totals,
+      refreshed_at: base.refreshed_at,
+      source: 'materialized_view',
+    });
+  });
+
+  it('a delta ordering a sport it does not carry is an error asking to resynchronise', () => {
+    const delta = regionSidebarDelta(grouped(base), grouped(base));
+    expect(() => applyRegionSidebarDelta({ ...grouped(base), sports: [] }, delta)).toThrow('delta orders sport soccer, which it does not carry: resynchronise');
   });
 });
