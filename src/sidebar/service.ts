@@ -270,6 +270,20 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     return result;
   }
 
+  /**
+   * The variant `base` answers: a language without names is the default names' variant (bounded
+   * by the languages configured); an unknown jurisdiction is the client's mistake, a 400 listing
+   * the known ones, never the unfiltered tree.
+   */
+  function resolve(base: VariantBase, variant: Variant): Variant {
+    try {
+      return resolveVariant(variant, base.basis);
+    } catch (err) {
+      if (err instanceof UnknownJurisdictionError) throw new HttpError(400, err.message);
+      throw err;
+    }
+  }
+
   return {
     counters,
 
@@ -293,17 +307,11 @@ export function createSidebarService({ repository, cache, versions, schema, log,
      * once per version; `url` (a request's raw URL) lets the hot path find them for that URL next time.
      */
     variant(base: VariantBase, variant: Variant, url?: string): Snapshot {
-      let resolved: Variant;
-      try {
-        // A language without names is the default names' variant: bounded by the languages configured.
-        resolved = resolveVariant(variant, base.basis);
-      } catch (err) {
-        // An unknown jurisdiction is the client's mistake (a 400 listing the known ones), never the unfiltered tree.
-        if (err instanceof UnknownJurisdictionError) throw new HttpError(400, err.message);
-        throw err;
-      }
-      return variants.get(base, resolved, url);
+      return variants.get(base, resolve(base, variant), url);
     },
+
+    /** The variant a read answers (its language resolved), or a 400 for a jurisdiction it does not know. */
+    resolve,
 
     /** The hot path's lookup of a URL with a query string: its variant's bytes for this full snapshot, or null. No I/O. */
     peekVariant(url: string, full: Snapshot): Snapshot | null {

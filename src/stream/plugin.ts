@@ -121,9 +121,9 @@ export const streamPlugin = fp<StreamPluginOptions>(
         // STREAM_MAX_CLIENTS bounds the streams of every variant together.
         if (closing || state().clients >= config.streamMaxClients)
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
-        const variant = variantOf(request.query);
-        // A jurisdiction is checked against the current version before a stream is made for it: an unknown one is a 400 listing the known ones.
-        if (variant.jurisdiction !== undefined) sidebarService.variant(await sidebarService.getSidebar(), variant);
+        // Resolved against the current version before a stream is made for it: languages without
+        // names share the default names' stream, and an unknown jurisdiction is a 400.
+        const variant = sidebarService.resolve(await sidebarService.getSidebar(), variantOf(request.query));
         const { hub, follower } = streamOf(variant);
         await follower.follow();
         reply.hijack();

@@ -147,6 +147,20 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     expect(refused.status).toBe(400);
   });
 
+  it("languages without names share the default names' stream (no stream of their own); pt-PT is pt's", async () => {
+    const { app, base } = await serve();
+    for (const lang of ['fr', 'fr-CA', 'xx']) {
+      const stream = await open(`${base}${paths.stream}?lang=${lang}`);
+      expect(JSON.parse((await stream.next()).data)).toEqual(await sidebarOf(app));
+    }
+    expect(app.streamHub.state()).toMatchObject({ clients: 3, variants: 1 });
+    const pt = await open(`${base}${paths.stream}?lang=pt-PT`);
+    const ptBody = JSON.parse((await pt.next()).data) as Sidebar;
+    expect(ptBody).toEqual((await app.inject({ method: 'GET', url: `${paths.sidebar}?lang=pt` })).json<Sidebar>());
+    await open(`${base}${paths.stream}?lang=pt`);
+    expect(app.streamHub.state()).toMatchObject({ clients: 5, variants: 2 });
+  });
+
   it('a stream per time window and zone; at most SIDEBAR_VARIANTS_MAX variants streamed, idle ones stopped for new ones, a 503 when all have clients', async () => {
     const { app, base } = await serve({ variantsMax: 3 });
     const url = `${paths.sidebar}?window=today&tz=Asia/Kathmandu`;
