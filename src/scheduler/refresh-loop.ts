@@ -31,7 +31,8 @@ export function createRefreshLoop(deps: RefreshLoopDeps) {
   let job: Cron | null = null;
   // Between start() and the schedule's first job: the start-up check in progress.
   let starting = false;
-  let stopped = false;
+  // Set by start() (false) and stop() (true): whether stop() came during the start-up check.
+  let stopped: boolean;
   let current: Promise<unknown> | null = null;
   let lastRunAt: Date | null = null;
   let lastResult: SchedulerState['last_result'] = null;

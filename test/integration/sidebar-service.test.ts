@@ -3,6 +3,7 @@ import { createInProcessCache } from '../../src/cache/in-process.js';
 import type { Cache } from '../../src/cache/types.js';
 import type { Sidebar } from '../../src/contract/index.js';
 import { DatabaseStartingError, type SchemaState, schemaReady } from '../../src/db/startup.js';
+import { HttpError } from '../../src/http/errors.js';
 import { buildSidebar, type SidebarBasis } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { createSidebarService, type SidebarServiceDeps, sidebarCacheKeys } from '../../src/sidebar/service.js';
@@ -126,6 +127,27 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(svc.peekVariant('/s?window=live', read.snapshot)).toBe(live);
       expect(svc.peekVariant('/s?window=other', read.snapshot)).toBeNull();
       expect(svc.variantCount()).toEqual({ variants: 3, urls: 1 }); // all, live, live in Spanish
+    });
+
+    it('a jurisdiction the version does not know is a 400 listing the known ones (015 seeds them), and builds nothing', async () => {
+      const { svc } = service();
+      const read = await svc.getSidebar();
+      const refused = (() => {
+        try {
+          svc.variant(read, { window: 'all', jurisdiction: 'DE' }, '/s?jurisdiction=DE');
+        } catch (err) {
+          return err;
+        }
+      })();
+      expect(refused).toBeInstanceOf(HttpError);
+      expect(refused).toMatchObject({ statusCode: 400, message: 'querystring/jurisdiction must be one of the known jurisdictions: FR, GB, US-NJ, US-PA' });
+      expect(svc.variantCount()).toEqual({ variants: 0, urls: 0 });
+      expect(svc.resolve(read, { window: 'live', jurisdiction: 'US-PA', lang: 'fr' })).toEqual({ window: 'live', jurisdiction: 'US-PA' });
+      // France allows listed competitions only: of the fixture's, basketball's NBA and EuroLeague and soccer's big leagues.
+      const full = JSON.parse(read.snapshot.identity.toString()) as Sidebar;
+      const fr = JSON.parse(svc.variant(read, { window: 'all', jurisdiction: 'FR' }).identity.toString()) as Sidebar;
+      expect(full.sports.map((s) => s.sport_id)).toContain('curling');
+      expect(fr.sports.map((s) => s.sport_id)).toEqual(['basketball', 'soccer']);
     });
 
     it('a first read loads the current version from the view and writes it, and the latest pointer, to the shared cache', async () => {

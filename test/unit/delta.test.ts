@@ -201,6 +201,7 @@ describe('group=region deltas', () => {
     const soccer = next.sports[0] as RegionSidebar['sports'][number];
     ((soccer.regions[1] as Region).leagues[0] as League).next_start = '2026-11-27T00:00:00Z';
     next.sports.reverse();
+    expect(applyRegionSidebarDelta(before, regionSidebarDelta(before, next))).toEqual(next);
     expect(regionSidebarDelta(before, next)).toEqual({
       order: ['darts', 'soccer'],
       added: [soccer],

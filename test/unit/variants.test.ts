@@ -572,6 +572,19 @@ describe('jurisdictions', () => {
       ),
     ).toBeUndefined();
     expect(next24h(withHidden([]))).toBe(4);
+    // A hidden start the league's starts lack (time drift) takes nothing off the window.
+    expect(next24h(withHidden([[ref + 5 * hour, 1]]))).toBe(4);
+    const soon: SidebarBasis = {
+      ...ruled(),
+      rows: [
+        {
+          ...row,
+          starts: [[ref + hour, 3]],
+          jurisdictions: { 'US-NJ': { game_count: 1, live_game_count: 0, next_start: null, starts: [[ref + 5 * hour, 1]] } },
+        },
+      ],
+    };
+    expect(next24h(soon)).toBe(3);
   });
 
   it('a jurisdiction the basis does not know is refused with the known ones; over a basis without rows, any is the empty sidebar', () => {
