@@ -92,7 +92,8 @@ const selectSidebarDataVersioned = `
   left join (select ${sidebarColumns} from sidebar_data) as d on true
   order by d.sport_rank, d.league_rank`;
 
-const selectSidebarSource = `select ${sidebarColumns} from sidebar_source order by sport_rank, league_rank`;
+// Through sidebar_source_rows() (migration 015): the view, without JIT compilation.
+const selectSidebarSource = `select ${sidebarColumns} from sidebar_source_rows() order by sport_rank, league_rank`;
 
 const selectViewVersion = 'select version, refreshed_at from sidebar_data_version()';
 
