@@ -97,6 +97,11 @@ export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta): Sidebar {
     }
     sports.set(change.sport_id, sport);
   }
+  return assembled(sports, delta);
+}
+
+/** The sidebar a delta's order and top-level fields make of the sports held (after its changes). */
+function assembled<S>(sports: Map<string, S>, delta: Omit<SidebarDelta, 'added' | 'changed'>) {
   return {
     sports: delta.order.map((id) => {
       const sport = sports.get(id);
@@ -130,14 +135,5 @@ export function regionSidebarDelta(prev: RegionSidebar, next: RegionSidebar): Re
 export function applyRegionSidebarDelta(prev: RegionSidebar, delta: RegionSidebarDelta): RegionSidebar {
   const sports = new Map<string, RegionSport>(prev.sports.map((s) => [s.sport_id, s]));
   for (const sport of delta.added) sports.set(sport.sport_id, sport);
-  return {
-    sports: delta.order.map((id) => {
-      const sport = sports.get(id);
-      if (!sport) throw new Error(`delta orders sport ${id}, which it does not carry: resynchronise`);
-      return sport;
-    }),
-    totals: delta.totals,
-    refreshed_at: delta.refreshed_at,
-    source: delta.source,
-  };
+  return assembled(sports, delta);
 }
