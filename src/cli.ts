@@ -175,6 +175,11 @@ async function serve(): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const [command = 'serve', ...rest] = argv;
+  // `sidebar seed --help` and the like: the usage, as `sidebar help` prints it.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
   switch (command) {
     case 'serve':
       return serve();
@@ -207,6 +212,13 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
+    // A wrong option (node:util parseArgs): what is wrong and the usage, as for an unknown command.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) {
+      process.stderr.write(`${(err as Error).message}\n\n${usage}\n`);
+      process.exitCode = 64;
+      return;
+    }
     // Configuration mistakes get one clear line, not a stack trace.
     process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).stack}\n`);
     process.exitCode = 1;

@@ -57,6 +57,17 @@ describe('the command line, as a process', () => {
     expect(stderr).toMatch(/^Unknown command: frobnicate\n\nUsage:/);
   });
 
+  it("a command's --help prints the usage and exits 0; a wrong option exits 64 naming it, with the usage, not a stack trace", async () => {
+    const help = await run(['seed', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: sidebar <command>/);
+    const wrong = await run(['seed', '--bogus']);
+    expect(wrong.code).toBe(64);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr).toMatch(/^Unknown option '--bogus'.*\n\nUsage: sidebar <command>/s);
+    expect(wrong.stderr).not.toMatch(/\bat \S+ \(/); // no stack frames
+  });
+
   it('a bad configuration exits 1 with one line naming the variable, not a stack trace', async () => {
     const { code, stderr } = await run(['migrate'], { PORT: '99999' });
     expect(code).toBe(1);
