@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
 import { ErrorRef, paths, VariantQuery } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
+import type { Snapshot } from '../sidebar/snapshot.js';
 import { fullSidebar, type Variant, variantKey, variantOf } from '../sidebar/variants.js';
 import { regionSidebarDelta } from './delta.js';
 import { createFollower } from './follow.js';
@@ -47,13 +48,15 @@ export const streamPlugin = fp<StreamPluginOptions>(
     let closing = false;
     // Clients dropped by streams since stopped: sidebar_stream_dropped_total is a counter, and must not go down.
     let droppedBefore = 0;
+    function stopStream(key: string): void {
+      const stream = streams.get(key);
+      if (!stream) return;
+      stream.follower.stop();
+      droppedBefore += stream.hub.state().dropped;
+      streams.delete(key);
+    }
     function dropIdleStreams(): void {
-      for (const [key, { hub, follower }] of streams) {
-        if (key === '' || hub.state().clients > 0) continue;
-        follower.stop();
-        droppedBefore += hub.state().dropped;
-        streams.delete(key);
-      }
+      for (const [key, { hub }] of streams) if (key !== '' && hub.state().clients === 0) stopStream(key);
     }
     function streamOf(variant: Variant) {
       const key = variantKey(variant);
@@ -76,7 +79,19 @@ export const streamPlugin = fp<StreamPluginOptions>(
           backstopMs: followBackstopMs,
           async load() {
             const read = await sidebarService.getSidebar();
-            const snapshot = sidebarService.variant(read, variant);
+            let snapshot: Snapshot;
+            try {
+              snapshot = sidebarService.variant(read, variant);
+            } catch (err) {
+              // The new version refuses this variant (its jurisdiction was removed): its clients'
+              // streams end, and their reconnection gets the 400 that says why.
+              if (err instanceof HttpError && err.statusCode === 400) {
+                hub.closeAll();
+                // (A load that finishes late must not stop a newer stream of the same variant.)
+                if (streams.get(key)?.hub === hub) stopStream(key);
+              }
+              throw err;
+            }
             return { version: read.version, etag: snapshot.etag, body: snapshot.identity.toString() };
           },
         });

@@ -161,6 +161,27 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     expect(app.streamHub.state()).toMatchObject({ clients: 5, variants: 2 });
   });
 
+  it('a stream whose jurisdiction a new version no longer knows ends, and reconnecting gets the 400', async () => {
+    const { app, base } = await serve();
+    const refresh = () => app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    await fixture.db.db.query(`insert into sidebar_jurisdictions (code, name) values ('US-NY', 'New York')`);
+    try {
+      expect((await refresh()).statusCode).toBe(200);
+      const stream = await open(`${base}${paths.stream}?jurisdiction=US-NY`);
+      expect((await stream.next()).event).toBe('sidebar');
+      expect(app.streamHub.state()).toMatchObject({ clients: 1, variants: 2 });
+      await fixture.db.db.query(`delete from sidebar_jurisdictions where code = 'US-NY'`);
+      expect((await refresh()).statusCode).toBe(200);
+      await stream.ended;
+      expect(app.streamHub.state()).toMatchObject({ clients: 0, variants: 1 });
+      const again = await open(`${base}${paths.stream}?jurisdiction=US-NY`);
+      await again.ended;
+      expect(again.status).toBe(400);
+    } finally {
+      await fixture.db.db.query(`delete from sidebar_jurisdictions where code = 'US-NY'`);
+    }
+  });
+
   it('a stream per time window and zone; at most SIDEBAR_VARIANTS_MAX variants streamed, idle ones stopped for new ones, a 503 when all have clients', async () => {
     const { app, base } = await serve({ variantsMax: 3 });
     const url = `${paths.sidebar}?window=today&tz=Asia/Kathmandu`;
