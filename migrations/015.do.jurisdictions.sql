@@ -49,9 +49,6 @@ create table sidebar_jurisdiction_rules (
   primary key (jurisdiction, kind, value)
 );
 
--- Team rules are looked up by name, whatever its case.
-create index idx_sidebar_jurisdiction_rules_team on sidebar_jurisdiction_rules (lower(value)) where kind = 'team';
-
 comment on table sidebar_jurisdictions is E'Jurisdictions ?jurisdiction= can name: code (ISO 3166), name, mode (blocklist: rules hide; allowlist: only the sports and leagues the rules name are shown).';
 comment on table sidebar_jurisdiction_rules is E'Per jurisdiction: a sport_id, league_id or team name (kind) the rule is about. Team rules hide the games involving the team in both modes.';
 
