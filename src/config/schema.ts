@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { languageTagPattern } from '../contract/sidebar.js';
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
@@ -56,7 +57,7 @@ export const envSchema = Type.Object({
   // Sidebar variants (window=…) kept pre-built per process; the least recently used are dropped beyond it.
   SIDEBAR_VARIANTS_MAX: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
   // The language of the default names (the feeds'): Content-Language of answers without a translation.
-  SIDEBAR_DEFAULT_LANGUAGE: Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$', default: 'en' }),
+  SIDEBAR_DEFAULT_LANGUAGE: Type.String({ pattern: languageTagPattern, default: 'en' }),
   // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag; variants add tags of their own).
   CDN_SURROGATE_KEY: Type.String({ pattern: '^[A-Za-z0-9._-]+$', maxLength: 128, default: 'sidebar' }),
   // When set, POSTed after each new version this instance makes ({key}: the surrogate key).

@@ -116,6 +116,13 @@ export const SidebarTimeZone = Type.String({
 /** A BCP 47 language tag (es, pt-BR, zh-Hant-TW), checked by Intl (format registered in app.ts). */
 export const languageTagFormat = 'bcp47';
 
+/**
+ * The shape of a language tag names are kept under, in its canonical case (es, pt-BR, zh-Hant):
+ * a language, then up to two subtags (script, region). Migration 014's check on sidebar_names.lang
+ * is the same expression, in SQL.
+ */
+export const languageTagPattern = '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$';
+
 export const SidebarLanguage = Type.String({
   format: languageTagFormat,
   maxLength: 35,

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { RegionSidebar, Sidebar, VariantQuery } from '../contract/index.js';
+import { languageTagPattern, type RegionSidebar, type Sidebar, type VariantQuery } from '../contract/index.js';
 import { type BasisRow, buildSidebar, groupByRegion, type HiddenGames, type SidebarBasis } from './hierarchy.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -58,8 +58,8 @@ export function variantOf(query: VariantQuery): Variant {
   return { window, tz, ...rest };
 }
 
-// A language, then up to two subtags (script, region): what names are kept per (migration 014).
-const languageTag = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}$/;
+// The shape names are kept under (migration 014), in any case: ?lang=PT-br is pt-BR.
+const languageTag = new RegExp(languageTagPattern, 'i');
 
 /** A BCP 47 tag in its canonical case (pt-br: pt-BR), or null when it is not one. */
 export function canonicalLanguage(tag: string): string | null {

@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { Sidebar } from '../contract/index.js';
 import { sidebarDelta } from './delta.js';
 
 /** The delta from one version's body (parsed) to the next's, as the `delta` event sends it. */
@@ -62,7 +61,7 @@ const keepAlive = toFrame(': keep-alive\n\n');
 export function createStreamHub(options: StreamHubOptions) {
   const clients = new Set<ServerResponse>();
   const batchSize = options.batchSize ?? 1000;
-  const delta: DeltaOf = options.delta ?? ((prev: Sidebar, next: Sidebar) => sidebarDelta(prev, next));
+  const delta: DeltaOf = options.delta ?? sidebarDelta;
   let current: StreamVersion | null = null;
   let dropped = 0;
   /** Events being written to every client: each with the clients it was for and how far it got. */
