@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -7,6 +8,8 @@ import { defineConfig } from 'vitest/config';
  * (stryker.integration.config.mjs, vitest.mutation-integration.config.ts).
  */
 export default defineConfig({
+  // The typed client from its source (the package's dist is what its users import; tsc checks its types).
+  resolve: { alias: { '@sportsbook/sidebar-client': fileURLToPath(new URL('./packages/client/src/index.ts', import.meta.url)) } },
   test: {
     include: ['test/unit/**/*.test.ts'],
     testTimeout: 30_000,

@@ -52,3 +52,11 @@ export const RegionSidebarDelta = Type.Object({
   changed: Type.Array(SportChange, { maxItems: 0, description: 'Always empty: a changed sport is in added, whole.' }),
 });
 export type RegionSidebarDelta = Static<typeof RegionSidebarDelta>;
+
+/** What every `delta` event carries besides the delta: the versions it goes between, and the new ETag. */
+export const DeltaVersions = Type.Object({
+  from: Type.Integer({ description: 'The version the delta applies to: a client holding another resynchronises.' }),
+  to: Type.Integer({ description: 'The version it leads to (also the event id).' }),
+  etag: Type.String({ description: 'The ETag GET /sidebar answers the new version with.' }),
+});
+export type DeltaVersions = Static<typeof DeltaVersions>;

@@ -1,4 +1,7 @@
-import type { League, RegionSidebar, RegionSidebarDelta, RegionSport, Sidebar, SidebarDelta, Sport, SportChange, SportFields } from '../contract/index.js';
+import type { League, RegionSidebar, RegionSidebarDelta, Sidebar, SidebarDelta, Sport, SportChange, SportFields } from '../contract/index.js';
+
+// Applying a delta is the client's part: applySidebarDelta and applyRegionSidebarDelta are in
+// packages/client (src/delta.ts), which the tests use against these.
 
 const sportFields = ['sport', 'icon', 'priority', 'game_count', 'live_game_count'] as const;
 
@@ -75,45 +78,6 @@ export function sidebarDelta(prev: Sidebar, next: Sidebar): SidebarDelta {
   };
 }
 
-/** The sidebar a delta leads to from the one it was computed from (what a stream client does). */
-export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta): Sidebar {
-  const sports = new Map(prev.sports.map((s) => [s.sport_id, s]));
-  for (const sport of delta.added) sports.set(sport.sport_id, sport);
-  for (const change of delta.changed) {
-    const old = sports.get(change.sport_id);
-    if (!old) throw new Error(`delta changes sport ${change.sport_id}, which the sidebar does not have: resynchronise`);
-    const { truncated, ...fields } = change.set ?? {};
-    const sport: Sport = { ...old, ...fields };
-    if (truncated === null) delete sport.truncated;
-    else if (truncated) sport.truncated = true;
-    if (change.leagues) {
-      const leagues = new Map(old.leagues.map((l) => [l.league_id, l]));
-      for (const league of change.leagues.upsert) leagues.set(league.league_id, league);
-      sport.leagues = change.leagues.order.map((id) => {
-        const league = leagues.get(id);
-        if (!league) throw new Error(`delta orders league ${id} of ${change.sport_id}, which it does not carry: resynchronise`);
-        return league;
-      });
-    }
-    sports.set(change.sport_id, sport);
-  }
-  return assembled(sports, delta);
-}
-
-/** The sidebar a delta's order and top-level fields make of the sports held (after its changes). */
-function assembled<S>(sports: Map<string, S>, delta: Omit<SidebarDelta, 'added' | 'changed'>) {
-  return {
-    sports: delta.order.map((id) => {
-      const sport = sports.get(id);
-      if (!sport) throw new Error(`delta orders sport ${id}, which it does not carry: resynchronise`);
-      return sport;
-    }),
-    totals: delta.totals,
-    refreshed_at: delta.refreshed_at,
-    source: delta.source,
-  };
-}
-
 /**
  * The delta of a group=region sidebar: the sports new or changed in any way, whole (a region's
  * counts change with any of its leagues', so a finer delta would save little), and the order.
@@ -129,11 +93,4 @@ export function regionSidebarDelta(prev: RegionSidebar, next: RegionSidebar): Re
     refreshed_at: next.refreshed_at,
     source: next.source,
   };
-}
-
-/** The group=region sidebar a delta leads to from the one it was computed from. */
-export function applyRegionSidebarDelta(prev: RegionSidebar, delta: RegionSidebarDelta): RegionSidebar {
-  const sports = new Map<string, RegionSport>(prev.sports.map((s) => [s.sport_id, s]));
-  for (const sport of delta.added) sports.set(sport.sport_id, sport);
-  return assembled(sports, delta);
 }

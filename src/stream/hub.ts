@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { DeltaVersions } from '../contract/index.js';
 import { sidebarDelta } from './delta.js';
 
 /** The delta from one version's body (parsed) to the next's, as the `delta` event sends it. */
@@ -130,7 +131,11 @@ export function createStreamHub(options: StreamHubOptions) {
       const sidebar: unknown = JSON.parse(body);
       const previous = current;
       const deltaFrame = previous
-        ? frame('delta', version, JSON.stringify({ from: previous.version, to: version, etag, ...delta(previous.sidebar, sidebar) }))
+        ? frame(
+            'delta',
+            version,
+            JSON.stringify({ ...({ from: previous.version, to: version, etag } satisfies DeltaVersions), ...delta(previous.sidebar, sidebar) }),
+          )
         : null;
       const fullFrame = frame('sidebar', version, body);
       current = { version, etag, sidebar, fullFrame, deltaFrame, from: previous?.version ?? null };

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { applySidebarDelta } from '@sportsbook/sidebar-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
-import { applySidebarDelta } from '../../src/stream/delta.js';
 import {
   type Answer,
   cleanupAll,

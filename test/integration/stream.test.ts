@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import { applyRegionSidebarDelta, applySidebarDelta } from '@sportsbook/sidebar-client';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { paths, type RegionSidebar, type RegionSidebarDelta, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
-import { applyRegionSidebarDelta, applySidebarDelta } from '../../src/stream/delta.js';
 import { insertEventBySql } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';

@@ -1,7 +1,8 @@
+import { applyRegionSidebarDelta, applySidebarDelta } from '@sportsbook/sidebar-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { League, Region, RegionSidebar, Sidebar, Sport } from '../../src/contract/index.js';
-import { applyRegionSidebarDelta, applySidebarDelta, regionSidebarDelta, sidebarDelta } from '../../src/stream/delta.js';
+import { regionSidebarDelta, sidebarDelta } from '../../src/stream/delta.js';
 
 /** Leagues and sports drawn from small id pools, so two sidebars share, gain and lose some. */
 const league = (id: string) =>
