@@ -24,6 +24,7 @@ import { type HotPathSlot, sidebarPlugin } from './sidebar/plugin.js';
 import { sidebarRoutes } from './sidebar/routes.js';
 import { isLanguageTag, isTimeZone } from './sidebar/variants.js';
 import { streamPlugin } from './stream/plugin.js';
+import { webPlugin } from './web/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -115,6 +116,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sidebarRoutes);
   await app.register(feedsPlugin);
   await app.register(streamPlugin, { config });
+  await app.register(webPlugin, { enabled: config.webPagesEnabled && serving });
 
   app.log.info({ database: app.db.description, cache: app.cache.description }, 'sidebar service built');
   return app;

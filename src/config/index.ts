@@ -97,6 +97,8 @@ export interface Config {
   changePollMs: number;
   /** At most one change-driven refresh per this many milliseconds, across every instance. */
   changeMinGapMs: number;
+  /** Serve the demo page at / (packages/demo, built by npm install). */
+  webPagesEnabled: boolean;
   /** Server-Sent Events streams this instance serves at once; more get 503 with Retry-After. */
   streamMaxClients: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
@@ -289,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
     changePollMs: e.SIDEBAR_CHANGE_POLL_MS,
     changeMinGapMs: e.SIDEBAR_CHANGE_MIN_GAP_MS,
+    webPagesEnabled: e.WEB_PAGES_ENABLED,
     streamMaxClients: e.STREAM_MAX_CLIENTS,
     retentionDays: e.RETENTION_DAYS,
     retentionArchive: e.RETENTION_ARCHIVE,

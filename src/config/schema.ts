@@ -79,6 +79,7 @@ export const envSchema = Type.Object({
   SIDEBAR_REFRESH_RATE_LIMIT: Type.Integer({ minimum: 1, default: 10 }),
   SIDEBAR_CHANGE_POLL_MS: Type.Integer({ minimum: 0, maximum: 60000, default: 250 }),
   SIDEBAR_CHANGE_MIN_GAP_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 500 }),
+  WEB_PAGES_ENABLED: Type.Boolean({ default: true }),
   STREAM_MAX_CLIENTS: Type.Integer({ minimum: 0, maximum: 1000000, default: 10000 }),
 
   RETENTION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
