@@ -97,7 +97,7 @@ export interface Config {
   changePollMs: number;
   /** At most one change-driven refresh per this many milliseconds, across every instance. */
   changeMinGapMs: number;
-  /** Serve the demo page at / (packages/demo, built by npm install). */
+  /** Serve the demo page at / and the dashboard at /admin (packages/demo, built by npm install). */
   webPagesEnabled: boolean;
   /** Server-Sent Events streams this instance serves at once; more get 503 with Retry-After. */
   streamMaxClients: number;

@@ -62,6 +62,11 @@ export const AnswerLayers = Type.Object(
 );
 export type AnswerLayers = Static<typeof AnswerLayers>;
 
+export const StatsQuery = Type.Object({
+  recent: Type.Integer({ minimum: 1, maximum: 500, default: 20, description: 'How many of the newest refresh log rows refreshes.recent lists.' }),
+});
+export type StatsQuery = Static<typeof StatsQuery>;
+
 export const Stats = Type.Object({
   refreshes: Type.Object({
     recent: Type.Array(RefreshLog),

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
-import { ErrorRef, paths, RefreshLog, RegionSidebar, Sidebar, SidebarQuery, Stats } from '../contract/index.js';
+import { ErrorRef, paths, RefreshLog, RegionSidebar, Sidebar, SidebarQuery, Stats, StatsQuery } from '../contract/index.js';
 import { sidebarReply } from './respond.js';
 import { variantOf } from './variants.js';
 
@@ -86,7 +86,7 @@ export const sidebarRoutes = fp(
       },
     );
 
-    app.get(
+    app.get<{ Querystring: StatsQuery }>(
       paths.stats,
       {
         onRequest: app.requireAdmin,
@@ -94,12 +94,13 @@ export const sidebarRoutes = fp(
           tags: ['admin'],
           summary: 'Refresh history, scheduler, cache and latency figures',
           security,
+          querystring: StatsQuery,
           response: { 200: Stats, ...errorResponses },
         },
       },
-      async () => {
+      async (request) => {
         const [recent, last24h, view] = await Promise.all([
-          sidebarRepository.recentRefreshes(20),
+          sidebarRepository.recentRefreshes(request.query.recent),
           sidebarRepository.refreshSummary(24),
           sidebarRepository.viewState(),
         ]);

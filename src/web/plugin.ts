@@ -15,7 +15,9 @@ export function builtPages(): string | null {
 }
 
 /**
- * The pages the service serves to people: the demo sidebar at / (packages/demo). Static files
+ * The pages the service serves to people: the demo sidebar at / and the operator dashboard at
+ * /admin (packages/demo; the dashboard asks for the admin token, and its data comes from the
+ * admin API like any client's). Static files
  * built at install: the HTML is read once and sent with no-cache (it names the current assets),
  * the assets, named by their content's hash, are immutable. Off with WEB_PAGES_ENABLED=false;
  * when they are not built the service runs without them and says so once.
@@ -25,7 +27,7 @@ export const webPlugin = fp(
     if (!options.enabled) return;
     const dir = options.dir === undefined ? builtPages() : options.dir;
     if (!dir) {
-      app.log.warn('the demo page is not built (npm install builds it): / answers 404');
+      app.log.warn('the demo page and dashboard are not built (npm install builds them): / and /admin answer 404');
       return;
     }
     await app.register(fastifyStatic, {
@@ -36,7 +38,7 @@ export const webPlugin = fp(
       immutable: true,
       maxAge: '365d',
     });
-    const pages = { '/': readFileSync(join(dir, 'index.html')) };
+    const pages = { '/': readFileSync(join(dir, 'index.html')), '/admin': readFileSync(join(dir, 'admin.html')) };
     for (const [url, html] of Object.entries(pages)) {
       app.get(url, { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html));
     }

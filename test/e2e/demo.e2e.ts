@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { paths } from '../../src/contract/index.js';
 import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
-import { asAdmin, testConfig } from '../helpers/app.js';
+import { adminApiKey, asAdmin, testConfig } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 
 /**
@@ -165,6 +165,42 @@ describe(`the demo page in Chromium, on ${backend.name}`, () => {
     expect(await first.getAttribute('aria-expanded')).toBe('true');
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await page.screenshot({ path: join(screenshots, 'demo-phone.png') });
+    await page.close();
+  });
+
+  it('the dashboard asks for the admin token, shows the charts and figures, and “Refresh now” adds a row to the log', async () => {
+    for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin });
+    await app.inject({ method: 'GET', url: paths.sidebar });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, timezoneId });
+    await page.goto(`${base}/admin`);
+    await page.getByLabel('Admin token').fill('not-the-token-0123456789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    expect(await page.getByRole('alert').textContent()).toBe('That token is refused.');
+    await page.getByLabel('Admin token').fill(adminApiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const log = page.getByTestId('refresh-log');
+    await log.waitFor();
+    for (const chart of ['chart-refreshes', 'chart-hit-ratio', 'chart-latency']) {
+      expect(await page.getByTestId(chart).locator('canvas').count()).toBe(1);
+    }
+    // The token stays in this tab only.
+    expect(await page.evaluate(() => [sessionStorage.getItem('sidebar-admin-token'), localStorage.length])).toEqual([adminApiKey, 0]);
+    const newest = async () => Number(await log.locator('tbody tr').first().locator('td').first().textContent());
+    const before = await newest();
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    await expect.poll(async () => page.getByTestId('refresh-result').textContent()).toMatch(/^Refresh \d+: success in/);
+    await expect.poll(newest).toBeGreaterThan(before);
+    expect(await log.locator('tbody tr').first().locator('td').nth(2).textContent()).toBe('manual');
+    await page.screenshot({ path: join(screenshots, 'dashboard-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.waitForTimeout(300); // the charts resize to the width
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: join(screenshots, 'dashboard-phone.png') });
+    // Reloaded, still signed in (the same tab); signed out, the token is gone.
+    await page.reload();
+    await log.waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(await page.evaluate(() => sessionStorage.getItem('sidebar-admin-token'))).toBeNull();
     await page.close();
   });
 });

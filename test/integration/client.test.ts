@@ -97,6 +97,10 @@ describe.each(backends)('the typed client against the service on $name', (backen
       expect(refreshed).toMatchObject({ status: 'success', trigger: 'manual' });
       const stats = await client.stats();
       expect(stats.refreshes.recent[0]?.id).toBe(refreshed.id);
+      const second = await client.refresh();
+      expect((await client.stats(undefined, { recent: 1 })).refreshes.recent.map((r) => r.id)).toEqual([second.id]);
+      expect((await client.stats(undefined, { recent: 2 })).refreshes.recent).toHaveLength(2);
+      await expect(client.stats(undefined, { recent: 501 })).rejects.toMatchObject({ status: 400 });
       const imported = await client.importEvents([
         {
           id: 'client-import-1',
@@ -108,7 +112,7 @@ describe.each(backends)('the typed client against the service on $name', (backen
         },
       ]);
       expect(imported).toMatchObject({ read: 1, inserted: 1, rejected: 0 });
-      expect((await app.inject({ method: 'GET', url: paths.stats, headers: asAdmin })).json().refreshes.recent[0].id).toBe(refreshed.id);
+      expect((await app.inject({ method: 'GET', url: paths.stats, headers: asAdmin })).json().refreshes.recent[0].id).toBe(second.id);
 
       const anonymous = createSidebarClient({ baseUrl: base });
       await expect(anonymous.stats()).rejects.toThrow(/admin token/);

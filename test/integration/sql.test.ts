@@ -182,16 +182,20 @@ describe.each(backends)('SQL on $name', (backend) => {
 
   it.skipIf(backend.dbKind !== 'postgres')('two refreshes started at once: exactly one runs, the other is skipped', async () => {
     // Slow the refresh down so the two calls overlap: a trigger-free way is a heavy odds_events.
-    await db.query(`insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
+    await db.query(
+      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
       select 'bulk-' || g, 'bulk', 'Bulk', 'bulk-' || (g % 500), 'Bulk ' || (g % 500), now() + interval '1 day', 'scheduled'
-      from generate_series(1, 200000) g`);
+      from generate_series(1, 200000) g`,
+      [],
+      { timeoutMs: 60_000 },
+    );
     try {
       // The lock is under test, not speed: a deadline a loaded machine cannot miss.
       const patient = createSidebarRepository(db, { refreshTimeoutMs: 60_000 });
       const results = await Promise.all([patient.refresh('manual', 30), patient.refresh('manual', 30)]);
       expect(results.map((r) => r.status).sort()).toEqual(['skipped', 'success']);
     } finally {
-      await db.query(`delete from odds_events where sport_id = 'bulk'`);
+      await db.query(`delete from odds_events where sport_id = 'bulk'`, [], { timeoutMs: 60_000 });
     }
   });
 });

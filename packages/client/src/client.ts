@@ -122,8 +122,10 @@ export function createHttpClient(options: SidebarClientOptions = {}) {
       throw await apiError(response);
     },
 
-    async stats(token?: string): Promise<Stats> {
-      return json<Stats>(await doFetch(url(paths.stats), { headers: { accept: 'application/json', ...admin(token) } }));
+    /** GET /stats; recent: how many of the newest refreshes it lists (1-500, default 20). */
+    async stats(token?: string, statsOptions: { recent?: number } = {}): Promise<Stats> {
+      const query = statsOptions.recent === undefined ? '' : `?recent=${statsOptions.recent}`;
+      return json<Stats>(await doFetch(url(paths.stats + query), { headers: { accept: 'application/json', ...admin(token) } }));
     },
 
     /** POST /events: a feed payload (JSON or NDJSON text, or records to send as JSON). */

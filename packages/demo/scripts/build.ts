@@ -10,7 +10,10 @@ import { build } from 'esbuild';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'dist');
-const pages = [{ name: 'index', entry: 'src/demo.tsx', title: 'Sportsbook sidebar: demo' }];
+const pages = [
+  { name: 'index', entry: 'src/demo.tsx', title: 'Sportsbook sidebar: demo' },
+  { name: 'admin', entry: 'src/admin.tsx', title: 'Sidebar operations' },
+];
 
 await rm(out, { recursive: true, force: true });
 await mkdir(join(out, 'assets'), { recursive: true });
