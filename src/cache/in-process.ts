@@ -50,6 +50,8 @@ export function createInProcessCache(now: () => number = Date.now): Cache {
       };
     },
     isSubscribed: () => true,
+    // One process: every app sharing this cache is in it.
+    listeners: async (channel) => (channels.listenerCount(channel) > 0 ? 1 : 0),
     async close() {
       clearInterval(sweep);
       entries.clear();

@@ -162,6 +162,11 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
       };
     },
     isSubscribed: () => subscribed,
+    async listeners(channel) {
+      if (client instanceof Cluster) return null;
+      const reply = (await client.pubsub('NUMSUB', channel)) as [string, number | string];
+      return Number(reply[1]);
+    },
     async close() {
       closing = true;
       subscriber?.disconnect();

@@ -21,5 +21,11 @@ export interface Cache {
   subscribe(channel: string, onMessage: (message: string) => void): () => Promise<void>;
   /** False while messages published elsewhere may not arrive here (the subscription is down). */
   isSubscribed(): boolean;
+  /**
+   * How many processes listen on the channel (each subscribes with one connection): with Redis,
+   * every instance and worker; in memory, this process. Null where the backend cannot tell
+   * (Redis Cluster counts per node). Rejects when the backend is unreachable.
+   */
+  listeners(channel: string): Promise<number | null>;
   close(): Promise<void>;
 }

@@ -99,6 +99,10 @@ export const Stats = Type.Object({
     backend: Type.String(),
     connected: Type.Boolean(),
     subscribed: Type.Boolean({ description: 'New versions announced by other instances arrive (Redis pub/sub); false: found by polling.' }),
+    instances: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description:
+        'Processes (instances, or workers of an instance) subscribed to new versions, as Redis counts them; 1 with the in-process cache; null where it cannot tell (Redis Cluster, Redis unreachable).',
+    }),
     hits: Count,
     misses: Count,
     errors: Count,

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
 import { ErrorRef, paths, RefreshLog, RegionSidebar, Sidebar, SidebarQuery, Stats, StatsQuery } from '../contract/index.js';
 import { sidebarReply } from './respond.js';
+import { sidebarCacheKeys } from './service.js';
 import { variantOf } from './variants.js';
 
 const security = [{ bearerAuth: [] }];
@@ -99,10 +100,12 @@ export const sidebarRoutes = fp(
         },
       },
       async (request) => {
-        const [recent, last24h, view] = await Promise.all([
+        const [recent, last24h, view, instances] = await Promise.all([
           sidebarRepository.recentRefreshes(request.query.recent),
           sidebarRepository.refreshSummary(24),
           sidebarRepository.viewState(),
+          // Not known is an answer: a Redis that does not answer must not fail /stats.
+          cache.listeners(sidebarCacheKeys(config.cacheKeyPrefix).versions).catch(() => null),
         ]);
         const latency = metrics.sidebarLatencyMs();
         const { memory, cache: shared, database, stale, errors } = sidebarService.counters;
@@ -125,6 +128,7 @@ export const sidebarRoutes = fp(
             backend: cache.backend,
             connected: cache.isConnected(),
             subscribed: cache.isSubscribed(),
+            instances,
             hits,
             misses,
             errors,

@@ -44,6 +44,7 @@ function faultyCache(inner: Cache) {
     publish: (channel, message) => inner.publish(channel, message),
     subscribe: (channel, onMessage) => inner.subscribe(channel, onMessage),
     isSubscribed: () => inner.isSubscribed(),
+    listeners: (channel) => inner.listeners(channel),
     close: () => inner.close(),
   };
   return { cache, fail };

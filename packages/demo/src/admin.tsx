@@ -210,6 +210,7 @@ function Dashboard({ token, onSignOut }: { token: string; onSignOut: () => void 
           value={`p99 ${ms(stats.requests.sidebar_latency_ms.p99)}`}
           detail={`p50 ${ms(stats.requests.sidebar_latency_ms.p50)}, p95 ${ms(stats.requests.sidebar_latency_ms.p95)}`}
         />
+        <Tile label="Instances" value={cache.instances === null ? 'not known' : String(cache.instances)} detail="processes subscribed to new versions" />
         <Tile
           label="Streams (this instance)"
           value={`${stream.clients} clients`}
