@@ -10,6 +10,7 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { createRoot } from 'react-dom/client';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import './base.css';
 import './admin.css';
 
 const client = createSidebarClient();

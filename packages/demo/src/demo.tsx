@@ -9,6 +9,7 @@ import '@sportsbook/sidebar-react/styles.css';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
+import './base.css';
 import './demo.css';
 
 const windows = [
@@ -72,6 +73,31 @@ function Totals({ params }: { params: SidebarParams }) {
   );
 }
 
+function Picker({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: Array<{ value: string; label: string }>;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function App() {
   const [view, setView] = useState<View>(() => readView(location.search));
   const [chosen, setChosen] = useState<League | null>(null);
@@ -90,26 +116,8 @@ function App() {
       <header className="demo-header">
         <h1>Sportsbook</h1>
         <div className="demo-pickers">
-          <label>
-            Language{' '}
-            <select value={view.lang} onChange={(e) => setView({ ...view, lang: e.target.value })}>
-              {languages.map((l) => (
-                <option key={l.value} value={l.value}>
-                  {l.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Jurisdiction{' '}
-            <select value={view.jurisdiction} onChange={(e) => setView({ ...view, jurisdiction: e.target.value })}>
-              {jurisdictions.map((j) => (
-                <option key={j.value} value={j.value}>
-                  {j.label}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Picker label="Language" value={view.lang} options={languages} onChange={(lang) => setView({ ...view, lang })} />
+          <Picker label="Jurisdiction" value={view.jurisdiction} options={jurisdictions} onChange={(jurisdiction) => setView({ ...view, jurisdiction })} />
         </div>
       </header>
       <div className="demo-body">
