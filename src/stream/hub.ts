@@ -130,13 +130,11 @@ export function createStreamHub(options: StreamHubOptions) {
       if (current && version <= current.version) return;
       const sidebar: unknown = JSON.parse(body);
       const previous = current;
-      const deltaFrame = previous
-        ? frame(
-            'delta',
-            version,
-            JSON.stringify({ ...({ from: previous.version, to: version, etag } satisfies DeltaVersions), ...delta(previous.sidebar, sidebar) }),
-          )
-        : null;
+      let deltaFrame: Frame | null = null;
+      if (previous) {
+        const versions: DeltaVersions = { from: previous.version, to: version, etag };
+        deltaFrame = frame('delta', version, JSON.stringify({ ...versions, ...delta(previous.sidebar, sidebar) }));
+      }
       const fullFrame = frame('sidebar', version, body);
       current = { version, etag, sidebar, fullFrame, deltaFrame, from: previous?.version ?? null };
       const news = deltaFrame ?? fullFrame;

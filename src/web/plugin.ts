@@ -23,9 +23,9 @@ export function builtPages(): string | null {
  * when they are not built the service runs without them and says so once.
  */
 export const webPlugin = fp(
-  async (app, options: { enabled: boolean; dir?: string | null }) => {
+  async (app, options: { enabled: boolean }) => {
     if (!options.enabled) return;
-    const dir = options.dir === undefined ? builtPages() : options.dir;
+    const dir = builtPages();
     if (!dir) {
       app.log.warn('the demo page and dashboard are not built (npm install builds them): / and /admin answer 404');
       return;

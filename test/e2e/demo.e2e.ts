@@ -1,15 +1,13 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Sidebar } from '@sportsbook/sidebar-client';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
 import { paths } from '../../src/contract/index.js';
 import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
-import { adminApiKey, asAdmin, testConfig } from '../helpers/app.js';
+import { adminApiKey, asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 
 /**
@@ -34,16 +32,8 @@ describe(`the demo page in Chromium, on ${backend.name}`, () => {
     cache = await backend.createCache();
     await loadFixtures(testDb.db);
     await testDb.db.query(`select refresh_sidebar_data('startup')`);
-    app = await buildApp({
-      config: testConfig({ cacheKeyPrefix: cache.prefix }),
-      db: testDb.db,
-      cache: cache.cache,
-      logger: false,
-      role: 'server',
-      jobs: false,
-    });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    app = await buildTestApp({ db: testDb.db, cache: cache.cache, prefix: cache.prefix });
+    base = await listening(app);
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -34,6 +35,12 @@ export async function buildTestApp(deps: { db: Db; cache: Cache; prefix: string 
 }
 
 export const asAdmin = { authorization: `Bearer ${adminApiKey}` };
+
+/** Has the app listen on a free loopback port (real HTTP, for fetch, streams and browsers); its base URL. */
+export async function listening(app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
 
 /**
  * The sidebar's parts of an app built as the CLI builds it (no jobs, no polling, no hot path),

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { createSidebarClient, type RegionSidebar, type Sidebar, SidebarApiError, type SubscriptionStatus } from '@sportsbook/sidebar-client';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { paths } from '../../src/contract/index.js';
 import { insertEventBySql } from '../fixtures/events.js';
-import { adminApiKey, asAdmin, buildTestApp } from '../helpers/app.js';
+import { adminApiKey, asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
 /**
@@ -20,8 +19,7 @@ describe.each(backends)('the typed client against the service on $name', (backen
   async function serve(overrides = {}): Promise<{ app: FastifyInstance; base: string }> {
     const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:client${apps.length}` }, overrides);
     apps.push(app);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+    return { app, base: await listening(app) };
   }
   /** A fetch that records the status of every answer. */
   const recording = () => {

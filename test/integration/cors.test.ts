@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { paths } from '../../src/contract/index.js';
-import { asAdmin, buildTestApp } from '../helpers/app.js';
+import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
 /** CORS for browser pages on other origins, through the real server (hot path included). */
@@ -16,8 +15,7 @@ describe(`CORS on ${backend.name}`, () => {
   async function serve(overrides: Record<string, unknown> = {}): Promise<string> {
     const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:cors${apps.length}` }, overrides);
     apps.push(app);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return listening(app);
   }
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));

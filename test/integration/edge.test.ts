@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { paths } from '../../src/contract/index.js';
-import { asAdmin, buildTestApp } from '../helpers/app.js';
+import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
 /** Tags for CDN purges and the purge call, against a real HTTP server standing in for the CDN's API. */
@@ -68,8 +68,7 @@ describe(`CDN tags and purge on ${backend.name}`, () => {
   async function serve(overrides: Record<string, unknown> = {}): Promise<{ app: FastifyInstance; base: string }> {
     const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:edge${cleanups.length}` }, overrides);
     cleanups.push(() => app.close());
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+    return { app, base: await listening(app) };
   }
   const refresh = (base: string) => fetch(`${base}${paths.refresh}`, { method: 'POST', headers: asAdmin });
 

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { applyRegionSidebarDelta, applySidebarDelta } from '@sportsbook/sidebar-client';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { paths, type RegionSidebar, type RegionSidebarDelta, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
 import { insertEventBySql } from '../fixtures/events.js';
-import { asAdmin, buildTestApp } from '../helpers/app.js';
+import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 import { openSse, type SseClient } from '../helpers/sse.js';
 
@@ -17,8 +16,7 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
   async function serve(overrides = {}): Promise<{ app: FastifyInstance; base: string }> {
     const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:stream${apps.length}` }, overrides);
     apps.push(app);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    return { app, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };
+    return { app, base: await listening(app) };
   }
   const open = async (url: string, headers: Record<string, string> = {}) => {
     const client = await openSse(url, headers);

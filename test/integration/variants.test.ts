@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths, type RegionSidebar, type Sidebar } from '../../src/contract/index.js';
-import { asAdmin, buildTestApp } from '../helpers/app.js';
+import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
 /** Sidebar variants (issue 15, first slice: window=all|live) through the real server, hot path included, on every backend. */
@@ -16,8 +15,7 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
       { db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:variants` },
       { variantsMax: 4, refreshRateLimitPerMinute: 60 },
     );
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    base = await listening(app);
   });
   afterAll(() => app.close());
 

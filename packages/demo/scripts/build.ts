@@ -31,17 +31,20 @@ const result = await build({
   logLevel: 'warning',
 });
 const outputs = Object.entries(result.metafile.outputs);
+const asset = (path: string) => path.slice(path.indexOf('assets/'));
 for (const page of pages) {
-  const files = outputs.filter(([, o]) => o.entryPoint === page.entry).map(([path]) => path.slice(path.indexOf('assets/')));
-  const script = files.find((f) => f.endsWith('.js'));
-  const css = outputs.map(([path]) => path.slice(path.indexOf('assets/'))).filter((f) => f.startsWith(`assets/${page.name}-`) && f.endsWith('.css'));
+  // A page's script, and the stylesheet esbuild bundled from the CSS it imports.
+  const [path, output] = outputs.find(([, o]) => o.entryPoint === page.entry) ?? [];
+  if (!path || !output?.cssBundle) throw new Error(`esbuild wrote no script and stylesheet for ${page.entry}`);
+  const script = asset(path);
+  const css = asset(output.cssBundle);
   const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${page.title}</title>
-${css.map((f) => `<link rel="stylesheet" href="/${f}">`).join('\n')}
+<link rel="stylesheet" href="/${css}">
 <script type="module" src="/${script}"></script>
 </head>
 <body>

@@ -1,7 +1,7 @@
 import type { SidebarClient, SidebarOf, SidebarParams, SubscriptionStatus } from '@sportsbook/sidebar-client';
 import { sidebarQuery } from '@sportsbook/sidebar-client';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { createContext, createElement, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, createElement, type ReactNode, useContext, useEffect, useState } from 'react';
 
 const ClientContext = createContext<SidebarClient | null>(null);
 
@@ -83,6 +83,6 @@ export function useSidebar<P extends SidebarParams>(params: P, options: UseSideb
 
   const sidebar = query.data as SidebarOf<P> | undefined;
   const error = query.error ?? (status === 'offline' || status === 'closed' ? streamError : null);
-  const stale = useMemo(() => sidebar !== undefined && (query.isError || status === 'offline'), [sidebar, query.isError, status]);
+  const stale = sidebar !== undefined && (query.isError || status === 'offline');
   return { sidebar, isLoading: sidebar === undefined && !query.isError, error, stale, status };
 }
