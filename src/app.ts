@@ -105,6 +105,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(observabilityPlugin, { config });
   await app.register(authPlugin, {
     adminApiKey: config.adminApiKey,
+    supabaseUrl: config.supabaseUrl,
     supabaseJwtSecret: config.supabaseJwtSecret,
     jwtMaxAgeSeconds: config.adminJwtMaxAgeSeconds,
     failuresPerMinute: config.adminAuthFailuresPerMinute,

@@ -5,7 +5,10 @@ import { migrate } from './db/migrate.js';
 import { prepareSchemaInBackground, type SchemaState } from './db/startup.js';
 import { seedDemoDataIfEmpty } from './events/demo.js';
 
-type DatabaseConfig = Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir' | 'migrateOnStart' | 'seedDemoData'>;
+type DatabaseConfig = Pick<
+  Config,
+  'databaseUrl' | 'databaseMigrationUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir' | 'migrateOnStart' | 'seedDemoData'
+>;
 interface PrepareOptions {
   migrate?: boolean;
   seedDemo?: boolean;
@@ -18,13 +21,28 @@ interface PrepareOptions {
  */
 async function prepareDatabase(db: Db, config: DatabaseConfig, log: FastifyBaseLogger, options: PrepareOptions): Promise<void> {
   if (options.migrate ?? config.migrateOnStart) {
-    const { applied, version } = await migrate(db);
+    const { applied, version } = await migrateOver(db, config, log);
     log.info({ applied, version }, applied.length ? 'migrations applied' : 'database schema is current');
   }
   // Demo data only ever goes into the embedded database: a configured DATABASE_URL is someone's real data.
   if (db.kind === 'pglite' && (options.seedDemo ?? config.seedDemoData)) {
     const seeded = await seedDemoDataIfEmpty(db);
     if (seeded) log.info({ events: seeded }, 'empty embedded database: loaded demo events');
+  }
+}
+
+/**
+ * Migrates over DATABASE_MIGRATION_URL when it is set (the schema's owner, on a session or
+ * direct connection, while DATABASE_URL is a runtime role that may not change the schema), on
+ * a connection of its own closed afterwards; otherwise over the service's own database.
+ */
+async function migrateOver(db: Db, config: DatabaseConfig, log: FastifyBaseLogger) {
+  if (!config.databaseMigrationUrl) return migrate(db);
+  const owner = await createDb({ ...config, databaseUrl: config.databaseMigrationUrl, databasePoolMax: 1 }, log);
+  try {
+    return await migrate(owner);
+  } finally {
+    await owner.close();
   }
 }
 

@@ -49,7 +49,7 @@ export interface AuthPluginOptions extends AdminSecrets {
   failuresPerMinute: number;
 }
 
-/** Admin authentication: ADMIN_API_KEY (constant-time) or a Supabase JWT with an admin role. */
+/** Admin authentication: ADMIN_API_KEY (constant-time) or a Supabase JWT with an admin role (project keys, or the legacy secret). */
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, { failuresPerMinute, ...secrets }) => {
     const verify = createAdminVerifier(secrets);
@@ -57,7 +57,7 @@ export const authPlugin = fp<AuthPluginOptions>(
     const mode = adminAuthMode(secrets);
     // Said when serving (not by every CLI command, which builds the same app but takes no requests).
     app.addHook('onListen', async () => {
-      if (mode === 'disabled') app.log.warn('admin endpoints are disabled: neither ADMIN_API_KEY nor SUPABASE_JWT_SECRET is set');
+      if (mode === 'disabled') app.log.warn('admin endpoints are disabled: none of ADMIN_API_KEY, SUPABASE_URL or SUPABASE_JWT_SECRET is set');
       else app.log.info({ auth: mode }, 'admin authentication enabled');
     });
 
@@ -66,6 +66,11 @@ export const authPlugin = fp<AuthPluginOptions>(
       reply.header('cache-control', 'private, no-store');
       const { authorization } = request.headers;
       const decision = await verify(authorization);
+      if (!decision.ok && decision.status === 503) {
+        // The project's keys are out of reach: no verdict on the caller, so no failure counted.
+        request.log.warn('admin sign-in unavailable: the Supabase project signing keys cannot be fetched');
+        throw new HttpError(503, decision.message, { 'retry-after': String(decision.retryAfterSeconds) });
+      }
       if (!decision.ok) {
         failures.fail(request.ip);
         const retryAfter = failures.blockedFor(request.ip);

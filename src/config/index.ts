@@ -24,6 +24,8 @@ export interface Config {
   databaseUrl?: string;
   /** A read replica of databaseUrl for the sidebar's reads (view, fallback, version). */
   databaseReadUrl?: string;
+  /** Where migrations run, when databaseUrl is a role that may not change the schema; unset: databaseUrl. */
+  databaseMigrationUrl?: string;
   databasePoolMax: number;
   /** Deadline of each statement on PostgreSQL (client-side: works through poolers). */
   databaseQueryTimeoutMs: number;
@@ -68,6 +70,9 @@ export interface Config {
   versionPollMs: number;
 
   adminApiKey?: string;
+  /** The Supabase project's URL: admin JWTs signed with its published keys (ES256/RS256), issuer and audience checked. */
+  supabaseUrl?: string;
+  /** Supabase's legacy shared JWT secret (HS256). */
   supabaseJwtSecret?: string;
   /** When set, admin JWTs must carry iat and be younger than this (leave unset for Supabase's long-lived service_role key). */
   adminJwtMaxAgeSeconds?: number;
@@ -178,6 +183,12 @@ function redisTopology(e: Env): Pick<Config, 'redisSentinel' | 'redisCluster'> {
   };
 }
 
+/** DATABASE_MIGRATION_URL migrates DATABASE_URL's database: meaningless without it. */
+function migrationUrl(value: string | undefined, databaseUrl: string | undefined): string | undefined {
+  if (value && !databaseUrl) throw new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL: it migrates the database the service reads');
+  return value;
+}
+
 /** DATABASE_READ_URL is a replica of DATABASE_URL's database: meaningless without it. */
 function readUrl(value: string | undefined, databaseUrl: string | undefined): string | undefined {
   if (value && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is read, the primary written');
@@ -252,6 +263,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
     databaseReadUrl: readUrl(e.DATABASE_READ_URL, e.DATABASE_URL),
+    databaseMigrationUrl: migrationUrl(e.DATABASE_MIGRATION_URL, e.DATABASE_URL),
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
     databaseRefreshTimeoutMs: e.DATABASE_REFRESH_TIMEOUT_MS,
@@ -281,6 +293,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fallbackCacheTtlSeconds: e.SIDEBAR_FALLBACK_CACHE_TTL_SECONDS,
     versionPollMs: e.SIDEBAR_VERSION_POLL_MS,
     adminApiKey: e.ADMIN_API_KEY,
+    supabaseUrl: e.SUPABASE_URL,
     supabaseJwtSecret: e.SUPABASE_JWT_SECRET,
     adminJwtMaxAgeSeconds: e.ADMIN_JWT_MAX_AGE_SECONDS,
     adminAuthFailuresPerMinute: e.ADMIN_AUTH_FAILURES_PER_MINUTE,

@@ -27,6 +27,8 @@ export const envSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
   // A streaming replica for the sidebar's reads (refreshes, the refresh log and imports stay on DATABASE_URL).
   DATABASE_READ_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
+  // The owner's session connection for migrations, when DATABASE_URL is a runtime role (Supabase: the direct or session-pooler URL).
+  DATABASE_MIGRATION_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', ...secret })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   DATABASE_QUERY_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600000, default: 5000 }),
   DATABASE_REFRESH_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 3600000, default: 120000 }),
@@ -67,6 +69,8 @@ export const envSchema = Type.Object({
   CDN_PURGE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
 
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, ...secret })),
+  // The Supabase project (https://<ref>.supabase.co): admin JWTs verified against its published keys, issuer and audience checked.
+  SUPABASE_URL: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+/?$' })),
   SUPABASE_JWT_SECRET: Type.Optional(Type.String({ minLength: 32, ...secret })),
   ADMIN_JWT_MAX_AGE_SECONDS: Type.Optional(Type.Integer({ minimum: 60 })),
   ADMIN_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 1, default: 30 }),

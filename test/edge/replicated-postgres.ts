@@ -1,14 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../helpers/free-port.js';
-import { asPostgres, stopChild, waitForPostgres } from '../helpers/processes.js';
-
-const run = promisify(execFile);
-const bin = '/usr/lib/postgresql/15/bin';
+import { postgresWorkspace } from '../helpers/own-postgres.js';
 
 /**
  * A PostgreSQL 15 primary and a streaming replica of it, both the test's own: `initdb` on a free
@@ -17,34 +10,12 @@ const bin = '/usr/lib/postgresql/15/bin';
  * directories live in a temporary folder removed by stop(). Never the machine's server.
  */
 export async function startReplicatedPostgres() {
-  const dir = await mkdtemp(join(tmpdir(), 'sidebar-replica-'));
-  const { prefix, owner } = await asPostgres();
-  if (owner) await chown(dir, owner.uid, owner.gid);
-  // A PostgreSQL program with its arguments, as the user it must run as.
-  const commandOf = (program: string, args: string[]) => [...prefix, join(bin, program), ...args] as [string, ...string[]];
-  const exec = (program: string, args: string[]) => {
-    const [file, ...rest] = commandOf(program, args);
-    return run(file, rest, { cwd: dir });
-  };
-
-  async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-    const args = ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'];
-    const [file, ...rest] = commandOf('postgres', args);
-    const child = spawn(file, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (chunk) => {
-      stderr = (stderr + chunk).slice(-4000);
-    });
-    await waitForPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, child, () => stderr);
-    return child;
-  }
-
-  /** SIGINT: PostgreSQL's fast shutdown. */
-  const stopServer = (child: ChildProcess, signal: NodeJS.Signals = 'SIGINT') => stopChild(child, signal, 10_000);
+  const workspace = await postgresWorkspace('replica');
+  const { dir, exec, startServer, stopServer } = workspace;
 
   const primaryPort = await freePort();
   const replicaPort = await freePort();
-  await exec('initdb', ['-D', join(dir, 'primary'), '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await workspace.initdb(join(dir, 'primary'));
   const primary = await startServer(join(dir, 'primary'), primaryPort);
   // -R writes standby.signal and primary_conninfo: the copy starts as a streaming replica.
   await exec('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', join(dir, 'replica'), '-R', '-X', 'stream', '--no-sync']);
@@ -76,7 +47,7 @@ export async function startReplicatedPostgres() {
     async stop(): Promise<void> {
       await stopServer(replica);
       await stopServer(primary);
-      await rm(dir, { recursive: true, force: true });
+      await workspace.remove();
     },
   };
 }

@@ -123,6 +123,28 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://x' })).toThrow(/DATABASE_READ_URL/);
   });
 
+  it('DATABASE_MIGRATION_URL: a postgres URL (the owner), only with DATABASE_URL (the database it migrates); never echoed', () => {
+    const runtime = 'postgres://sidebar_app:pw@pooler.example:6543/postgres';
+    const owner = 'postgres://postgres:secret-pw@db.example:5432/postgres';
+    expect(loadConfig({}).databaseMigrationUrl).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: runtime, DATABASE_MIGRATION_URL: owner }).databaseMigrationUrl).toBe(owner);
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: owner })).toThrow(
+      new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL: it migrates the database the service reads'),
+    );
+    expect(() => loadConfig({ DATABASE_URL: runtime, DATABASE_MIGRATION_URL: 'mysql://root:secret-pw@x' })).toThrow(
+      new ConfigError('Invalid configuration: DATABASE_MIGRATION_URL must match pattern "^postgres(ql)?://" (got (hidden))'),
+    );
+  });
+
+  it('SUPABASE_URL: the project origin, http(s) with no path', () => {
+    expect(loadConfig({}).supabaseUrl).toBeUndefined();
+    expect(loadConfig({ SUPABASE_URL: 'https://abc.supabase.co' }).supabaseUrl).toBe('https://abc.supabase.co');
+    expect(loadConfig({ SUPABASE_URL: 'https://abc.supabase.co/' }).supabaseUrl).toBe('https://abc.supabase.co/');
+    for (const bad of ['abc.supabase.co', 'https://abc.supabase.co/auth/v1', 'ftp://abc.supabase.co', 'https://abc.supabase.co?x=1']) {
+      expect(() => loadConfig({ SUPABASE_URL: bad }), bad).toThrow(/SUPABASE_URL must match pattern/);
+    }
+  });
+
   it('Redis: one server, Sentinels (host:port list and master name) or cluster nodes, never two at once', () => {
     expect(loadConfig({}).redisSentinel).toBeUndefined();
     expect(loadConfig({}).redisCluster).toBeUndefined();

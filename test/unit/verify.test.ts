@@ -93,14 +93,17 @@ describe('createAdminVerifier', () => {
   });
 
   it('names the enabled methods for the start-up log', () => {
-    expect(adminAuthMode({ adminApiKey: apiKey, supabaseJwtSecret: secret })).toBe('ADMIN_API_KEY or Supabase JWT');
+    expect(adminAuthMode({ adminApiKey: apiKey, supabaseJwtSecret: secret })).toBe('ADMIN_API_KEY or Supabase JWT (legacy secret)');
+    expect(adminAuthMode({ supabaseUrl: 'https://ref.supabase.co', supabaseJwtSecret: secret })).toBe(
+      'Supabase JWT (project keys) or Supabase JWT (legacy secret)',
+    );
   });
 
   it('says why, in words a client can act on', async () => {
     expect(await createAdminVerifier({})('Bearer x')).toEqual({
       ok: false,
       status: 403,
-      message: 'Admin endpoints are disabled: set ADMIN_API_KEY or SUPABASE_JWT_SECRET',
+      message: 'Admin endpoints are disabled: set ADMIN_API_KEY, SUPABASE_URL or SUPABASE_JWT_SECRET',
     });
     expect(await both(undefined)).toEqual({ ok: false, status: 401, message: 'Missing credentials: send Authorization: Bearer <token>' });
     expect(await createAdminVerifier({ adminApiKey: apiKey })('Bearer not-the-key')).toEqual({ ok: false, status: 401, message: 'Invalid credentials' });
