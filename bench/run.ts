@@ -316,7 +316,9 @@ function prefix(name: string, r: LoadResult) {
  * Refreshes and the fallback by table size, with the variants' data (starts, regions, names:
  * migrations 012-014; jurisdictions: 015) against the schema before them (011), on the same
  * events: a database per size, migrated to 011, filled and measured, then migrated to 014 and
- * measured again, then to the newest (015) and measured again. One open game in 200 to 300 has
+ * measured again, then to 015 and measured again, then to the newest (016: least privilege),
+ * measured with its row level security and security_invoker views lifted and then with them,
+ * so the last two rows show what those two cost alone. One open game in 200 to 300 has
  * a New Jersey college team (015's seeded rules) on one side, so the team rules find games.
  */
 async function sqlBench() {
@@ -338,9 +340,23 @@ async function sqlBench() {
       const { rows: open } = await db.query<{ n: number }>(`select count(*)::integer as n from odds_events where status in ('scheduled', 'live')`);
       console.log(`filled ${size} events (${open[0]?.n} open) in ${round((performance.now() - t) / 1000, 1)} s`);
       let baseline: Awaited<ReturnType<typeof measureRefreshes>> | null = null;
-      for (const schema of ['011: counts', '014: counts + starts + regions + names', '015: 014 + jurisdictions'] as const) {
+      const schemas = [
+        '011: counts',
+        '014: counts + starts + regions + names',
+        '015: 014 + jurisdictions',
+        '016 without RLS and security_invoker',
+        '016: 015 + least privilege',
+      ] as const;
+      for (const schema of schemas) {
         if (schema.startsWith('014')) await migrate(db, { target: 14 });
-        if (schema.startsWith('015')) await migrate(db);
+        if (schema.startsWith('015')) await migrate(db, { target: 15 });
+        // Row level security on every table, security_invoker views, pinned search paths, definer entry points;
+        // first with the two walls lifted, so the row after it shows what they cost alone.
+        if (schema === '016 without RLS and security_invoker') {
+          await migrate(db);
+          await setWalls(db, false);
+        }
+        if (schema.startsWith('016:')) await setWalls(db, true);
         const figures = await measureRefreshes(db);
         rows.push({
           events: size,
@@ -359,6 +375,19 @@ async function sqlBench() {
     }
   }
   return rows;
+}
+
+/** Row level security on every table of the schema public, and security_invoker on every view, on or off. */
+async function setWalls(db: Db, on: boolean) {
+  const { rows } = await db.query<{ statement: string }>(
+    `select format('alter table %I %s row level security', relname, case when $1 then 'enable' else 'disable' end) as statement
+     from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r'
+     union all
+     select format('alter view %I set (security_invoker = %s)', relname, $1)
+     from pg_class where relnamespace = 'public'::regnamespace and relkind = 'v'`,
+    [on],
+  );
+  for (const { statement } of rows) await db.query(statement);
 }
 
 let benchIds = 0;
@@ -457,7 +486,7 @@ function writeDocs(r: typeof results) {
   }
   if (r.sql)
     parts.push(
-      "\n### Refreshes and the fallback query by table size: with the variants' starts, regions and names (012-014), then jurisdictions (015), against the schema before them (011), same events\n",
+      "\n### Refreshes and the fallback query by table size: with the variants' starts, regions and names (012-014), then jurisdictions (015), then least privilege (016: first with row level security and security_invoker lifted), against the schema before them (011), same events\n",
       'change = a change-driven refresh after 50 new games; *_vs_011 = this schema / 011 (1.0 = no dearer). One open game in 200 to 300 involves a team New Jersey bars.\n\n',
       table(r.sql),
     );

@@ -25,7 +25,8 @@
  *    its owner's rights to whoever may select from it.
  * 4. Pins every function's search_path (pg_catalog first, so no object of the same name
  *    elsewhere shadows a built-in; public, where everything it uses lives; pg_temp last, so a
- *    temporary object never does). The functions a runtime role calls, and the triggers its
+ *    temporary object never does), but for the counting rule, which the planner inlines and
+ *    which gets a body bound at creation instead (below). The functions a runtime role calls, and the triggers its
  *    writes fire, run as their owner (security definer): refreshing a materialized view needs
  *    its ownership, and the change records must not be writable directly.
  * 5. Creates sidebar_runtime, a role that cannot log in and owns nothing, with exactly what the
@@ -130,8 +131,22 @@ alter function tg_sidebar_changes__config()
 alter function sidebar_data_version()                            set search_path = pg_catalog, public, pg_temp;
 alter function sidebar_counts_rebuild()                          set search_path = pg_catalog, public, pg_temp;
 alter function sidebar_counts_apply_changes()                    set search_path = pg_catalog, public, pg_temp;
-alter function sidebar_event_counted(text, timestamptz, interval) set search_path = pg_catalog, public, pg_temp;
 alter function tg_odds_events__set_updated_at()                  set search_path = pg_catalog, public, pg_temp;
+
+-- 011's counting rule, the same expression, with its body bound when it is created (begin atomic):
+-- PostgreSQL resolves every name and operator in it now, so no search_path, the caller's or an
+-- attacker's, can change what it runs. A pinned search_path would do the same, but a function
+-- with a SET clause is never inlined: called once per event instead, it made a full refresh
+-- 2.9 times slower at 1M events (49 -> 143 ms), a change-driven one 9 times (8 -> 75 ms) and the
+-- fallback read 3.8 times (23 -> 85 ms). Inlined, it costs nothing.
+create or replace function sidebar_event_counted(p_status text, p_commence_time timestamptz, p_horizon interval)
+returns boolean
+language sql stable
+begin atomic
+  select p_status in ('scheduled', 'live')
+     and (p_status = 'live' or p_commence_time >= now() - interval '12 hours')
+     and p_commence_time < now() + p_horizon;
+end;
 
 -- 5. The runtime role: the sidebar service at run time, owning nothing; granted to the login role
 -- of DATABASE_URL. Roles belong to the cluster, not the database: another database's migration

@@ -68,7 +68,7 @@ export const authPlugin = fp<AuthPluginOptions>(
       const decision = await verify(authorization);
       if (!decision.ok && decision.status === 503) {
         // The project's keys are out of reach: no verdict on the caller, so no failure counted.
-        request.log.warn('admin sign-in unavailable: the Supabase project signing keys cannot be fetched');
+        request.log.warn({ detail: decision.detail }, 'admin sign-in unavailable: the Supabase project signing keys cannot be fetched');
         throw new HttpError(503, decision.message, { 'retry-after': String(decision.retryAfterSeconds) });
       }
       if (!decision.ok) {

@@ -51,7 +51,9 @@ const supabaseDefaults = `
  * What Supabase's Security Advisor and the Data API would find, for every object in an exposed
  * schema: any privilege of anon, authenticated or PUBLIC (a null ACL means the defaults, which
  * give PUBLIC EXECUTE on functions), tables without row level security, views that run with
- * their owner's rights, functions whose search_path is not pinned.
+ * their owner's rights, functions whose search_path is not pinned. A function whose body is
+ * bound when it is created (begin atomic: every name resolved then, so no search_path can
+ * redirect it) needs no pin; Supabase's advisor, which looks at the setting alone, would list it.
  */
 const catalogueCheck = `
   with exposed as (
@@ -77,7 +79,7 @@ const catalogueCheck = `
     where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
   ),
   functions as (
-    select p.oid, format('function %s', p.oid::regprocedure) as name, p.proconfig,
+    select p.oid, format('function %s', p.oid::regprocedure) as name, p.proconfig, p.prosqlbody is not null as bound,
            coalesce(p.proacl, acldefault('f'::"char", p.proowner)) as acl
     from pg_proc p join exposed x on x.oid = p.pronamespace
   )
@@ -92,7 +94,7 @@ const catalogueCheck = `
   where relkind = 'v' and not exists (select 1 from unnest(reloptions) o where o ~* '^security_invoker=(true|on|yes|1)$')
   union all
   select format('%s: search_path not pinned', name) from functions
-  where not exists (select 1 from unnest(proconfig) c where c like 'search_path=%')
+  where not bound and not exists (select 1 from unnest(proconfig) c where c like 'search_path=%')
   order by 1`;
 
 /** The exposed schemas the check reads: it must see public, or it would find nothing anywhere. */

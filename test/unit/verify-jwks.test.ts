@@ -137,6 +137,8 @@ describe('admin sign-in with the project keys (JWKS)', () => {
       status: 503,
       message: 'Admin sign-in is unavailable: the project signing keys cannot be fetched',
       retryAfterSeconds: 5,
+      // For the operator's log: where, and jose's reason.
+      detail: `cannot fetch ${keyServer.url}/auth/v1/.well-known/jwks.json: ${mode === 'hang' ? 'request timed out' : 'Expected 200 OK from the JSON Web Key Set HTTP response'}`,
     });
     // The fetch deadline is 300 ms here.
     expect(performance.now() - started).toBeLessThan(2000);
