@@ -6,8 +6,10 @@
  *    body, recorded from it), each in its own process, loaded in turn by wrk (one thread) at
  *    100 and 1,000 connections: identity, gzip, and 304 revalidation, with the CPU share of
  *    wrk and of the server printed for each run (the generator must not be the bottleneck).
- *    Then the cold path (force_refresh: past every cache to the view) and the fallback path
- *    (view unpopulated; PostgreSQL only), and the service's memory under that load.
+ *    Then the variants (20 round-robin against the full sidebar), the abusive case (a client
+ *    cycling through every valid variant URL beside an ordinary one; abuse.ts), the cold path
+ *    (force_refresh: past every cache to the view) and the fallback path (view unpopulated;
+ *    PostgreSQL only), and the service's memory under that load.
  * 2. SQL: refresh_sidebar_data() and the fallback query at 10k to 5M events with 2-3% open,
  *    without the partial index on open events ("before") and with it ("after").
  *
@@ -25,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { migrate } from '../src/db/migrate.js';
 import { createPgliteDb } from '../src/db/pglite.js';
 import type { Db } from '../src/db/types.js';
+import { abuseBench } from './abuse.js';
 import { benchLeagues, fillEvents, scratchPostgres } from './data.js';
 import { ensureWrk, type LoadResult, rawGet, roundRobinScript, wrk } from './http-load.js';
 import { haveValgrind, instructionsPerRequest } from './instructions.js';
@@ -38,6 +41,8 @@ const { values: args } = parseArgs({
     'skip-sql': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
     'skip-instructions': { type: 'boolean', default: false },
+    // The abusive case: a client cycling through every valid variant URL beside an ordinary one.
+    'skip-abuse': { type: 'boolean', default: false },
     // Print only: leave bench/results and docs/benchmarks.md as they are.
     'no-write': { type: 'boolean', default: false },
   },
@@ -173,6 +178,7 @@ async function httpBench() {
       }
     }
     const variantLoad = args['skip-load'] ? null : await variantsBench(base, servicePid, pgliteDir, rounds);
+    const abuse = args['skip-abuse'] ? null : await abuseBench({ base, servicePid, seconds: duration, rounds });
     const memory = memoryOf(service.pid as number);
     const auth = { authorization: `Bearer ${adminKey}`, 'accept-encoding': 'gzip' };
     const cold = await timeRequests(`${base}?force_refresh=true`, auth, 200);
@@ -215,6 +221,7 @@ async function httpBench() {
       body_bytes: body.length,
       load: rows,
       variants: variantLoad,
+      abuse,
       instructions,
       cold_path: cold,
       fallback_path: fallback,
@@ -477,6 +484,8 @@ function writeDocs(r: typeof results) {
       table(r.http.load),
       `\n### Variants on the hot path: ${r.http.variants?.variants ?? 20} distinct variants requested round-robin against the full sidebar alone (gzip, 100 connections, alternating; rps_ratio = variants / single, goal ≥ 0.9)\n`,
       r.http.variants ? table([r.http.variants]) : 'not measured (--skip-load)',
+      '\n### One client cycling through every valid variant URL (50 connections) beside an ordinary client of the plain sidebar (100 connections), against the ordinary client alone (gzip; rps_ratio = with / alone, goal ≥ 0.5; goal ordinary p99 < 50 ms)\n',
+      r.http.abuse ? table([r.http.abuse as unknown as Record<string, unknown>]) : 'not measured (--skip-abuse)',
       `\nCPU instructions per hot-path request (callgrind; ratio = baseline / service, 1.0 = as cheap as the bare server):\n`,
       typeof r.http.instructions === 'string' ? r.http.instructions : table(r.http.instructions),
       `\nCold path (force_refresh=true: past every cache, read the view, build and compress): p50 ${r.http.cold_path.p50_ms} ms, p99 ${r.http.cold_path.p99_ms} ms, max ${r.http.cold_path.max_ms} ms over 200 sequential requests.`,

@@ -54,6 +54,8 @@ export interface Config {
   httpCacheControl: string;
   /** Sidebar variants kept pre-built per process (least recently used dropped beyond). */
   variantsMax: number;
+  /** CPU milliseconds per second the process may spend on variants it does not keep; a quarter of it per client address. */
+  coldBudgetMsPerSecond: number;
   /** The language of the default names: Content-Language of sidebar answers in no other language. */
   defaultLanguage: string;
   /** The tag CDNs purge sidebar answers by (Surrogate-Key, Cache-Tag). */
@@ -106,6 +108,8 @@ export interface Config {
   webPagesEnabled: boolean;
   /** Server-Sent Events streams this instance serves at once; more get 503 with Retry-After. */
   streamMaxClients: number;
+  /** The share of streamMaxClients one client address may hold. */
+  streamMaxSharePerAddress: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
   feedLiveWindowHours: number;
 }
@@ -284,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       staleIfError: e.SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS,
     }),
     variantsMax: e.SIDEBAR_VARIANTS_MAX,
+    coldBudgetMsPerSecond: e.SIDEBAR_COLD_BUDGET_MS_PER_SECOND,
     defaultLanguage: e.SIDEBAR_DEFAULT_LANGUAGE,
     cdnSurrogateKey: e.CDN_SURROGATE_KEY,
     cdnPurgeUrl: e.CDN_PURGE_URL,
@@ -306,6 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     changeMinGapMs: e.SIDEBAR_CHANGE_MIN_GAP_MS,
     webPagesEnabled: e.WEB_PAGES_ENABLED,
     streamMaxClients: e.STREAM_MAX_CLIENTS,
+    streamMaxSharePerAddress: e.STREAM_MAX_SHARE_PER_ADDRESS,
     retentionDays: e.RETENTION_DAYS,
     retentionArchive: e.RETENTION_ARCHIVE,
     retentionBatchSize: e.RETENTION_BATCH_SIZE,

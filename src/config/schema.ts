@@ -58,6 +58,8 @@ export const envSchema = Type.Object({
   SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: Type.Integer({ minimum: 0, maximum: 604800, default: 3600 }),
   // Sidebar variants (window=…) kept pre-built per process; the least recently used are dropped beyond it.
   SIDEBAR_VARIANTS_MAX: Type.Integer({ minimum: 1, maximum: 100000, default: 256 }),
+  // Milliseconds per second of CPU this process may spend on variants it does not keep (a quarter of it per client address).
+  SIDEBAR_COLD_BUDGET_MS_PER_SECOND: Type.Integer({ minimum: 10, maximum: 1000, default: 200 }),
   // The language of the default names (the feeds'): Content-Language of answers without a translation.
   SIDEBAR_DEFAULT_LANGUAGE: Type.String({ pattern: languageTagPattern, default: 'en' }),
   // The tag CDNs purge the sidebar by (sent as Surrogate-Key and Cache-Tag; variants add tags of their own).
@@ -85,6 +87,8 @@ export const envSchema = Type.Object({
   SIDEBAR_CHANGE_MIN_GAP_MS: Type.Integer({ minimum: 100, maximum: 3600000, default: 500 }),
   WEB_PAGES_ENABLED: Type.Boolean({ default: true }),
   STREAM_MAX_CLIENTS: Type.Integer({ minimum: 0, maximum: 1000000, default: 10000 }),
+  // The share of STREAM_MAX_CLIENTS one client address may hold (by default a tenth: 1,000 streams, room for a carrier-grade NAT).
+  STREAM_MAX_SHARE_PER_ADDRESS: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.1 }),
 
   RETENTION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
   RETENTION_ARCHIVE: Type.Boolean({ default: true }),

@@ -57,6 +57,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     registers: [registry],
   });
 
+  const coldRefusals = new Counter({
+    name: 'sidebar_cold_refusals_total',
+    help: 'Requests for variants this process does not keep refused for the cold budget: scope address (429, over its share) or process (503, budget spent)',
+    labelNames: ['scope'],
+    registers: [registry],
+  });
+
   let sidebar: SidebarReadings | null = null;
   let scheduler: SchedulerReading | null = null;
   let stream: StreamReading | null = null;
@@ -164,6 +171,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       refreshes.inc({ status: result.status, trigger: result.trigger });
       if (result.status === 'success') refreshDuration.observe({ trigger: result.trigger }, result.duration_ms / 1000);
       if (result.alert_triggered) alerts.inc();
+    },
+    countColdRefusal(scope: 'address' | 'process') {
+      coldRefusals.inc({ scope });
     },
     observePurge(outcome: 'ok' | 'failed') {
       purges.inc({ outcome });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
+import { type ColdBudget, createColdBudget } from './cold-budget.js';
 import { createSidebarFastPath } from './fast-path.js';
 import { createSidebarRepository, type SidebarRepository } from './repository.js';
 import { createSidebarService, type SidebarService, type SidebarServiceConfig, sidebarCacheKeys } from './service.js';
@@ -11,6 +12,8 @@ declare module 'fastify' {
     sidebarRepository: SidebarRepository;
     sidebarService: SidebarService;
     sidebarVersions: VersionWatcher;
+    /** What this process may still spend on variants it does not keep, per client address (cold-budget.ts). */
+    coldBudget: ColdBudget;
   }
 }
 
@@ -20,7 +23,7 @@ export interface HotPathSlot {
 }
 
 export interface SidebarPluginOptions {
-  config: SidebarServiceConfig & Pick<Config, 'versionPollMs' | 'databaseRefreshTimeoutMs'>;
+  config: SidebarServiceConfig & Pick<Config, 'versionPollMs' | 'databaseRefreshTimeoutMs' | 'coldBudgetMsPerSecond' | 'trustProxy'>;
   /** Set to serve plain sidebar GETs before Fastify (the server's hot path); absent in the CLI. */
   hotPath?: HotPathSlot;
   /** Poll the database for versions made elsewhere (a serving process); false in the CLI. */
@@ -53,7 +56,10 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
       onRefresh: (result) => metrics.observeRefresh(result),
     });
 
+    const coldBudget = createColdBudget({ msPerSecond: config.coldBudgetMsPerSecond });
+
     app.decorate('sidebarRepository', repository);
+    app.decorate('coldBudget', coldBudget);
     app.decorate('sidebarService', service);
     app.decorate('sidebarVersions', versions);
 
@@ -73,7 +79,10 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
     if (hotPath) {
       hotPath.handle = createSidebarFastPath({
         service,
+        coldBudget,
+        trustProxy: config.trustProxy,
         observe: (status, seconds) => metrics.observeFastPath(status, seconds),
+        refused: () => metrics.countColdRefusal('address'),
         crossOriginToFastify: config.corsOrigins.length > 0,
       });
       // Closing: every request goes through Fastify, which answers 503 in the error shape.

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Layer } from './process-copy.js';
-import { cachingHeaders, type Encoding, negotiateEncodingCached, notModified, type Snapshot, staticHeaders } from './snapshot.js';
+import { cachingHeaders, type Encoding, encodingFor, notModified, type Snapshot, staticHeaders } from './snapshot.js';
 
 export interface SidebarReply {
   status: 200 | 304;
@@ -50,7 +50,7 @@ export function sidebarReply(
   if (notModified(snapshot, request.ifNoneMatch, request.ifModifiedSince)) {
     return { status: 304, headers: [...notModifiedHeaders(snapshot), ...perRequest], body: null };
   }
-  const encoding = negotiateEncodingCached(request.acceptEncoding);
+  const encoding = encodingFor(snapshot, request.acceptEncoding);
   return { status: 200, headers: staticHeaders(snapshot, encoding).concat(perRequest), body: snapshot[encoding] };
 }
 
@@ -92,7 +92,7 @@ export function writeHotReply(
     res.end();
     return 304;
   }
-  const encoding = negotiateEncodingCached(acceptEncoding);
+  const encoding = encodingFor(snapshot, acceptEncoding);
   const headers = hotHeaders(snapshot, encoding);
   headers[headers.length - 1] = memoryTiming(performance.now() - started);
   res.writeHead(200, headers);

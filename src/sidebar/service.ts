@@ -97,12 +97,17 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     build: (base, variant, key) =>
       key === ''
         ? base.snapshot
-        : buildSnapshot(JSON.stringify(deriveSidebar(base.basis, variant)), {
-            ...policy,
-            // Purging the sidebar's tag purges every variant; a variant's own tag purges only it.
-            surrogateKeys: [config.cdnSurrogateKey, `${config.cdnSurrogateKey}:${key}`],
-            contentLanguage: variant.lang ?? config.defaultLanguage,
-          }),
+        : buildSnapshot(
+            JSON.stringify(deriveSidebar(base.basis, variant)),
+            {
+              ...policy,
+              // Purging the sidebar's tag purges every variant; a variant's own tag purges only it.
+              surrogateKeys: [config.cdnSurrogateKey, `${config.cdnSurrogateKey}:${key}`],
+              contentLanguage: variant.lang ?? config.defaultLanguage,
+            },
+            // A variant may be asked for once (tz alone has hundreds of values): compressed from its second answer.
+            { deferCompression: true },
+          ),
   });
 
   /** A basis (as the cache holds it: `text`, parsed by `basis` when needed) and the full sidebar's bytes built from it. */
@@ -305,10 +310,11 @@ export function createSidebarService({ repository, cache, versions, schema, log,
 
     /**
      * The bytes of a variant (window=live, …) of a version (a read's bytes and basis), derived
-     * once per version; `url` (a request's raw URL) lets the hot path find them for that URL next time.
+     * once per version; `url` (a request's raw URL) lets the hot path find them for that URL next
+     * time; `beforeBuild` is called before a derivation, and may refuse it by throwing.
      */
-    variant(base: VariantBase, variant: Variant, url?: string): Snapshot {
-      return variants.get(base, resolve(base, variant), url);
+    variant(base: VariantBase, variant: Variant, url?: string, beforeBuild?: () => void): Snapshot {
+      return variants.get(base, resolve(base, variant), url, beforeBuild);
     },
 
     /** The variant a read answers (its language resolved), or a 400 for a jurisdiction it does not know. */

@@ -38,6 +38,13 @@ export interface Snapshot {
    * list synchronously, so one list per snapshot serves every request without allocation.
    */
   hot: Partial<Record<Encoding | 'notModified', string[]>>;
+  /**
+   * A variant's bytes compress when first asked for, from their second answer on (gzip and br
+   * are then built on first read): the first answer goes uncompressed, so bytes asked for once
+   * (a client cycling through variants) cost no compression at all. null: built at once (the
+   * full sidebar, which every page asks for).
+   */
+  deferred: { answers: number } | null;
 }
 
 const brotli = (quality: number, size: number) => ({
@@ -62,13 +69,23 @@ export interface CachePolicy {
   contentLanguage?: string | null;
 }
 
-export function buildSnapshot(body: string, { cacheControl, vary, surrogateKeys, contentLanguage = null }: CachePolicy): Snapshot {
+const gzipOf = (identity: Buffer) => gzipSync(identity, { level: 9 });
+const quickBrotliOf = (identity: Buffer) => brotliCompressSync(identity, brotli(5, identity.length));
+
+/**
+ * The bytes of a body, its ETag and headers. `deferCompression`: gzip and br are built when
+ * first read, and answers pick them from their second on (encodingFor); for variants, which
+ * may be asked for once.
+ */
+export function buildSnapshot(
+  body: string,
+  { cacheControl, vary, surrogateKeys, contentLanguage = null }: CachePolicy,
+  { deferCompression = false }: { deferCompression?: boolean } = {},
+): Snapshot {
   // Stryker disable next-line StringLiteral: utf8 is Buffer.from's default; the argument only says it.
   const identity = Buffer.from(body, 'utf8');
-  const snapshot: Snapshot = {
+  const common = {
     identity,
-    gzip: gzipSync(identity, { level: 9 }),
-    br: brotliCompressSync(identity, brotli(5, identity.length)),
     etag: `W/"${createHash('sha256').update(identity).digest('base64url').slice(0, 27)}"`,
     cacheControl,
     vary,
@@ -78,9 +95,53 @@ export function buildSnapshot(body: string, { cacheControl, vary, surrogateKeys,
     headers: {},
     hot: {},
   };
+  if (deferCompression) return deferredSnapshot(common);
+  const snapshot: Snapshot = { ...common, gzip: gzipOf(identity), br: quickBrotliOf(identity), deferred: null };
   // The cold path must not wait ~8 ms for the best brotli: serve quality 5 now, swap in 11 when ready.
   upgradeBrotli(snapshot);
   return snapshot;
+}
+
+/** A snapshot whose gzip and br are built on first read (the brotli then upgraded as any other's). */
+function deferredSnapshot(common: Omit<Snapshot, 'gzip' | 'br' | 'deferred'>): Snapshot {
+  let gzip: Buffer | null = null;
+  let br: Buffer | null = null;
+  const snapshot = { ...common, deferred: { answers: 0 } } as Snapshot;
+  Object.defineProperties(snapshot, {
+    gzip: {
+      enumerable: true,
+      get: () => {
+        gzip ??= gzipOf(common.identity);
+        return gzip;
+      },
+    },
+    br: {
+      enumerable: true,
+      get: () => {
+        if (br === null) {
+          br = quickBrotliOf(common.identity);
+          upgradeBrotli(snapshot);
+        }
+        return br;
+      },
+      set: (better: Buffer) => {
+        br = better;
+      },
+    },
+  });
+  return snapshot;
+}
+
+/**
+ * The encoding an answer with these bytes uses: the best the client accepts, except for the
+ * first answer of bytes whose compression is deferred, which goes uncompressed (identity is
+ * always acceptable, and Vary: accept-encoding keeps caches right).
+ */
+export function encodingFor(snapshot: Snapshot, acceptEncoding: string | undefined): Encoding {
+  const encoding = negotiateEncodingCached(acceptEncoding);
+  const { deferred } = snapshot;
+  if (deferred === null) return encoding;
+  return deferred.answers++ === 0 ? 'identity' : encoding;
 }
 
 // One background compression at a time, for the newest snapshot only, started once reloads

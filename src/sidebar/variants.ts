@@ -24,10 +24,24 @@ export const fullSidebar: Variant = { window: 'all' };
 // Names only (Area/Location, UTC, Etc/GMT+5): no offsets, paths or spaces, whatever the runtime accepts.
 const zoneName = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 
-/** The zone's canonical name (Europe/London for europe/london), or null when this runtime does not know it. */
+/**
+ * The zone's canonical name (Europe/London for europe/london), or null when this runtime does
+ * not know it. Remembered by name: asking Intl costs a formatter (about 30 µs), and every
+ * request for a today window asks twice (validation, then the variant).
+ */
 export function canonicalTimeZone(name: string): string | null {
-  // Stryker disable next-line ConditionalExpression: Node 20's Intl refuses all that the pattern does; newer runtimes accept offsets (+05:30), which are not IANA names.
-  if (!zoneName.test(name)) return null;
+  let canonical = canonicalZones.get(name);
+  if (canonical === undefined) {
+    canonical = zoneName.test(name) ? intlZone(name) : null;
+    // Bounded: there are about 600 names with their aliases, but any number of spellings.
+    if (canonicalZones.size >= 4096) canonicalZones.clear();
+    canonicalZones.set(name, canonical);
+  }
+  return canonical;
+}
+const canonicalZones = new Map<string, string | null>();
+
+function intlZone(name: string): string | null {
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
@@ -106,11 +120,40 @@ export function resolveVariant(variant: Variant, basis: SidebarBasis): Variant {
   const { jurisdiction } = variant;
   if (jurisdiction !== undefined && basis.rows.length > 0 && !basis.jurisdictions.includes(jurisdiction))
     throw new UnknownJurisdictionError(jurisdiction, basis.jurisdictions);
-  if (variant.lang === undefined) return variant;
-  const { lang, ...rest } = variant;
+  const windowed =
+    variant.window === 'today' && basis.refreshed_at !== null ? { ...variant, tz: todayZone(variant.tz, Date.parse(basis.refreshed_at) / 1000) } : variant;
+  if (windowed.lang === undefined) return windowed;
+  const { lang, ...rest } = windowed;
   const resolved = resolveLanguage(lang, basis.languages);
   return resolved === undefined ? rest : { ...rest, lang: resolved };
 }
+
+/**
+ * The zone a today window counted from `refSeconds` answers as: every zone whose day ends at
+ * the same instant gives the same sidebar, so they are one variant, with one key, one set of
+ * bytes and one CDN tag. Etc/GMT∓N (UTC, for UTC+0) stands for the zones at a whole-hour
+ * offset whose day ends when its does (New York in winter is Etc/GMT+5; a zone whose clocks
+ * change before midnight keeps its own name); a zone at a fractional offset (India, Nepal,
+ * Newfoundland) is its own. About 40 variants where there were over 400 zones.
+ */
+export function todayZone(tz: string, refSeconds: number): string {
+  const memo = `${refSeconds} ${tz}`;
+  const known = todayZones.get(memo);
+  if (known !== undefined) return known;
+  const offsetMinutes = DateTime.fromSeconds(refSeconds, { zone: tz }).offset;
+  let zone = tz;
+  if (offsetMinutes % 60 === 0) {
+    const hours = offsetMinutes / 60;
+    // POSIX signs: Etc/GMT+5 is five hours behind UTC.
+    const fixed = hours === 0 ? 'UTC' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
+    if (windowEnd({ window: 'today', tz: fixed }, refSeconds) === windowEnd({ window: 'today', tz }, refSeconds)) zone = fixed;
+  }
+  // Bounded: a version's reference time with each zone asked for (a few hundred names), then the next version's.
+  if (todayZones.size >= 2048) todayZones.clear();
+  todayZones.set(memo, zone);
+  return zone;
+}
+const todayZones = new Map<string, string>();
 
 /**
  * A variant's canonical form, as a query string: '' for the full sidebar. The key of its bytes
@@ -135,8 +178,18 @@ export function variantKey(variant: Variant): string {
 export function windowEnd(variant: Exclude<TimeWindow, { window: 'all' }>, refSeconds: number): number {
   if (variant.window === 'live') return Number.NEGATIVE_INFINITY;
   if (variant.window === 'next_24h') return refSeconds + 24 * 3600;
-  return DateTime.fromSeconds(refSeconds, { zone: variant.tz }).startOf('day').plus({ days: 1 }).toSeconds();
+  const key = `${refSeconds} ${variant.tz}`;
+  let end = dayEnds.get(key);
+  if (end === undefined) {
+    end = DateTime.fromSeconds(refSeconds, { zone: variant.tz }).startOf('day').plus({ days: 1 }).toSeconds();
+    // Bounded: a version's reference time with each zone asked for, then the next version's.
+    if (dayEnds.size >= 4096) dayEnds.clear();
+    dayEnds.set(key, end);
+  }
+  return end;
 }
+// luxon's calendar arithmetic costs tens of microseconds; a version's windows ask for the same ends again and again.
+const dayEnds = new Map<string, number>();
 
 /**
  * A league in a window ending at `end`: its live games, and its games not yet live that start
@@ -210,9 +263,7 @@ function jurisdictionRows(rows: readonly BasisRow[], code: string): BasisRow[] {
  * not move between one window, or one jurisdiction, and another.
  */
 export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar | RegionSidebar {
-  // Stryker disable next-line ConditionalExpression: jurisdictionRows(rows, undefined) keeps every row (no jurisdiction is undefined); the check spares the copy.
-  let rows = variant.jurisdiction === undefined ? basis.rows : jurisdictionRows(basis.rows, variant.jurisdiction);
-  if (variant.lang !== undefined) rows = translatedRows({ ...basis, rows }, languageChain(variant.lang));
+  let rows = shapedRows(basis, variant.jurisdiction, variant.lang);
   if (variant.window !== 'all') {
     // A basis without refreshed_at (a view populated by hand) has no better reference than now.
     const ref = basis.refreshed_at !== null ? Date.parse(basis.refreshed_at) / 1000 : Math.floor(Date.now() / 1000);
@@ -221,6 +272,32 @@ export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar | 
   const sidebar = buildSidebar({ ...basis, rows });
   return variant.group === 'region' ? groupByRegion(sidebar, rows) : sidebar;
 }
+
+/**
+ * The rows a jurisdiction shows, named in a language: what every variant of that pair starts
+ * from, whatever its window or grouping. Shared across the variants of one version (the basis),
+ * and dropped with it.
+ */
+function shapedRows(basis: SidebarBasis, jurisdiction: string | undefined, lang: string | undefined): BasisRow[] {
+  // Stryker disable next-line ConditionalExpression: a shortcut; the cache below answers the rows themselves for neither.
+  if (jurisdiction === undefined && lang === undefined) return basis.rows;
+  let byPair = shaped.get(basis);
+  if (!byPair) {
+    byPair = new Map();
+    shaped.set(basis, byPair);
+  }
+  const key = `${jurisdiction ?? ''} ${lang ?? ''}`;
+  let rows = byPair.get(key);
+  if (!rows) {
+    // Stryker disable next-line ConditionalExpression: jurisdictionRows(rows, undefined) keeps every row (no jurisdiction is undefined); the check spares the copy.
+    rows = jurisdiction === undefined ? basis.rows : jurisdictionRows(basis.rows, jurisdiction);
+    if (lang !== undefined) rows = translatedRows({ ...basis, rows }, languageChain(lang));
+    byPair.set(key, rows);
+  }
+  return rows;
+}
+// Per version, at most (jurisdictions + 1) × (languages + 1) row lists; a basis no longer read takes its lists with it.
+const shaped = new WeakMap<SidebarBasis, Map<string, BasisRow[]>>();
 
 /** A name in the first language of `chain` it has, or the default name. */
 function nameIn(names: Record<string, Record<string, string>>, id: string | null, chain: readonly string[], fallback: string): string;
@@ -285,12 +362,16 @@ export function createVariantStore(options: { max: number; build: (base: Variant
   }
 
   return {
-    /** The variant's bytes for this version, built now if they are not yet; remembers `url` for the hot path. */
-    get(base: VariantBase, variant: Variant, url?: string): Snapshot {
+    /**
+     * The variant's bytes for this version, built now if they are not yet (`beforeBuild` is
+     * called first, and may refuse by throwing); remembers `url` for the hot path.
+     */
+    get(base: VariantBase, variant: Variant, url?: string, beforeBuild?: () => void): Snapshot {
       const key = variantKey(variant);
       const full = base.snapshot;
       let built = byKey.get(key);
       if (built?.full !== full) {
+        beforeBuild?.();
         built = { full, snapshot: options.build(base, variant, key), used: 0 };
         if (!byKey.has(key) && byKey.size >= options.max) evictLeastRecentlyUsed();
         byKey.set(key, built);

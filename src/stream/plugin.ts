@@ -7,6 +7,7 @@ import { fullSidebar, type Variant, variantKey, variantOf } from '../sidebar/var
 import { regionSidebarDelta } from './delta.js';
 import { createFollower } from './follow.js';
 import { createStreamHub, type StreamHub } from './hub.js';
+import { createSlotPolicy } from './slots.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -16,7 +17,7 @@ declare module 'fastify' {
 }
 
 export interface StreamPluginOptions {
-  config: Pick<Config, 'streamMaxClients' | 'variantsMax'>;
+  config: Pick<Config, 'streamMaxClients' | 'streamMaxSharePerAddress' | 'variantsMax'>;
 }
 
 /** While clients are connected, how often a follow that could not load a new version is tried again. */
@@ -101,6 +102,8 @@ export const streamPlugin = fp<StreamPluginOptions>(
       }
       return stream;
     }
+    const perAddress = Math.max(1, Math.floor(config.streamMaxClients * config.streamMaxSharePerAddress));
+    const slots = createSlotPolicy({ max: config.streamMaxClients, perAddress });
     const full = streamOf(fullSidebar);
     const state = () => {
       let clients = 0;
@@ -133,8 +136,14 @@ export const streamPlugin = fp<StreamPluginOptions>(
         },
       },
       async (request, reply) => {
-        // STREAM_MAX_CLIENTS bounds the streams of every variant together.
-        if (closing || state().clients >= config.streamMaxClients)
+        // STREAM_MAX_CLIENTS bounds the streams of every variant together, shared fairly between addresses.
+        if (closing) throw new HttpError(503, 'This instance is shutting down; retry (another instance has room)', { 'retry-after': '5' });
+        const slot = slots.decide(request.ip);
+        if (!slot.admit && slot.reason === 'address')
+          throw new HttpError(429, `This address holds as many streams as one address may here (${perAddress}); retry later, or read the sidebar with GET`, {
+            'retry-after': '5',
+          });
+        if (!slot.admit)
           throw new HttpError(503, 'This instance serves as many streams as it may; retry (another instance may have room)', { 'retry-after': '5' });
         // Resolved against the current version before a stream is made for it: languages without
         // names share the default names' stream, and an unknown jurisdiction is a 400.
@@ -150,6 +159,9 @@ export const streamPlugin = fp<StreamPluginOptions>(
           connection: 'keep-alive',
         });
         res.write('retry: 2000\n\n');
+        // Room for this one: the largest holder's newest stream ends (its client reconnects).
+        slot.evict?.end();
+        slots.hold(request.ip, res);
         hub.add(res, lastEventId(request.headers['last-event-id']));
       },
     );

@@ -14,7 +14,11 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
   let events = 0;
 
   async function serve(overrides = {}): Promise<{ app: FastifyInstance; base: string }> {
-    const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:stream${apps.length}` }, overrides);
+    // Every client here connects from one address, which may hold every slot (fairness.test.ts shares them out).
+    const app = await buildTestApp(
+      { db: fixture.db.db, cache: fixture.cache.cache, prefix: `${fixture.cache.prefix}:stream${apps.length}` },
+      { streamMaxSharePerAddress: 1, ...overrides },
+    );
     apps.push(app);
     return { app, base: await listening(app) };
   }

@@ -539,11 +539,16 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
       expect(new Set(sidebars.map((s) => s?.totals.game_count)).size).toBeGreaterThan(1);
     });
 
-    it('a zone named in any case is one variant (same bytes, same tag); tz is ignored by the other windows; a zone that does not exist is a 400 naming tz', async () => {
+    it('a zone named in any case, and zones whose day ends together, are one variant (same bytes, same tag); tz is ignored by the other windows; a zone that does not exist is a 400 naming tz', async () => {
       const canonical = await fetch(`${base}${paths.sidebar}?window=today&tz=Asia/Tokyo`);
       const lower = await fetch(`${base}${paths.sidebar}?window=today&tz=asia/tokyo`);
+      const seoul = await fetch(`${base}${paths.sidebar}?window=today&tz=Asia/Seoul`);
       expect(lower.headers.get('etag')).toBe(canonical.headers.get('etag'));
-      expect(lower.headers.get('surrogate-key')).toBe('sidebar sidebar:window=today&tz=Asia/Tokyo');
+      expect(seoul.headers.get('etag')).toBe(canonical.headers.get('etag'));
+      expect(await seoul.text()).toBe(await canonical.text());
+      // UTC+9 all year: Etc/GMT-9 stands for both.
+      expect(lower.headers.get('surrogate-key')).toBe('sidebar sidebar:window=today&tz=Etc/GMT-9');
+      expect(seoul.headers.get('surrogate-key')).toBe('sidebar sidebar:window=today&tz=Etc/GMT-9');
       const utc = await fetch(`${base}${paths.sidebar}?window=today`);
       expect(utc.headers.get('surrogate-key')).toBe('sidebar sidebar:window=today&tz=UTC');
       const live = await fetch(`${base}${paths.sidebar}?window=live&tz=Asia/Tokyo`);

@@ -13,6 +13,8 @@ import {
 } from '../../src/sidebar/snapshot.js';
 
 const policy = { cacheControl: 'public, max-age=0, s-maxage=1', vary: 'accept-encoding', surrogateKeys: [] };
+const brotliAt = (quality: number, input: Buffer) =>
+  brotliCompressSync(input, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: input.length } });
 
 const body = JSON.stringify({ sports: [{ sport: 'Håndbold', leagues: Array.from({ length: 40 }, (_, i) => ({ league: `League ${i}` })) }] });
 
@@ -175,8 +177,6 @@ describe('snapshot encodings, exactly', () => {
       })),
     })),
   });
-  const brotliAt = (quality: number, input: Buffer) =>
-    brotliCompressSync(input, { params: { [constants.BROTLI_PARAM_QUALITY]: quality, [constants.BROTLI_PARAM_SIZE_HINT]: input.length } });
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('gzip is level 9, brotli quality 5 at once and quality 11 once upgraded', async () => {
@@ -323,5 +323,48 @@ describe('conditional requests', () => {
     const { res, written } = fakeResponse();
     expect(writeHotReply(res, withDate, 'gzip', undefined, lastModified, performance.now())).toBe(304);
     expect(written.headers?.slice(0, 8)).toEqual(reply.headers.slice(0, 8));
+  });
+});
+
+describe('deferred compression (variants)', () => {
+  const deferred = () => buildSnapshot(body, policy, { deferCompression: true });
+
+  it('answers its first request uncompressed, whatever the client accepts, and compressed from the second', () => {
+    const snapshot = deferred();
+    const first = sidebarReply(snapshot, { acceptEncoding: 'br, gzip' }, 'memory', 0);
+    expect(first.body).toBe(snapshot.identity);
+    expect(first.headers).not.toContain('content-encoding');
+    expect(first.headers).toContain('accept-encoding'); // Vary: caches keep the encodings apart
+    const second = sidebarReply(snapshot, { acceptEncoding: 'br, gzip' }, 'memory', 0);
+    expect(second.headers[second.headers.indexOf('content-encoding') + 1]).toBe('br');
+    expect(brotliDecompressSync(second.body as Buffer).toString('utf8')).toBe(body);
+    const third = sidebarReply(snapshot, { acceptEncoding: 'gzip' }, 'memory', 0);
+    expect(gunzipSync(third.body as Buffer).toString('utf8')).toBe(body);
+    // The hot path follows the same rule.
+    const { res, written } = fakeResponse();
+    writeHotReply(res, snapshot, 'gzip', undefined, undefined, performance.now());
+    expect(written.body).toBe(snapshot.gzip);
+  });
+
+  it('builds each encoding on first read, once, with the same tag as bytes compressed at once', () => {
+    const snapshot = deferred();
+    expect(snapshot.etag).toBe(buildSnapshot(body, policy).etag);
+    const gzip = snapshot.gzip;
+    expect(snapshot.gzip).toBe(gzip);
+    expect(gzip.equals(gzipSync(Buffer.from(body), { level: 9 }))).toBe(true);
+    expect(brotliDecompressSync(snapshot.br).toString('utf8')).toBe(body);
+  });
+
+  it('upgrades its brotli to quality 11 once built, as bytes compressed at once do', async () => {
+    const big = JSON.stringify({ sports: Array.from({ length: 300 }, (_, i) => ({ sport: `Sport ${i}`, leagues: [{ league: `League ${i % 17}` }] })) });
+    const snapshot = buildSnapshot(big, policy, { deferCompression: true });
+    expect(snapshot.br.equals(brotliAt(5, snapshot.identity))).toBe(true);
+    await vi.waitFor(() => expect(snapshot.br.equals(brotliAt(11, snapshot.identity))).toBe(true), { timeout: 5000, interval: 20 });
+  });
+
+  it('bytes compressed at once never go uncompressed to a client that accepts an encoding', () => {
+    const snapshot = buildSnapshot(body, policy);
+    expect(snapshot.deferred).toBeNull();
+    expect(sidebarReply(snapshot, { acceptEncoding: 'gzip' }, 'memory', 0).body).toBe(snapshot.gzip);
   });
 });

@@ -13,6 +13,7 @@ import {
   isTimeZone,
   resolveLanguage,
   resolveVariant,
+  todayZone,
   UnknownJurisdictionError,
   type Variant,
   type VariantBase,
@@ -649,6 +650,55 @@ describe('time zones and window ends', () => {
     expect(end('2026-09-05T12:00:00Z', 'America/Santiago')).toBe('2026-09-06T04:00:00.000Z');
     expect(windowEnd({ window: 'next_24h' }, ref)).toBe(dayAhead);
     expect(windowEnd({ window: 'live' }, ref)).toBe(Number.NEGATIVE_INFINITY); // before any game not yet live
+  });
+
+  it('zones whose day ends at the same instant are one variant: Etc/GMT∓N for a whole-hour offset, UTC for UTC+0, the zone itself otherwise', () => {
+    const winter = at('2026-12-07T12:00:00Z');
+    const summer = at('2026-07-01T12:00:00Z');
+    expect(todayZone('America/New_York', winter)).toBe('Etc/GMT+5');
+    expect(todayZone('America/Toronto', winter)).toBe('Etc/GMT+5');
+    expect(todayZone('America/Bogota', winter)).toBe('Etc/GMT+5');
+    expect(todayZone('America/New_York', summer)).toBe('Etc/GMT+4');
+    expect(todayZone('Europe/London', winter)).toBe('UTC');
+    expect(todayZone('Europe/London', summer)).toBe('Etc/GMT-1');
+    expect(todayZone('Pacific/Kiritimati', winter)).toBe('Etc/GMT-14');
+    expect(todayZone('Etc/GMT+5', winter)).toBe('Etc/GMT+5');
+    expect(todayZone('UTC', winter)).toBe('UTC');
+    // Fractional offsets stand for themselves.
+    expect(todayZone('Asia/Kathmandu', winter)).toBe('Asia/Kathmandu');
+    expect(todayZone('Asia/Kolkata', winter)).toBe('Asia/Kolkata');
+    expect(todayZone('America/St_Johns', winter)).toBe('America/St_Johns');
+    // 29 March 2026, 00:30 UTC: London is at UTC+0 but springs forward at 01:00, so its day ends an hour before UTC's.
+    expect(todayZone('Europe/London', at('2026-03-29T00:30:00Z'))).toBe('Europe/London');
+    expect(todayZone('Africa/Abidjan', at('2026-03-29T00:30:00Z'))).toBe('UTC');
+  });
+
+  it('every zone this runtime knows makes one of about 40 variants, each ending its day when its zones do', () => {
+    const zones = Intl.supportedValuesOf('timeZone');
+    const classes = new Map<string, Set<number>>();
+    for (const zone of zones) {
+      const end = windowEnd({ window: 'today', tz: zone }, ref);
+      const stands = todayZone(zone, ref);
+      expect(windowEnd({ window: 'today', tz: stands }, ref), zone).toBe(end);
+      classes.set(stands, (classes.get(stands) ?? new Set()).add(end));
+    }
+    expect(zones.length).toBeGreaterThan(400);
+    expect(classes.size).toBeLessThanOrEqual(45);
+  });
+
+  it("resolves a today window to the zone that stands for it, from the version's refreshed_at; a basis without one keeps the zone", () => {
+    const winterBasis = { ...basis, refreshed_at: '2026-12-07T12:00:00Z' };
+    expect(resolveVariant(variantOf({ window: 'today', tz: 'America/Toronto', lang: 'es' }), { ...winterBasis, languages: ['es'] })).toStrictEqual({
+      window: 'today',
+      tz: 'Etc/GMT+5',
+      lang: 'es',
+    });
+    expect(variantKey(resolveVariant(variantOf({ window: 'today', tz: 'America/New_York' }), winterBasis))).toBe('window=today&tz=Etc/GMT+5');
+    expect(resolveVariant(variantOf({ window: 'today', tz: 'America/New_York' }), { ...basis, refreshed_at: null })).toStrictEqual({
+      window: 'today',
+      tz: 'America/New_York',
+    });
+    expect(resolveVariant(variantOf({ window: 'live' }), winterBasis)).toStrictEqual({ window: 'live' });
   });
 });
 
