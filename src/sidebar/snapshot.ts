@@ -44,7 +44,7 @@ export interface Snapshot {
    * (a client cycling through variants) cost no compression at all. null: built at once (the
    * full sidebar, which every page asks for).
    */
-  deferred: { answers: number } | null;
+  deferred: { answered: boolean } | null;
 }
 
 const brotli = (quality: number, size: number) => ({
@@ -106,17 +106,15 @@ export function buildSnapshot(
 function deferredSnapshot(common: Omit<Snapshot, 'gzip' | 'br' | 'deferred'>): Snapshot {
   let gzip: Buffer | null = null;
   let br: Buffer | null = null;
-  const snapshot = { ...common, deferred: { answers: 0 } } as Snapshot;
+  const snapshot = { ...common, deferred: { answered: false } } as Snapshot;
   Object.defineProperties(snapshot, {
     gzip: {
-      enumerable: true,
       get: () => {
         gzip ??= gzipOf(common.identity);
         return gzip;
       },
     },
     br: {
-      enumerable: true,
       get: () => {
         if (br === null) {
           br = quickBrotliOf(common.identity);
@@ -140,8 +138,9 @@ function deferredSnapshot(common: Omit<Snapshot, 'gzip' | 'br' | 'deferred'>): S
 export function encodingFor(snapshot: Snapshot, acceptEncoding: string | undefined): Encoding {
   const encoding = negotiateEncodingCached(acceptEncoding);
   const { deferred } = snapshot;
-  if (deferred === null) return encoding;
-  return deferred.answers++ === 0 ? 'identity' : encoding;
+  if (deferred === null || deferred.answered) return encoding;
+  deferred.answered = true;
+  return 'identity';
 }
 
 // One background compression at a time, for the newest snapshot only, started once reloads

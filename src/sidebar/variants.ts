@@ -25,21 +25,28 @@ export const fullSidebar: Variant = { window: 'all' };
 const zoneName = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 
 /**
+ * A function's results remembered by key, at most `max` of them (all forgotten at once when full:
+ * what is asked for again is computed again). For pure computations asked for again and again
+ * with a bounded set of usual keys but no bound on what a client may send.
+ */
+export function boundedMemo<T>(max: number, compute: (key: string) => T): (key: string) => T {
+  const values = new Map<string, T>();
+  return (key) => {
+    if (values.has(key)) return values.get(key) as T;
+    const value = compute(key);
+    if (values.size >= max) values.clear();
+    values.set(key, value);
+    return value;
+  };
+}
+
+/**
  * The zone's canonical name (Europe/London for europe/london), or null when this runtime does
  * not know it. Remembered by name: asking Intl costs a formatter (about 30 µs), and every
- * request for a today window asks twice (validation, then the variant).
+ * request for a today window asks twice (validation, then the variant). Bounded: there are
+ * about 600 names with their aliases, but any number of spellings.
  */
-export function canonicalTimeZone(name: string): string | null {
-  let canonical = canonicalZones.get(name);
-  if (canonical === undefined) {
-    canonical = zoneName.test(name) ? intlZone(name) : null;
-    // Bounded: there are about 600 names with their aliases, but any number of spellings.
-    if (canonicalZones.size >= 4096) canonicalZones.clear();
-    canonicalZones.set(name, canonical);
-  }
-  return canonical;
-}
-const canonicalZones = new Map<string, string | null>();
+export const canonicalTimeZone = boundedMemo(4096, (name) => (zoneName.test(name) ? intlZone(name) : null));
 
 function intlZone(name: string): string | null {
   try {
@@ -120,8 +127,7 @@ export function resolveVariant(variant: Variant, basis: SidebarBasis): Variant {
   const { jurisdiction } = variant;
   if (jurisdiction !== undefined && basis.rows.length > 0 && !basis.jurisdictions.includes(jurisdiction))
     throw new UnknownJurisdictionError(jurisdiction, basis.jurisdictions);
-  const windowed =
-    variant.window === 'today' && basis.refreshed_at !== null ? { ...variant, tz: todayZone(variant.tz, Date.parse(basis.refreshed_at) / 1000) } : variant;
+  const windowed = variant.window === 'today' ? { ...variant, tz: todayZone(variant.tz, referenceSeconds(basis)) } : variant;
   if (windowed.lang === undefined) return windowed;
   const { lang, ...rest } = windowed;
   const resolved = resolveLanguage(lang, basis.languages);
@@ -137,23 +143,21 @@ export function resolveVariant(variant: Variant, basis: SidebarBasis): Variant {
  * Newfoundland) is its own. About 40 variants where there were over 400 zones.
  */
 export function todayZone(tz: string, refSeconds: number): string {
-  const memo = `${refSeconds} ${tz}`;
-  const known = todayZones.get(memo);
-  if (known !== undefined) return known;
-  const offsetMinutes = DateTime.fromSeconds(refSeconds, { zone: tz }).offset;
-  let zone = tz;
-  if (offsetMinutes % 60 === 0) {
-    const hours = offsetMinutes / 60;
-    // POSIX signs: Etc/GMT+5 is five hours behind UTC.
-    const fixed = hours === 0 ? 'UTC' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
-    if (windowEnd({ window: 'today', tz: fixed }, refSeconds) === windowEnd({ window: 'today', tz }, refSeconds)) zone = fixed;
-  }
-  // Bounded: a version's reference time with each zone asked for (a few hundred names), then the next version's.
-  if (todayZones.size >= 2048) todayZones.clear();
-  todayZones.set(memo, zone);
-  return zone;
+  return todayZones(`${refSeconds} ${tz}`);
 }
-const todayZones = new Map<string, string>();
+// Bounded: a version's reference time with each zone asked for (a few hundred names), then the next version's.
+const todayZones = boundedMemo(2048, (key) => {
+  const [ref, tz] = key.split(' ') as [string, string];
+  const refSeconds = Number(ref);
+  const offsetMinutes = DateTime.fromSeconds(refSeconds, { zone: tz }).offset;
+  // Stryker disable next-line ConditionalExpression: a shortcut; a fractional offset names no Etc zone, whose day end (NaN) equals none.
+  if (offsetMinutes % 60 !== 0) return tz;
+  const hours = offsetMinutes / 60;
+  // POSIX signs: Etc/GMT+5 is five hours behind UTC.
+  // Stryker disable next-line EqualityOperator: hours is not 0 in that branch.
+  const fixed = hours === 0 ? 'UTC' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
+  return dayEnd(fixed, refSeconds) === dayEnd(tz, refSeconds) ? fixed : tz;
+});
 
 /**
  * A variant's canonical form, as a query string: '' for the full sidebar. The key of its bytes
@@ -178,18 +182,24 @@ export function variantKey(variant: Variant): string {
 export function windowEnd(variant: Exclude<TimeWindow, { window: 'all' }>, refSeconds: number): number {
   if (variant.window === 'live') return Number.NEGATIVE_INFINITY;
   if (variant.window === 'next_24h') return refSeconds + 24 * 3600;
-  const key = `${refSeconds} ${variant.tz}`;
-  let end = dayEnds.get(key);
-  if (end === undefined) {
-    end = DateTime.fromSeconds(refSeconds, { zone: variant.tz }).startOf('day').plus({ days: 1 }).toSeconds();
-    // Bounded: a version's reference time with each zone asked for, then the next version's.
-    if (dayEnds.size >= 4096) dayEnds.clear();
-    dayEnds.set(key, end);
-  }
-  return end;
+  return dayEnd(variant.tz, refSeconds);
 }
-// luxon's calendar arithmetic costs tens of microseconds; a version's windows ask for the same ends again and again.
-const dayEnds = new Map<string, number>();
+
+/** When the calendar day of `refSeconds` ends in `tz`, in epoch seconds. */
+function dayEnd(tz: string, refSeconds: number): number {
+  return dayEnds(`${refSeconds} ${tz}`);
+}
+// luxon's calendar arithmetic costs tens of microseconds; a version's windows ask for the same ends
+// again and again. Bounded: a version's reference time with each zone asked for, then the next version's.
+const dayEnds = boundedMemo(4096, (key) => {
+  const [ref, tz] = key.split(' ') as [string, string];
+  return DateTime.fromSeconds(Number(ref), { zone: tz }).startOf('day').plus({ days: 1 }).toSeconds();
+});
+
+/** The windows' reference time: the version's refreshed_at; for a basis without one (a view populated by hand), now. */
+function referenceSeconds(basis: SidebarBasis): number {
+  return basis.refreshed_at !== null ? Date.parse(basis.refreshed_at) / 1000 : Math.floor(Date.now() / 1000);
+}
 
 /**
  * A league in a window ending at `end`: its live games, and its games not yet live that start
@@ -265,9 +275,7 @@ function jurisdictionRows(rows: readonly BasisRow[], code: string): BasisRow[] {
 export function deriveSidebar(basis: SidebarBasis, variant: Variant): Sidebar | RegionSidebar {
   let rows = shapedRows(basis, variant.jurisdiction, variant.lang);
   if (variant.window !== 'all') {
-    // A basis without refreshed_at (a view populated by hand) has no better reference than now.
-    const ref = basis.refreshed_at !== null ? Date.parse(basis.refreshed_at) / 1000 : Math.floor(Date.now() / 1000);
-    rows = windowRows(rows, windowEnd(variant, ref));
+    rows = windowRows(rows, windowEnd(variant, referenceSeconds(basis)));
   }
   const sidebar = buildSidebar({ ...basis, rows });
   return variant.group === 'region' ? groupByRegion(sidebar, rows) : sidebar;
@@ -282,12 +290,15 @@ function shapedRows(basis: SidebarBasis, jurisdiction: string | undefined, lang:
   // Stryker disable next-line ConditionalExpression: a shortcut; the cache below answers the rows themselves for neither.
   if (jurisdiction === undefined && lang === undefined) return basis.rows;
   let byPair = shaped.get(basis);
+  // Stryker disable next-line ConditionalExpression: a cache; a new one for every call derives the same rows.
   if (!byPair) {
     byPair = new Map();
     shaped.set(basis, byPair);
   }
+  // Stryker disable next-line StringLiteral: any stand-in for an absent one that is neither a code nor a tag keeps the pairs apart.
   const key = `${jurisdiction ?? ''} ${lang ?? ''}`;
   let rows = byPair.get(key);
+  // Stryker disable next-line ConditionalExpression: a cache; deriving the rows again gives the same rows.
   if (!rows) {
     // Stryker disable next-line ConditionalExpression: jurisdictionRows(rows, undefined) keeps every row (no jurisdiction is undefined); the check spares the copy.
     rows = jurisdiction === undefined ? basis.rows : jurisdictionRows(basis.rows, jurisdiction);

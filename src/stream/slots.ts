@@ -23,7 +23,8 @@ export function createSlotPolicy(options: { max: number; perAddress: number }) {
       for (const streams of byAddress.values()) if (!top || streams.size > top.size) top = streams;
       // Stryker disable next-line ConditionalExpression: with every slot held, some address holds one; the check is for the types.
       if (!top || top.size <= own + 1) return { admit: false, reason: 'full' };
-      // The newest of the largest holder's streams (a Set keeps the order they joined in). The
+      // The newest stream (a Set keeps the order they joined in) of the largest holder (the
+      // first to arrive among those holding as many). The
       // newcomer is below its share here: it holds less than the largest, which holds no more than a share.
       return { admit: true, evict: [...top].at(-1) as ServerResponse };
     },
@@ -39,7 +40,8 @@ export function createSlotPolicy(options: { max: number; perAddress: number }) {
       res.once('close', () => {
         held--;
         streams.delete(res);
-        if (streams.size === 0 && byAddress.get(address) === streams) byAddress.delete(address);
+        // An address's set is made with its first stream and dropped with its last.
+        if (streams.size === 0) byAddress.delete(address);
       });
     },
     state: () => ({ held, addresses: byAddress.size }),

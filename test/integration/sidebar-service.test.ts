@@ -128,6 +128,9 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(svc.peekVariant('/s?window=live', read.snapshot)).toBe(live);
       expect(svc.peekVariant('/s?window=other', read.snapshot)).toBeNull();
       expect(svc.variantCount()).toEqual({ variants: 3, urls: 1 }); // all, live, live in Spanish
+      // A variant defers its compression (its first answer goes uncompressed); the full sidebar's is done at once.
+      expect(live.deferred).toEqual({ answered: false });
+      expect(read.snapshot.deferred).toBeNull();
     });
 
     it('a jurisdiction the version does not know is a 400 listing the known ones (015 seeds them), and builds nothing', async () => {

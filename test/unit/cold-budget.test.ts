@@ -79,6 +79,14 @@ describe('cold budget', () => {
     expect(budget.retryAfter('a')).toBe(1);
   });
 
+  it('keeps time by the process clock by default', async () => {
+    const budget = createColdBudget({ msPerSecond: 1000 });
+    budget.spend('a', 260); // 10 ms below zero: 40 ms to come back, at 250 ms a second
+    expect(budget.admit('a')).toMatchObject({ ok: false, scope: 'address' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(budget.admit('a')).toEqual({ ok: true });
+  });
+
   it('an address never seen may go on', () => {
     const { budget } = setup(100);
     expect(budget.retryAfter('never')).toBe(0);

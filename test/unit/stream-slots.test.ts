@@ -53,6 +53,18 @@ describe('stream slot policy', () => {
     expect(policy.decide('c')).toMatchObject({ admit: true, evict: expect.anything() });
   });
 
+  it('the largest holder gives way even when it came after others; among holders of as many, the first to arrive', () => {
+    const policy = createSlotPolicy({ max: 5, perAddress: 5 });
+    const a = open(policy, 'a') as { res: ServerResponse };
+    const b = [open(policy, 'b'), open(policy, 'b')].map((o) => (o as { res: ServerResponse }).res);
+    const c = [open(policy, 'c'), open(policy, 'c')].map((o) => (o as { res: ServerResponse }).res);
+    // b and c hold 2 each, a 1: the newcomer takes b's newest (b came before c).
+    expect(open(policy, 'd')).toMatchObject({ evicted: b[1] });
+    // Now c holds the most, though it came last.
+    expect(open(policy, 'e')).toMatchObject({ evicted: c[1] });
+    expect(a.res).toBeDefined();
+  });
+
   it('an address that holds every slot is told the instance is full, not that it holds its share', () => {
     const policy = createSlotPolicy({ max: 2, perAddress: 2 });
     open(policy, 'a');

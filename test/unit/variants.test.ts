@@ -4,6 +4,7 @@ import { type BasisRow, basisOf, type SidebarBasis } from '../../src/sidebar/hie
 import type { SidebarRow } from '../../src/sidebar/repository.js';
 import { buildSnapshot } from '../../src/sidebar/snapshot.js';
 import {
+  boundedMemo,
   canonicalLanguage,
   canonicalTimeZone,
   createVariantStore,
@@ -515,6 +516,28 @@ describe('jurisdictions', () => {
     expect(inJurisdiction('GB')).toEqual(sidebarOf(ruled(), fullSidebar));
   });
 
+  it('variants of one version answer as each would alone: the rows of a jurisdiction in a language are shared by that pair only', () => {
+    const named = (): SidebarBasis => ({
+      ...ruled(),
+      names: { sport: { soccer: { es: 'Fútbol', de: 'Fußball' } }, league: { epl: { es: 'Premier', de: 'Premier League' } }, region: {} },
+      languages: ['de', 'es'],
+    });
+    const pairs: Array<Partial<Variant>> = [
+      { jurisdiction: 'US-NJ', lang: 'es' },
+      { jurisdiction: 'FR', lang: 'es' },
+      { lang: 'es' },
+      { jurisdiction: 'US-NJ' },
+      { jurisdiction: 'FR', lang: 'de' },
+      { jurisdiction: 'FR' },
+      { window: 'live', jurisdiction: 'US-NJ', lang: 'es' },
+      {},
+    ];
+    const alone = pairs.map((pair) => deriveSidebar(named(), { window: 'all', ...pair } as Variant));
+    const shared = named();
+    for (let round = 0; round < 2; round++) expect(pairs.map((pair) => deriveSidebar(shared, { window: 'all', ...pair } as Variant))).toEqual(alone);
+    expect(new Set(alone.map((sidebar) => JSON.stringify(sidebar))).size).toBe(pairs.length);
+  });
+
   it('with a window: the starts left are what the window counts', () => {
     // epl in the next 24 hours: 2 live left; of the starts, the passed one and one of the two in an hour (the other is hidden, as is the one a second before the end).
     expect(summary(inJurisdiction('US-NJ', { window: 'next_24h' }))[0]).toEqual(['soccer', 4, 2, [['epl', 4, 2, '2026-11-26T14:00:00Z']]]);
@@ -652,25 +675,28 @@ describe('time zones and window ends', () => {
     expect(windowEnd({ window: 'live' }, ref)).toBe(Number.NEGATIVE_INFINITY); // before any game not yet live
   });
 
-  it('zones whose day ends at the same instant are one variant: Etc/GMT∓N for a whole-hour offset, UTC for UTC+0, the zone itself otherwise', () => {
-    const winter = at('2026-12-07T12:00:00Z');
-    const summer = at('2026-07-01T12:00:00Z');
-    expect(todayZone('America/New_York', winter)).toBe('Etc/GMT+5');
-    expect(todayZone('America/Toronto', winter)).toBe('Etc/GMT+5');
-    expect(todayZone('America/Bogota', winter)).toBe('Etc/GMT+5');
-    expect(todayZone('America/New_York', summer)).toBe('Etc/GMT+4');
-    expect(todayZone('Europe/London', winter)).toBe('UTC');
-    expect(todayZone('Europe/London', summer)).toBe('Etc/GMT-1');
-    expect(todayZone('Pacific/Kiritimati', winter)).toBe('Etc/GMT-14');
-    expect(todayZone('Etc/GMT+5', winter)).toBe('Etc/GMT+5');
-    expect(todayZone('UTC', winter)).toBe('UTC');
+  const winter = '2026-12-07T12:00:00Z';
+  const summer = '2026-07-01T12:00:00Z';
+  // 29 March 2026, 00:30 UTC: London is at UTC+0 but springs forward at 01:00, so its day ends an hour before UTC's.
+  const springForward = '2026-03-29T00:30:00Z';
+  it.each([
+    ['America/New_York', winter, 'Etc/GMT+5'],
+    ['America/Toronto', winter, 'Etc/GMT+5'],
+    ['America/Bogota', winter, 'Etc/GMT+5'],
+    ['America/New_York', summer, 'Etc/GMT+4'],
+    ['Europe/London', winter, 'UTC'],
+    ['Europe/London', summer, 'Etc/GMT-1'],
+    ['Pacific/Kiritimati', winter, 'Etc/GMT-14'],
+    ['Etc/GMT+5', winter, 'Etc/GMT+5'],
+    ['UTC', winter, 'UTC'],
     // Fractional offsets stand for themselves.
-    expect(todayZone('Asia/Kathmandu', winter)).toBe('Asia/Kathmandu');
-    expect(todayZone('Asia/Kolkata', winter)).toBe('Asia/Kolkata');
-    expect(todayZone('America/St_Johns', winter)).toBe('America/St_Johns');
-    // 29 March 2026, 00:30 UTC: London is at UTC+0 but springs forward at 01:00, so its day ends an hour before UTC's.
-    expect(todayZone('Europe/London', at('2026-03-29T00:30:00Z'))).toBe('Europe/London');
-    expect(todayZone('Africa/Abidjan', at('2026-03-29T00:30:00Z'))).toBe('UTC');
+    ['Asia/Kathmandu', winter, 'Asia/Kathmandu'],
+    ['Asia/Kolkata', winter, 'Asia/Kolkata'],
+    ['America/St_Johns', winter, 'America/St_Johns'],
+    ['Europe/London', springForward, 'Europe/London'],
+    ['Africa/Abidjan', springForward, 'UTC'],
+  ])('zones whose day ends together are one variant: %s at %s answers as %s', (zone, iso, expected) => {
+    expect(todayZone(zone, at(iso))).toBe(expected);
   });
 
   it('every zone this runtime knows makes one of about 40 variants, each ending its day when its zones do', () => {
@@ -694,11 +720,39 @@ describe('time zones and window ends', () => {
       lang: 'es',
     });
     expect(variantKey(resolveVariant(variantOf({ window: 'today', tz: 'America/New_York' }), winterBasis))).toBe('window=today&tz=Etc/GMT+5');
-    expect(resolveVariant(variantOf({ window: 'today', tz: 'America/New_York' }), { ...basis, refreshed_at: null })).toStrictEqual({
+    // Without refreshed_at (a view populated by hand), from now, as the windows count: UTC+9 all year.
+    expect(resolveVariant(variantOf({ window: 'today', tz: 'Asia/Seoul' }), { ...basis, refreshed_at: null })).toStrictEqual({
       window: 'today',
-      tz: 'America/New_York',
+      tz: 'Etc/GMT-9',
     });
     expect(resolveVariant(variantOf({ window: 'live' }), winterBasis)).toStrictEqual({ window: 'live' });
+  });
+});
+
+describe('boundedMemo', () => {
+  it('computes a key once, and forgets everything when full', () => {
+    const computed: string[] = [];
+    const memo = boundedMemo(2, (key) => {
+      computed.push(key);
+      return key.length;
+    });
+    expect([memo('a'), memo('bb'), memo('a'), memo('bb')]).toEqual([1, 2, 1, 2]);
+    expect(computed).toEqual(['a', 'bb']);
+    expect(memo('ccc')).toBe(3); // full: a and bb forgotten
+    expect(memo('ccc')).toBe(3);
+    expect(memo('a')).toBe(1);
+    expect(computed).toEqual(['a', 'bb', 'ccc', 'a']);
+  });
+
+  it('remembers undefined and null results too', () => {
+    let calls = 0;
+    const memo = boundedMemo(4, () => {
+      calls++;
+      return null;
+    });
+    memo('x');
+    memo('x');
+    expect(calls).toBe(1);
   });
 });
 
