@@ -23,6 +23,14 @@ export interface ColdBudgetOptions {
 
 export type ColdAdmission = { ok: true } | { ok: false; scope: 'process' | 'address'; retryAfterSeconds: number };
 
+/** What a refused client is told, by the budget that refused it (the route's 503 and 429, the hot path's 429). */
+export const coldRefusalMessages = {
+  address:
+    'This address asked for more uncommon sidebar variants than the service builds for one client; retry later (the plain sidebar and the variants in use are served meanwhile)',
+  process:
+    'This instance is building as many uncommon sidebar variants as it may; retry later (the plain sidebar and the variants in use are served meanwhile)',
+} as const;
+
 interface Bucket {
   tokens: number;
   at: number;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { paths } from '../contract/index.js';
 import { errorBody } from '../http/errors.js';
-import type { ColdBudget } from './cold-budget.js';
+import { type ColdBudget, coldRefusalMessages } from './cold-budget.js';
 import { writeHotReply } from './respond.js';
 import type { SidebarService } from './service.js';
 
@@ -34,13 +34,7 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
 
 /** The refusal of a cold URL from an address over its share: the one error shape, never stored by a cache. */
 export function coldRefusal(res: ServerResponse, retryAfterSeconds: number, requestId: string): void {
-  const body = JSON.stringify(
-    errorBody(
-      429,
-      'This address asked for more uncommon sidebar variants than the service builds for one client; retry later (the plain sidebar and the variants in use are served meanwhile)',
-      requestId,
-    ),
-  );
+  const body = JSON.stringify(errorBody(429, coldRefusalMessages.address, requestId));
   res.writeHead(429, [
     'content-type',
     'application/json; charset=utf-8',
