@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from './config/index.js';
 import { generateEvents } from './events/generator.js';
 import { writeEvents } from './events/writer.js';
 import { type FeedFormat, feedFormats } from './feeds/extract.js';
-import { changedAnything, type ImportSummary, importFeeds, nothingRecognised } from './feeds/importer.js';
+import { changedAnything, type ImportSummary, importFeeds, importOutcome, nothingImportedReason } from './feeds/importer.js';
 import { liveWindowsWithDefault } from './feeds/odds-api.js';
 import { FeedFileError, type FeedInput, readInputs } from './feeds/read.js';
 import { cliLogger, loggerOptions } from './logger.js';
@@ -132,8 +132,8 @@ async function importCommand(args: string[]): Promise<number> {
     else process.stdout.write(formatSummary(summary));
     // The service logs the refresh's outcome.
     if (changedAnything(summary) && !values['no-refresh']) await sidebarService.refresh('import');
-    if (nothingRecognised(summary) && summary.file_errors.length === 0) {
-      process.stderr.write('import: no event records found (neither The Odds API nor Optic Odds)\n');
+    if (importOutcome(summary) !== 'imported' && summary.file_errors.length === 0) {
+      process.stderr.write(`import: ${nothingImportedReason(summary)}\n`);
       return 1;
     }
     return summary.file_errors.length ? 1 : 0;

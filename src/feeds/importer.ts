@@ -183,9 +183,25 @@ export async function importFeeds(db: Queryable, sources: readonly FeedInput[], 
   return summary;
 }
 
-/** Whether nothing at all was recognised: no event, no sports list, no rejected record. */
-export const nothingRecognised = (summary: Pick<ImportSummary, 'read' | 'sports_listed' | 'rejections_total'>) =>
-  summary.read === 0 && summary.sports_listed === 0 && summary.rejections_total === 0;
+/**
+ * What an import took in: 'none-recognised', no event, no sports list, no rejected record (most
+ * likely a feed whose format changed); 'all-rejected', records found and every one refused
+ * (nesting too deep included); 'imported' otherwise. The first two are a 422 over HTTP and exit
+ * code 1 from the CLI: a feed pusher that reads only the status learns that nothing was taken.
+ */
+export function importOutcome(
+  summary: Pick<ImportSummary, 'read' | 'sports_listed' | 'rejections_total' | 'inserted' | 'updated' | 'unchanged'>,
+): 'none-recognised' | 'all-rejected' | 'imported' {
+  if (summary.sports_listed > 0 || summary.inserted + summary.updated + summary.unchanged > 0) return 'imported';
+  return summary.rejections_total > 0 ? 'all-rejected' : 'none-recognised';
+}
+
+/** Why an import took nothing in, in a sentence (for a 422 or the CLI's error line). */
+export function nothingImportedReason(summary: Pick<ImportSummary, 'rejections_total' | 'rejections'>): string {
+  const first = summary.rejections[0];
+  if (!first) return 'no event records found (neither The Odds API nor Optic Odds)';
+  return `none of its records could be imported (${summary.rejections_total} rejected; the first, at ${first.position}: ${first.reason})`;
+}
 
 /** Whether the import changed odds_events (and so the sidebar needs a refresh). */
 export const changedAnything = (summary: Pick<ImportSummary, 'inserted' | 'updated'>) => summary.inserted + summary.updated > 0;

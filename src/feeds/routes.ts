@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ErrorRef, type ImportQuery, ImportResult, ImportQuery as importQuerySchema, paths } from '../contract/index.js';
 import { errorBody, HttpError } from '../http/errors.js';
-import { changedAnything, importFeeds, nothingRecognised } from './importer.js';
+import { changedAnything, importFeeds, importOutcome, nothingImportedReason } from './importer.js';
 import { liveWindowsWithDefault } from './odds-api.js';
 
 /**
@@ -61,10 +61,15 @@ const feedRoutes: FastifyPluginAsync = async (app) => {
       });
       const fileError = summary.file_errors[0];
       if (fileError) return reply.code(400).send(errorBody(400, `request body: ${fileError.reason}`, request.id));
-      // Valid JSON in which nothing is recognised: most likely a feed whose format changed. Say so
-      // rather than answer 200 with nothing read.
-      if (nothingRecognised(summary))
-        return reply.code(422).send(errorBody(422, 'request body: no event records found (neither The Odds API nor Optic Odds)', request.id));
+      // Valid JSON from which nothing could be taken (nothing recognised: most likely a feed whose
+      // format changed; or every record refused): say so rather than answer 200.
+      if (importOutcome(summary) !== 'imported') {
+        request.log.warn(
+          { import: { read: summary.read, rejected: summary.rejected, rejections: summary.rejections.slice(0, 5) } },
+          'feed import took nothing in',
+        );
+        return reply.code(422).send(errorBody(422, `request body: ${nothingImportedReason(summary)}`, request.id));
+      }
       const refresh = changedAnything(summary) ? { scheduled_at: refreshCoalescer.request() } : null;
       request.log.info({ import: { read: summary.read, inserted: summary.inserted, updated: summary.updated, rejected: summary.rejected } }, 'feed import');
       return { ...summary, refresh };

@@ -161,6 +161,23 @@ describe('hostile or broken feed payloads', () => {
     expect(res.json().rejections[0].reason).toMatch(/nested deeper than 64 levels/);
   });
 
+  it.each([
+    [
+      'nested 5,000 levels deep',
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      /^request body: none of its records could be imported \(1 rejected; the first, at \$(\[0\])+\.*: nested deeper than 64 levels/,
+    ],
+    [
+      'every record refused',
+      JSON.stringify([{ id: 'bad-1', sport_key: 'basketball_nba', sport_title: 'NBA', commence_time: 'garbage' }]),
+      /^request body: none of its records could be imported \(1 rejected; the first, at \$\[0\]: unparseable commence_time "garbage"\)$/,
+    ],
+  ])('a payload from which nothing could be imported (%s) is a 422 naming the first reason, as one with nothing recognisable', async (_, payload, message) => {
+    const res = await post(payload);
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ statusCode: 422, error: 'Unprocessable Entity', message: expect.stringMatching(message) });
+  });
+
   it.each(['{}', '[{}]', 'null', '{"data": []}'])('a payload with nothing recognisable (%s) is a 422 saying so, not a silent 200', async (payload) => {
     const res = await post(payload);
     expect(res.statusCode).toBe(422);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/types.js';
 import type { OddsEvent } from '../../src/events/types.js';
 import { writeEvents } from '../../src/events/writer.js';
-import { changedAnything, importFeeds, nothingRecognised } from '../../src/feeds/importer.js';
+import { changedAnything, importFeeds, importOutcome, nothingImportedReason } from '../../src/feeds/importer.js';
 import { readInputs } from '../../src/feeds/read.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { oddsApiRecord as oddsApi, opticRecord as optic } from '../fixtures/feed-records.js';
@@ -341,12 +341,30 @@ describe.each(backends)('importing feed dumps into odds_events on $name', (backe
 });
 
 describe('what an import summary says', () => {
-  const none = { read: 0, sports_listed: 0, rejections_total: 0 };
-  it('nothing was recognised only when no event, no sports list and no rejected record was found', () => {
-    expect(nothingRecognised(none)).toBe(true);
-    expect(nothingRecognised({ ...none, read: 1 })).toBe(false);
-    expect(nothingRecognised({ ...none, sports_listed: 1 })).toBe(false);
-    expect(nothingRecognised({ ...none, rejections_total: 1 })).toBe(false);
+  const none = { read: 0, sports_listed: 0, rejections_total: 0, inserted: 0, updated: 0, unchanged: 0 };
+  it('nothing recognised, every record rejected, or something imported (a row written, one unchanged, a sports list)', () => {
+    expect(importOutcome(none)).toBe('none-recognised');
+    expect(importOutcome({ ...none, read: 3, rejections_total: 3 })).toBe('all-rejected');
+    // Nesting too deep: nothing read, one rejection.
+    expect(importOutcome({ ...none, rejections_total: 1 })).toBe('all-rejected');
+    expect(importOutcome({ ...none, read: 3, rejections_total: 2, inserted: 1 })).toBe('imported');
+    expect(importOutcome({ ...none, read: 1, updated: 1 })).toBe('imported');
+    expect(importOutcome({ ...none, read: 1, unchanged: 1 })).toBe('imported');
+    expect(importOutcome({ ...none, sports_listed: 1 })).toBe('imported');
+    expect(importOutcome({ ...none, sports_listed: 1, rejections_total: 1 })).toBe('imported');
+  });
+
+  it('says why nothing was imported: the first rejection, or that nothing was recognised', () => {
+    expect(nothingImportedReason({ rejections_total: 0, rejections: [] })).toBe('no event records found (neither The Odds API nor Optic Odds)');
+    expect(
+      nothingImportedReason({
+        rejections_total: 7,
+        rejections: [
+          { file: 'body', position: '$[0]', reason: 'no id' },
+          { file: 'body', position: '$[1]', reason: 'other' },
+        ],
+      }),
+    ).toBe('none of its records could be imported (7 rejected; the first, at $[0]: no id)');
   });
 
   it('an import changed something when it inserted or updated a row', () => {
