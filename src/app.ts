@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin } from './auth/plugin.js';
 import type { Cache } from './cache/index.js';
 import { cachePlugin } from './cache/plugin.js';
+import { createWindowCounter, windowCounterStore } from './cache/window-counter.js';
 import type { Config } from './config/index.js';
 import { languageTagFormat, timeZoneFormat } from './contract/index.js';
 import type { Db } from './db/index.js';
@@ -98,12 +99,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(securityHeadersPlugin);
   await app.register(corsPlugin, { origins: config.corsOrigins, admin: config.corsAdmin });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
-  await app.register(rateLimit, { global: false });
   await app.register(docsPlugin);
   await app.register(dbPlugin, { config, db: options.db, startup: options.dbStartup });
   await app.register(cachePlugin, { config, cache: options.cache });
+  // The admin refresh limit and the failed-authentication limit count for the fleet with Redis
+  // (every instance and worker shares the count), per process otherwise or while Redis fails.
+  const limits = createWindowCounter(app.cache, { prefix: `${config.cacheKeyPrefix}:limits` });
+  await app.register(rateLimit, { global: false, store: windowCounterStore(limits) });
   await app.register(observabilityPlugin, { config });
   await app.register(authPlugin, {
+    limits,
     adminApiKey: config.adminApiKey,
     supabaseUrl: config.supabaseUrl,
     supabaseJwtSecret: config.supabaseJwtSecret,

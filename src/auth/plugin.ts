@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { WindowCounter } from '../cache/window-counter.js';
 import { HttpError } from '../http/errors.js';
 import { type AdminSecrets, adminAuthMode, createAdminVerifier } from './verify.js';
 
@@ -16,30 +17,17 @@ export function bearerChallenge(realm: string, tokenSent: boolean): Record<strin
 }
 
 /**
- * Failed authentications per client address in fixed one-minute windows. Only failures are
- * counted, and valid credentials always pass: anonymous clients behind the same address (a
- * load balancer without TRUST_PROXY) cannot lock the admin out, and a prober is slowed to
- * `limit` guesses a minute.
+ * Failed authentications per client address in fixed one-minute windows, counted in `limits`
+ * (for the whole fleet with Redis). Only failures are counted, and valid credentials always
+ * pass: anonymous clients behind the same address (a load balancer without TRUST_PROXY) cannot
+ * lock the admin out, and a prober is slowed to `limit` guesses a minute across every instance.
  */
-export function createFailureLimiter(limit: number, windowMs = 60_000, now = () => Date.now()) {
-  let counts = new Map<string, number>();
-  let windowEnds = now() + windowMs;
-  const roll = () => {
-    if (now() < windowEnds) return;
-    counts = new Map();
-    windowEnds = now() + windowMs;
-  };
+export function createFailureLimiter(limit: number, limits: Pick<WindowCounter, 'hit'>, windowMs = 60_000) {
   return {
-    /** Seconds until the window ends when this address is over the limit; 0 otherwise. */
-    blockedFor(address: string): number {
-      roll();
-      return (counts.get(address) ?? 0) >= limit ? Math.max(1, Math.ceil((windowEnds - now()) / 1000)) : 0;
-    },
-    fail(address: string): void {
-      roll();
-      // A flood of distinct addresses cannot grow the map without bound.
-      if (counts.size >= 100_000 && !counts.has(address)) return;
-      counts.set(address, (counts.get(address) ?? 0) + 1);
+    /** Counts a failure from this address; the seconds until its window ends when it is over the limit, 0 otherwise. */
+    async fail(address: string): Promise<number> {
+      const { count, ttlMs } = await limits.hit(`auth-failures:${address}`, windowMs);
+      return count >= limit ? Math.max(1, Math.ceil(ttlMs / 1000)) : 0;
     },
   };
 }
@@ -47,13 +35,15 @@ export function createFailureLimiter(limit: number, windowMs = 60_000, now = () 
 export interface AuthPluginOptions extends AdminSecrets {
   /** Failed authentications allowed per address per minute before 429. */
   failuresPerMinute: number;
+  /** Where failures are counted (the fleet's count with Redis). */
+  limits: Pick<WindowCounter, 'hit'>;
 }
 
 /** Admin authentication: ADMIN_API_KEY (constant-time) or a Supabase JWT with an admin role (project keys, or the legacy secret). */
 export const authPlugin = fp<AuthPluginOptions>(
-  async (app, { failuresPerMinute, ...secrets }) => {
+  async (app, { failuresPerMinute, limits, ...secrets }) => {
     const verify = createAdminVerifier(secrets);
-    const failures = createFailureLimiter(failuresPerMinute);
+    const failures = createFailureLimiter(failuresPerMinute, limits);
     const mode = adminAuthMode(secrets);
     // Said when serving (not by every CLI command, which builds the same app but takes no requests).
     app.addHook('onListen', async () => {
@@ -72,8 +62,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         throw new HttpError(503, decision.message, { 'retry-after': String(decision.retryAfterSeconds) });
       }
       if (!decision.ok) {
-        failures.fail(request.ip);
-        const retryAfter = failures.blockedFor(request.ip);
+        const retryAfter = await failures.fail(request.ip);
         if (retryAfter > 0) {
           request.log.warn({ ip: request.ip }, 'too many failed admin authentications from this address');
           throw new HttpError(429, 'Too many failed authentications; try again later', { 'retry-after': String(retryAfter) });

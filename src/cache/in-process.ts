@@ -39,6 +39,16 @@ export function createInProcessCache(now: () => number = Date.now): Cache {
     async del(...keys) {
       for (const key of keys) entries.delete(key);
     },
+    async hit(key, windowMs) {
+      const t = now();
+      const entry = entries.get(key);
+      if (!entry || entry.expiresAt <= t) {
+        entries.set(key, { value: '1', expiresAt: t + windowMs });
+        return { count: 1, ttlMs: windowMs };
+      }
+      entry.value = String(Number(entry.value) + 1);
+      return { count: Number(entry.value), ttlMs: entry.expiresAt - t };
+    },
     isConnected: () => true,
     async publish(channel, message) {
       channels.emit(channel, message);

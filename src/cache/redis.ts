@@ -64,6 +64,12 @@ function connect(options: RedisCacheOptions): { client: Redis | Cluster; descrip
   return { client: new Redis(options.url, common), description: `Redis ${redactUrl(options.url)}` };
 }
 
+/** INCR, the expiry set by the first hit of a window, and the time left: KEYS[1], ARGV[1] = window in ms. */
+const hitScript = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return { count, redis.call('PTTL', KEYS[1]) }`;
+
 /**
  * Redis cache through ioredis (one server, Sentinel or Cluster), tuned so that a slow or dead
  * Redis costs a request at most timeoutMs: no offline queue (commands fail at once while
@@ -138,6 +144,11 @@ export async function createRedisCache(options: RedisCacheOptions): Promise<Cach
     },
     async del(...keys) {
       if (keys.length) await client.del(...keys);
+    },
+    async hit(key, windowMs) {
+      // One round trip, atomic: a counter that outlives its window would count forever.
+      const [count, ttlMs] = (await client.eval(hitScript, 1, key, windowMs)) as [number, number];
+      return { count, ttlMs: Math.max(0, ttlMs) };
     },
     isConnected: () => connected,
     async publish(channel, message) {

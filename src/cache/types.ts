@@ -10,6 +10,12 @@ export interface Cache {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   del(...keys: string[]): Promise<void>;
+  /**
+   * Counts a hit on `key` in a fixed window: the counter starts at 1 and expires `windowMs` after
+   * its first hit. Answers the count and the time left in the window. With Redis, one counter
+   * for every instance and worker (fleet-wide limits); in memory, this process's.
+   */
+  hit(key: string, windowMs: number): Promise<{ count: number; ttlMs: number }>;
   /** False while the backend is unreachable. */
   isConnected(): boolean;
   /**

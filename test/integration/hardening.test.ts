@@ -42,7 +42,8 @@ describe(`hardening on ${backend.name}`, () => {
     await testDb?.drop();
   });
   const app = async (overrides: Parameters<typeof buildTestApp>[1] = {}) => {
-    const built = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, overrides);
+    // A key prefix per app: its limits are counted in the shared cache, per fleet (one app here).
+    const built = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: `${testCache.prefix}:app${apps.length}` }, overrides);
     apps.push(built);
     return built;
   };

@@ -40,6 +40,7 @@ function faultyCache(inner: Cache) {
     get: (key) => (fail.get ? boom() : inner.get(key)),
     set: (key, value, seconds) => (fail.set ? boom() : inner.set(key, value, seconds)),
     del: (...keys) => (fail.del ? boom() : inner.del(...keys)),
+    hit: (key, windowMs) => inner.hit(key, windowMs),
     isConnected: () => fail.connected && inner.isConnected(),
     publish: (channel, message) => inner.publish(channel, message),
     subscribe: (channel, onMessage) => inner.subscribe(channel, onMessage),
