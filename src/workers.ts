@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
+import { serveClusterMetrics } from './observability/cluster.js';
 
 /** The environment variable through which the primary tells a worker its index (0 runs the jobs). */
 const workerIndexVariable = 'SIDEBAR_WORKER_INDEX';
@@ -29,6 +30,8 @@ export function workerIndex(): number | null {
  * password) stops them all with exit code 1, as a single process would.
  */
 export function runPrimary(config: Pick<Config, 'webConcurrency' | 'shutdownGraceMs'>, log: Logger): Promise<number> {
+  // /metrics of any worker reports the whole instance: the primary gathers them all.
+  serveClusterMetrics();
   const slots = new Map<number, { worker: Worker; startedAt: number; listened: boolean; restarts: number }>();
   let stopping = false;
   let exitCode = 0;

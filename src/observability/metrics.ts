@@ -89,8 +89,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       this.inc(sidebar.answers().errors);
     },
   });
+  // With WEB_CONCURRENCY workers, /metrics sums each metric over the workers (cluster.ts); a
+  // gauge every worker reports alike, or that one worker alone sets, says how to combine instead.
   new Gauge({
     name: 'sidebar_view_age_seconds',
+    aggregator: 'min',
     help: 'Seconds since the last successful refresh of sidebar_data',
     registers: [registry],
     async collect() {
@@ -100,6 +103,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
   new Gauge({
     name: 'sidebar_scheduler_running',
+    aggregator: 'max',
     help: '1 while the refresh scheduler runs',
     registers: [registry],
     collect() {
@@ -108,6 +112,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
   new Gauge({
     name: 'sidebar_scheduler_next_run_timestamp_seconds',
+    aggregator: 'max',
     help: 'When the scheduler refreshes next (Unix time)',
     registers: [registry],
     collect() {
@@ -117,6 +122,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
   new Gauge({
     name: 'sidebar_scheduler_last_run_timestamp_seconds',
+    aggregator: 'max',
     help: 'When the scheduler last ran (Unix time)',
     registers: [registry],
     collect() {

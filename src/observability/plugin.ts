@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { paths } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
 import type { Layer } from '../sidebar/process-copy.js';
+import { clusterMetricsSource } from './cluster.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 declare module 'fastify' {
@@ -26,6 +27,8 @@ export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken'> }>(
   async (app, { config }) => {
     const metrics = createMetrics({ defaultMetrics: true });
     app.decorate('metrics', metrics);
+    // With WEB_CONCURRENCY workers, every worker's metrics, gathered by the primary (cluster.ts).
+    const instanceMetrics = clusterMetricsSource(metrics.registry);
     app.decorateRequest('answerLayer', null);
 
     // The sidebar fast path records its own answers; this sees everything that reaches Fastify.
@@ -46,7 +49,14 @@ export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken'> }>(
             throw new HttpError(401, 'metrics need Authorization: Bearer <METRICS_TOKEN>', bearerChallenge('metrics', token !== null));
           }
         }
-        return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+        if (!instanceMetrics) return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+        try {
+          return reply.type(metrics.registry.contentType).send(await instanceMetrics());
+        } catch (err) {
+          // One worker's figures would pass for the instance's: no answer is better.
+          request.log.warn({ err: (err as Error).message }, "cannot gather the workers' metrics");
+          throw new HttpError(503, "The workers' metrics could not be gathered; retry", { 'retry-after': '1' });
+        }
       },
     );
   },

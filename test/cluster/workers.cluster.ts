@@ -97,6 +97,31 @@ describe('WEB_CONCURRENCY=auto on two cores', () => {
     }
   });
 
+  it('/metrics reports the whole instance whichever worker answers: over 20 scrapes its counters never go down, and the scheduler is always running', async () => {
+    // The sidebar's answers, every label set summed (the hot path's, and the route's after each
+    // scheduled refresh: one line per status and layer).
+    const answers = (body: string) =>
+      body
+        .split('\n')
+        .filter((line) => line.startsWith('sidebar_http_request_duration_seconds_count{') && line.includes(`route="${paths.sidebar}"`))
+        .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+    let last = 0;
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      // New connections, so they alternate between the workers (round-robin).
+      expect((await get(service, paths.sidebar, { headers: { connection: 'close' } })).status).toBe(200);
+      const scrape = await get(service, paths.metrics, { headers: { connection: 'close' } });
+      expect(scrape.status).toBe(200);
+      const total = answers(scrape.body);
+      seen.push(total);
+      // At least the answer just made, whichever worker gave it and whichever is scraped.
+      expect(total).toBeGreaterThan(last);
+      last = total;
+      expect(scrape.body).toMatch(/^sidebar_scheduler_running 1$/m);
+    }
+    process.stdout.write(`workers: sidebar answers over 20 scrapes ${JSON.stringify(seen)}\n`);
+  });
+
   it('a worker that dies is replaced, and the port keeps answering', async () => {
     const [victim, survivor] = children(service.pid) as [number, number];
     process.kill(victim, 'SIGKILL');
