@@ -69,6 +69,7 @@ export function createPostgresDb(options: PostgresOptions): Db {
         client.release();
       }
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

@@ -24,5 +24,7 @@ export interface Db extends Queryable {
   readonly description: string;
   /** Runs fn on one dedicated connection. */
   withSession<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** The pool's connections now (PostgreSQL; PGlite is one connection and has none). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }

@@ -6,7 +6,18 @@ import { BucketHistogram } from './bucket-histogram.js';
 /** What the metrics read from the sidebar module at scrape time (nothing costs per request). */
 export interface SidebarReadings {
   answers: () => { memory: number; cache: number; database: number; stale: number; errors: number };
-  viewAgeSeconds: () => Promise<number | null>;
+  /** When the view was last refreshed successfully (the last one seen while the database cannot be read), or null. */
+  lastSuccessAt: () => Promise<Date | null>;
+  /** The refresh calls this process has in flight: when the oldest of each trigger started (epoch ms). */
+  refreshingSince: () => Record<string, number | undefined>;
+}
+
+/** What the metrics read from the database and the cache at scrape time. */
+export interface InfrastructureReadings {
+  /** The primary's pool (PostgreSQL), or null (PGlite). */
+  pool: () => { total: number; idle: number; waiting: number } | null;
+  cacheBackend: 'memory' | 'redis';
+  cacheConnected: () => boolean;
 }
 
 /** What the metrics read from the scheduler module at scrape time. */
@@ -24,7 +35,7 @@ const windowMs = 10 * 60_000;
 /** The stream hub's figures, read when /metrics is scraped. */
 export type StreamReading = () => { clients: number; dropped: number };
 
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+export function createMetrics(options: { defaultMetrics?: boolean; version?: string } = {}) {
   const registry = new Registry();
   // Includes process memory and event loop lag (nodejs_eventloop_lag_*).
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
@@ -65,6 +76,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
 
   let sidebar: SidebarReadings | null = null;
+  let infrastructure: InfrastructureReadings | null = null;
   let scheduler: SchedulerReading | null = null;
   let stream: StreamReading | null = null;
   new Counter({
@@ -91,14 +103,89 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   });
   // With WEB_CONCURRENCY workers, /metrics sums each metric over the workers (cluster.ts); a
   // gauge every worker reports alike, or that one worker alone sets, says how to combine instead.
+  // One read of the view's state per scrape, for both gauges that show it.
+  let lastSuccess: { at: number; value: Promise<Date | null> } | null = null;
+  const lastSuccessAt = (): Promise<Date | null> => {
+    if (!sidebar) return Promise.resolve(null);
+    if (!lastSuccess || Date.now() - lastSuccess.at > 1000) lastSuccess = { at: Date.now(), value: sidebar.lastSuccessAt().catch(() => null) };
+    return lastSuccess.value;
+  };
   new Gauge({
     name: 'sidebar_view_age_seconds',
     aggregator: 'min',
     help: 'Seconds since the last successful refresh of sidebar_data',
     registers: [registry],
     async collect() {
-      const age = await sidebar?.viewAgeSeconds().catch(() => null);
-      if (age !== null && age !== undefined) this.set(age);
+      const at = await lastSuccessAt();
+      if (at) this.set((Date.now() - at.getTime()) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_refresh_last_success_timestamp_seconds',
+    aggregator: 'max',
+    help: 'When sidebar_data was last refreshed successfully (Unix time)',
+    registers: [registry],
+    async collect() {
+      const at = await lastSuccessAt();
+      if (at) this.set(at.getTime() / 1000);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_refresh_in_progress',
+    aggregator: 'max',
+    help: '1 while this instance has a refresh call in flight',
+    registers: [registry],
+    collect() {
+      this.set(Object.keys(sidebar?.refreshingSince() ?? {}).length > 0 ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_refresh_in_progress_since_timestamp_seconds',
+    aggregator: 'min',
+    help: 'When the oldest refresh call in flight of each trigger started (Unix time); absent when none is: a refresh that hangs shows here before it ends',
+    labelNames: ['trigger'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [trigger, started] of Object.entries(sidebar?.refreshingSince() ?? {})) if (started !== undefined) this.set({ trigger }, started / 1000);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_build_info',
+    aggregator: 'max',
+    help: 'The running build: version (package.json) and Node.js version; always 1',
+    labelNames: ['version', 'node'],
+    registers: [registry],
+  }).set({ version: options.version ?? 'unknown', node: process.version }, 1);
+  new Gauge({
+    name: 'sidebar_db_pool_connections',
+    help: 'Connections of the database pool, by state (idle, busy); PostgreSQL only',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const pool = infrastructure?.pool();
+      if (!pool) return;
+      this.set({ state: 'idle' }, pool.idle);
+      this.set({ state: 'busy' }, pool.total - pool.idle);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_db_pool_waiting_requests',
+    help: 'Queries waiting for a connection of the database pool; PostgreSQL only',
+    registers: [registry],
+    collect() {
+      const pool = infrastructure?.pool();
+      if (pool) this.set(pool.waiting);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_cache_connected',
+    aggregator: 'min',
+    help: '1 while the shared cache (Redis) is connected; the in-process cache always is',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      if (infrastructure) this.set({ backend: infrastructure.cacheBackend }, infrastructure.cacheConnected() ? 1 : 0);
     },
   });
   new Gauge({
@@ -186,6 +273,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     },
     bindSidebar(readings: SidebarReadings) {
       sidebar = readings;
+    },
+    bindInfrastructure(readings: InfrastructureReadings) {
+      infrastructure = readings;
     },
     bindScheduler(reading: SchedulerReading) {
       scheduler = reading;

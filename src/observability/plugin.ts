@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fp from 'fastify-plugin';
 import { bearerChallenge } from '../auth/plugin.js';
 import { bearerToken, constantTimeEqual } from '../auth/verify.js';
@@ -18,6 +19,9 @@ declare module 'fastify' {
   }
 }
 
+/** The service's version, for sidebar_build_info: package.json's, read once. */
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /**
  * Decorates `metrics` (prom-client, in a registry of this app's own), records every
  * request through Fastify by route, method, status and answering layer, and serves
@@ -25,8 +29,13 @@ declare module 'fastify' {
  */
 export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken'> }>(
   async (app, { config }) => {
-    const metrics = createMetrics({ defaultMetrics: true });
+    const metrics = createMetrics({ defaultMetrics: true, version: packageVersion });
     app.decorate('metrics', metrics);
+    metrics.bindInfrastructure({
+      pool: () => app.db.poolStats?.() ?? null,
+      cacheBackend: app.cache.backend,
+      cacheConnected: () => app.cache.isConnected(),
+    });
     // With WEB_CONCURRENCY workers, every worker's metrics, gathered by the primary (cluster.ts).
     const instanceMetrics = clusterMetricsSource(metrics.registry);
     app.decorateRequest('answerLayer', null);
@@ -60,5 +69,5 @@ export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken'> }>(
       },
     );
   },
-  { name: 'observability', fastify: '5.x', dependencies: ['errors'] },
+  { name: 'observability', fastify: '5.x', dependencies: ['errors', 'db', 'cache'] },
 );

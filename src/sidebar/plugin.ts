@@ -66,14 +66,15 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
     let lastSuccessAt: Date | null = null;
     metrics.bindSidebar({
       answers: () => service.counters,
-      viewAgeSeconds: async () => {
+      lastSuccessAt: async () => {
         // While the database cannot be read, the age keeps growing from the last refresh seen:
         // an operator must see the data getting older during an outage, not a frozen figure.
         try {
           lastSuccessAt = (await repository.viewState()).last_success_at;
         } catch {}
-        return lastSuccessAt ? (Date.now() - lastSuccessAt.getTime()) / 1000 : null;
+        return lastSuccessAt;
       },
+      refreshingSince: () => service.refreshingSince(),
     });
 
     if (hotPath) {

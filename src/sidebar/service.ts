@@ -238,6 +238,19 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     return result;
   }
 
+  // The refresh calls this process has in flight, by when each started: a refresh that hangs is
+  // visible (sidebar_refresh_in_progress_since_timestamp_seconds) before it ends.
+  const refreshing = new Map<symbol, { trigger: RefreshTrigger | 'change'; started: number }>();
+  async function inFlight<T>(trigger: RefreshTrigger | 'change', call: () => Promise<T>): Promise<T> {
+    const id = Symbol('refresh');
+    refreshing.set(id, { trigger, started: Date.now() });
+    try {
+      return await call();
+    } finally {
+      refreshing.delete(id);
+    }
+  }
+
   /** Tells every instance of the new version (not awaited: polling is the backstop when this fails). */
   function announce(version: number): void {
     if (!cache.isConnected()) return;
@@ -327,6 +340,13 @@ export function createSidebarService({ repository, cache, versions, schema, log,
 
     variantCount: () => variants.size(),
 
+    /** The refresh calls this process has in flight: when the oldest of each trigger started (epoch ms). */
+    refreshingSince(): Partial<Record<RefreshTrigger | 'change', number>> {
+      const oldest: Partial<Record<RefreshTrigger | 'change', number>> = {};
+      for (const { trigger, started } of refreshing.values()) oldest[trigger] = Math.min(oldest[trigger] ?? started, started);
+      return oldest;
+    },
+
     /** Tells `listener` of every refresh this process runs, after the service took its result in; returns the way to stop. */
     onRefresh(listener: (result: RefreshLogRow) => void): () => void {
       refreshListeners.add(listener);
@@ -344,7 +364,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
 
     /** Runs refresh_sidebar_data(); a success is a new version, which every layer then serves. */
     async refresh(trigger: RefreshTrigger, minIntervalSeconds: number | null = null): Promise<RefreshLogRow> {
-      return settled(await repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds));
+      return settled(await inFlight(trigger, () => repository.refresh(trigger, config.refreshAlertSeconds, minIntervalSeconds)));
     },
 
     /**
@@ -352,7 +372,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
      * minGapSeconds across every instance; null when there was nothing to do (nothing logged).
      */
     async refreshIfChanged(minGapSeconds: number): Promise<RefreshLogRow | null> {
-      const result = await repository.refreshIfChanged(minGapSeconds, config.refreshAlertSeconds);
+      const result = await inFlight('change', () => repository.refreshIfChanged(minGapSeconds, config.refreshAlertSeconds));
       return result && settled(result);
     },
 

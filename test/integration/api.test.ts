@@ -345,6 +345,51 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       }
     });
 
+    it('exports the build, the last success as a timestamp, the refresh in flight, the pool and the cache connection', async () => {
+      await refresh();
+      const res = await get('/metrics');
+      const value = (pattern: RegExp) => Number(pattern.exec(res.body)?.[1]);
+      expect(res.body).toMatch(new RegExp(`^sidebar_build_info\\{version="\\d+\\.\\d+\\.\\d+",node="${process.version}"\\} 1$`, 'm'));
+      const lastSuccess = value(/^sidebar_refresh_last_success_timestamp_seconds (\S+)$/m);
+      expect(Date.now() / 1000 - lastSuccess).toBeGreaterThanOrEqual(0);
+      expect(Date.now() / 1000 - lastSuccess).toBeLessThan(60);
+      expect(res.body).toMatch(/^sidebar_refresh_in_progress 0$/m);
+      expect(res.body).not.toMatch(/^sidebar_refresh_in_progress_since_timestamp_seconds /m);
+      expect(res.body).toMatch(new RegExp(`^sidebar_cache_connected\\{backend="${backend.cacheKind}"\\} 1$`, 'm'));
+      if (backend.dbKind === 'postgres') {
+        expect(value(/^sidebar_db_pool_connections\{state="idle"\} (\d+)$/m)).toBeGreaterThanOrEqual(0);
+        expect(res.body).toMatch(/^sidebar_db_pool_waiting_requests 0$/m);
+      } else expect(res.body).not.toMatch(/^sidebar_db_pool_connections\{/m);
+    });
+
+    it('while a refresh is in flight, says so and since when', async () => {
+      let release: () => void = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // A refresh that waits: the repository's call held open by the test.
+      const original = app.sidebarRepository.refresh;
+      app.sidebarRepository.refresh = async (...args) => {
+        await held;
+        return original(...args);
+      };
+      try {
+        const before = Date.now() / 1000;
+        const running = app.sidebarService.refresh('manual');
+        const res = await get('/metrics');
+        expect(res.body).toMatch(/^sidebar_refresh_in_progress 1$/m);
+        const since = Number(/^sidebar_refresh_in_progress_since_timestamp_seconds\{trigger="manual"\} (\S+)$/m.exec(res.body)?.[1]);
+        expect(since).toBeGreaterThanOrEqual(Math.floor(before));
+        expect(since).toBeLessThanOrEqual(Date.now() / 1000);
+        release();
+        await running;
+        expect((await get('/metrics')).body).toMatch(/^sidebar_refresh_in_progress 0$/m);
+      } finally {
+        release();
+        app.sidebarRepository.refresh = original;
+      }
+    });
+
     it('needs the token when METRICS_TOKEN is set', async () => {
       const guarded = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { metricsToken: 'metrics-token-0123456789' });
       try {

@@ -477,6 +477,33 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   });
 
   describe('refreshing', () => {
+    it('tells which refresh calls are in flight, by trigger, since the oldest of each started; none once they end', async () => {
+      const { svc, repository } = service();
+      const gates: Array<() => void> = [];
+      const held = <T>(call: () => Promise<T>) =>
+        new Promise<T>((resolve, reject) => {
+          gates.push(() => call().then(resolve, reject));
+        });
+      const refresh = repository.refresh.bind(repository);
+      const refreshIfChanged = repository.refreshIfChanged.bind(repository);
+      vi.spyOn(repository, 'refresh').mockImplementation((...args) => held(() => refresh(...args)));
+      vi.spyOn(repository, 'refreshIfChanged').mockImplementation((...args) => held(() => refreshIfChanged(...args)));
+      expect(svc.refreshingSince()).toEqual({});
+      const before = Date.now();
+      const first = svc.refresh('manual');
+      await new Promise((r) => setTimeout(r, 20));
+      const second = svc.refresh('manual');
+      const change = svc.refreshIfChanged(0);
+      const since = svc.refreshingSince();
+      expect(Object.keys(since).sort()).toEqual(['change', 'manual']);
+      // The oldest manual call's start, not the newer one's.
+      expect(since.manual).toBeGreaterThanOrEqual(before);
+      expect(since.manual).toBeLessThan((since.change as number) - 10);
+      for (const open of gates.splice(0)) open();
+      await Promise.all([first, second, change]);
+      expect(svc.refreshingSince()).toEqual({});
+    });
+
     beforeEach(async () => {
       // A minimum interval in one test must not skip the next test's refresh.
       await testDb.db.query(`delete from sidebar_refresh_log where status = 'skipped'`);
