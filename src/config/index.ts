@@ -187,15 +187,9 @@ function redisTopology(e: Env): Pick<Config, 'redisSentinel' | 'redisCluster'> {
   };
 }
 
-/** DATABASE_MIGRATION_URL migrates DATABASE_URL's database: meaningless without it. */
-function migrationUrl(value: string | undefined, databaseUrl: string | undefined): string | undefined {
-  if (value && !databaseUrl) throw new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL: it migrates the database the service reads');
-  return value;
-}
-
-/** DATABASE_READ_URL is a replica of DATABASE_URL's database: meaningless without it. */
-function readUrl(value: string | undefined, databaseUrl: string | undefined): string | undefined {
-  if (value && !databaseUrl) throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is read, the primary written');
+/** A URL of DATABASE_URL's database (its replica, its owner's connection): meaningless without it; `why` says how they relate. */
+function besideDatabaseUrl(name: string, value: string | undefined, databaseUrl: string | undefined, why: string): string | undefined {
+  if (value && !databaseUrl) throw new ConfigError(`${name} needs DATABASE_URL: ${why}`);
   return value;
 }
 
@@ -266,8 +260,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webConcurrency: webConcurrency(e.WEB_CONCURRENCY, e.DATABASE_URL),
     requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
-    databaseReadUrl: readUrl(e.DATABASE_READ_URL, e.DATABASE_URL),
-    databaseMigrationUrl: migrationUrl(e.DATABASE_MIGRATION_URL, e.DATABASE_URL),
+    databaseReadUrl: besideDatabaseUrl('DATABASE_READ_URL', e.DATABASE_READ_URL, e.DATABASE_URL, 'the replica is read, the primary written'),
+    databaseMigrationUrl: besideDatabaseUrl('DATABASE_MIGRATION_URL', e.DATABASE_MIGRATION_URL, e.DATABASE_URL, 'it migrates the database the service reads'),
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
     databaseRefreshTimeoutMs: e.DATABASE_REFRESH_TIMEOUT_MS,

@@ -25,15 +25,17 @@ export const fullSidebar: Variant = { window: 'all' };
 const zoneName = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 
 /**
- * A function's results remembered by key, at most `max` of them (all forgotten at once when full:
- * what is asked for again is computed again). For pure computations asked for again and again
- * with a bounded set of usual keys but no bound on what a client may send.
+ * A function's results remembered by its arguments, at most `max` of them (all forgotten at once
+ * when full: what is asked for again is computed again). For pure computations asked for again
+ * and again with a bounded set of usual arguments but no bound on what a client may send.
  */
-export function boundedMemo<T>(max: number, compute: (key: string) => T): (key: string) => T {
+export function boundedMemo<A extends Array<string | number>, T>(max: number, compute: (...args: A) => T): (...args: A) => T {
   const values = new Map<string, T>();
-  return (key) => {
+  return (...args) => {
+    // Stryker disable next-line StringLiteral: any separator no zone name or number holds keeps the keys apart.
+    const key = args.join(' ');
     if (values.has(key)) return values.get(key) as T;
-    const value = compute(key);
+    const value = compute(...args);
     if (values.size >= max) values.clear();
     values.set(key, value);
     return value;
@@ -46,7 +48,7 @@ export function boundedMemo<T>(max: number, compute: (key: string) => T): (key: 
  * request for a today window asks twice (validation, then the variant). Bounded: there are
  * about 600 names with their aliases, but any number of spellings.
  */
-export const canonicalTimeZone = boundedMemo(4096, (name) => (zoneName.test(name) ? intlZone(name) : null));
+export const canonicalTimeZone = boundedMemo(4096, (name: string) => (zoneName.test(name) ? intlZone(name) : null));
 
 function intlZone(name: string): string | null {
   try {
@@ -142,13 +144,8 @@ export function resolveVariant(variant: Variant, basis: SidebarBasis): Variant {
  * change before midnight keeps its own name); a zone at a fractional offset (India, Nepal,
  * Newfoundland) is its own. About 40 variants where there were over 400 zones.
  */
-export function todayZone(tz: string, refSeconds: number): string {
-  return todayZones(`${refSeconds} ${tz}`);
-}
 // Bounded: a version's reference time with each zone asked for (a few hundred names), then the next version's.
-const todayZones = boundedMemo(2048, (key) => {
-  const [ref, tz] = key.split(' ') as [string, string];
-  const refSeconds = Number(ref);
+export const todayZone = boundedMemo(2048, (tz: string, refSeconds: number): string => {
   const offsetMinutes = DateTime.fromSeconds(refSeconds, { zone: tz }).offset;
   // Stryker disable next-line ConditionalExpression: a shortcut; a fractional offset names no Etc zone, whose day end (NaN) equals none.
   if (offsetMinutes % 60 !== 0) return tz;
@@ -185,16 +182,14 @@ export function windowEnd(variant: Exclude<TimeWindow, { window: 'all' }>, refSe
   return dayEnd(variant.tz, refSeconds);
 }
 
-/** When the calendar day of `refSeconds` ends in `tz`, in epoch seconds. */
-function dayEnd(tz: string, refSeconds: number): number {
-  return dayEnds(`${refSeconds} ${tz}`);
-}
-// luxon's calendar arithmetic costs tens of microseconds; a version's windows ask for the same ends
-// again and again. Bounded: a version's reference time with each zone asked for, then the next version's.
-const dayEnds = boundedMemo(4096, (key) => {
-  const [ref, tz] = key.split(' ') as [string, string];
-  return DateTime.fromSeconds(Number(ref), { zone: tz }).startOf('day').plus({ days: 1 }).toSeconds();
-});
+/**
+ * When the calendar day of `refSeconds` ends in `tz`, in epoch seconds. Remembered: luxon's
+ * calendar arithmetic costs tens of microseconds, and a version's windows ask for the same ends
+ * again and again (bounded: a version's reference time with each zone asked for, then the next's).
+ */
+const dayEnd = boundedMemo(4096, (tz: string, refSeconds: number) =>
+  DateTime.fromSeconds(refSeconds, { zone: tz }).startOf('day').plus({ days: 1 }).toSeconds(),
+);
 
 /** The windows' reference time: the version's refreshed_at; for a basis without one (a view populated by hand), now. */
 function referenceSeconds(basis: SidebarBasis): number {

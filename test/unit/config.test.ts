@@ -112,27 +112,17 @@ describe('loadConfig', () => {
     for (const bad of ['0', 'many', '-1', '100']) expect(() => loadConfig({ WEB_CONCURRENCY: bad }), bad).toThrow(/WEB_CONCURRENCY/);
   });
 
-  it('DATABASE_READ_URL: a postgres URL, only with DATABASE_URL (the primary it replicates)', () => {
-    const primary = 'postgres://primary.example/sidebar';
-    const replica = 'postgres://replica.example/sidebar';
-    expect(loadConfig({}).databaseReadUrl).toBeUndefined();
-    expect(loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: replica }).databaseReadUrl).toBe(replica);
-    expect(() => loadConfig({ DATABASE_READ_URL: replica })).toThrow(
-      new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the replica is read, the primary written'),
-    );
-    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_READ_URL: 'mysql://x' })).toThrow(/DATABASE_READ_URL/);
-  });
-
-  it('DATABASE_MIGRATION_URL: a postgres URL (the owner), only with DATABASE_URL (the database it migrates); never echoed', () => {
-    const runtime = 'postgres://sidebar_app:pw@pooler.example:6543/postgres';
-    const owner = 'postgres://postgres:secret-pw@db.example:5432/postgres';
-    expect(loadConfig({}).databaseMigrationUrl).toBeUndefined();
-    expect(loadConfig({ DATABASE_URL: runtime, DATABASE_MIGRATION_URL: owner }).databaseMigrationUrl).toBe(owner);
-    expect(() => loadConfig({ DATABASE_MIGRATION_URL: owner })).toThrow(
-      new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL: it migrates the database the service reads'),
-    );
-    expect(() => loadConfig({ DATABASE_URL: runtime, DATABASE_MIGRATION_URL: 'mysql://root:secret-pw@x' })).toThrow(
-      new ConfigError('Invalid configuration: DATABASE_MIGRATION_URL must match pattern "^postgres(ql)?://" (got (hidden))'),
+  it.each([
+    ['DATABASE_READ_URL', 'databaseReadUrl', 'the replica is read, the primary written'],
+    ['DATABASE_MIGRATION_URL', 'databaseMigrationUrl', 'it migrates the database the service reads'],
+  ] as const)("%s: a postgres URL of DATABASE_URL's database, only with DATABASE_URL; never echoed", (name, field, why) => {
+    const primary = 'postgres://sidebar_app:pw@pooler.example:6543/postgres';
+    const other = 'postgres://postgres:secret-pw@db.example:5432/postgres';
+    expect(loadConfig({})[field]).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: primary, [name]: other })[field]).toBe(other);
+    expect(() => loadConfig({ [name]: other })).toThrow(new ConfigError(`${name} needs DATABASE_URL: ${why}`));
+    expect(() => loadConfig({ DATABASE_URL: primary, [name]: 'mysql://root:secret-pw@x' })).toThrow(
+      new ConfigError(`Invalid configuration: ${name} must match pattern "^postgres(ql)?://" (got (hidden))`),
     );
   });
 

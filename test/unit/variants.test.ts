@@ -732,7 +732,7 @@ describe('time zones and window ends', () => {
 describe('boundedMemo', () => {
   it('computes a key once, and forgets everything when full', () => {
     const computed: string[] = [];
-    const memo = boundedMemo(2, (key) => {
+    const memo = boundedMemo(2, (key: string) => {
       computed.push(key);
       return key.length;
     });
@@ -746,13 +746,18 @@ describe('boundedMemo', () => {
 
   it('remembers undefined and null results too', () => {
     let calls = 0;
-    const memo = boundedMemo(4, () => {
+    const memo = boundedMemo(4, (_key: string) => {
       calls++;
       return null;
     });
     memo('x');
     memo('x');
     expect(calls).toBe(1);
+  });
+
+  it('keys by every argument', () => {
+    const memo = boundedMemo(8, (zone: string, at: number) => `${zone}@${at}`);
+    expect([memo('UTC', 1), memo('UTC', 2), memo('Etc/GMT+5', 1)]).toEqual(['UTC@1', 'UTC@2', 'Etc/GMT+5@1']);
   });
 });
 
