@@ -10,6 +10,14 @@ export interface SidebarReadings {
   lastSuccessAt: () => Promise<Date | null>;
   /** The refresh calls this process has in flight: when the oldest of each trigger started (epoch ms). */
   refreshingSince: () => Record<string, number | undefined>;
+  /** The version this process serves (the refresh that made it) and when it was refreshed (epoch ms); null: none yet, or the fallback. */
+  served: () => { version: number; refreshedAt: number | null } | null;
+}
+
+/** The settings operators' alerts and dashboards compare against, exported as gauges. */
+export interface MetricSettings {
+  refreshAlertSeconds: number;
+  refreshIntervalSeconds: number;
 }
 
 /** What the metrics read from the database and the cache at scrape time. */
@@ -33,9 +41,9 @@ const windowMs = 10 * 60_000;
  * prom-client's Summary costs ~1.5 µs, a real share of a 20 µs request.
  */
 /** The stream hub's figures, read when /metrics is scraped. */
-export type StreamReading = () => { clients: number; dropped: number };
+export type StreamReading = () => { clients: number; dropped: number; maxClients: number };
 
-export function createMetrics(options: { defaultMetrics?: boolean; version?: string } = {}) {
+export function createMetrics(options: { defaultMetrics?: boolean; version?: string; settings?: MetricSettings } = {}) {
   const registry = new Registry();
   // Includes process memory and event loop lag (nodejs_eventloop_lag_*).
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
@@ -151,6 +159,40 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     },
   });
   new Gauge({
+    name: 'sidebar_served_version',
+    aggregator: 'min',
+    help: 'The sidebar version this instance serves (the refresh that made it; the oldest of its workers); absent before the first, or while serving the fallback',
+    registers: [registry],
+    collect() {
+      const served = sidebar?.served();
+      if (served) this.set(served.version);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_served_refreshed_timestamp_seconds',
+    aggregator: 'min',
+    help: 'When the sidebar version this instance serves was refreshed (Unix time; the oldest of its workers): behind the newest instance, it lags',
+    registers: [registry],
+    collect() {
+      const at = sidebar?.served()?.refreshedAt;
+      if (at != null) this.set(at / 1000);
+    },
+  });
+  if (options.settings) {
+    new Gauge({
+      name: 'sidebar_refresh_alert_threshold_seconds',
+      aggregator: 'max',
+      help: 'A refresh slower than this counts in sidebar_refresh_alerts_total (SIDEBAR_REFRESH_ALERT_SECONDS)',
+      registers: [registry],
+    }).set(options.settings.refreshAlertSeconds);
+    new Gauge({
+      name: 'sidebar_refresh_interval_seconds',
+      aggregator: 'max',
+      help: 'How often the scheduler refreshes the view (SIDEBAR_REFRESH_INTERVAL_SECONDS)',
+      registers: [registry],
+    }).set(options.settings.refreshIntervalSeconds);
+  }
+  new Gauge({
     name: 'sidebar_build_info',
     aggregator: 'max',
     help: 'The running build: version (package.json) and Node.js version; always 1',
@@ -224,6 +266,14 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     registers: [registry],
     collect() {
       if (stream) this.set(stream().clients);
+    },
+  });
+  new Gauge({
+    name: 'sidebar_stream_max_clients',
+    help: 'How many stream clients this instance takes (STREAM_MAX_CLIENTS per worker, summed)',
+    registers: [registry],
+    collect() {
+      if (stream) this.set(stream().maxClients);
     },
   });
   new Counter({

@@ -27,9 +27,13 @@ const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', im
  * request through Fastify by route, method, status and answering layer, and serves
  * GET /metrics in Prometheus text format, behind METRICS_TOKEN when it is set.
  */
-export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken'> }>(
+export const observabilityPlugin = fp<{ config: Pick<Config, 'metricsToken' | 'refreshAlertSeconds' | 'refreshIntervalSeconds'> }>(
   async (app, { config }) => {
-    const metrics = createMetrics({ defaultMetrics: true, version: packageVersion });
+    const metrics = createMetrics({
+      defaultMetrics: true,
+      version: packageVersion,
+      settings: { refreshAlertSeconds: config.refreshAlertSeconds, refreshIntervalSeconds: config.refreshIntervalSeconds },
+    });
     app.decorate('metrics', metrics);
     metrics.bindInfrastructure({
       pool: () => app.db.poolStats?.() ?? null,

@@ -75,6 +75,7 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
         return lastSuccessAt;
       },
       refreshingSince: () => service.refreshingSince(),
+      served: () => service.served(),
     });
 
     if (hotPath) {

@@ -199,6 +199,11 @@ export function createProcessCopy(options: ProcessCopyOptions) {
     version(): number | null {
       return entry?.version ?? null;
     },
+
+    /** The copy held, whether or not it may be served without a check (null: none). */
+    held(): CopyEntry | null {
+      return entry;
+    },
   };
 }
 

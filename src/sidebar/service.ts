@@ -353,6 +353,14 @@ export function createSidebarService({ repository, cache, versions, schema, log,
       return () => refreshListeners.delete(listener);
     },
 
+    /** The version this process serves and when it was refreshed (epoch ms, to the second); null: none yet, or the fallback. */
+    served(): { version: number; refreshedAt: number | null } | null {
+      const held = copy.held();
+      if (held?.version == null) return null;
+      const refreshedAt = held.snapshot.lastModified === null ? Number.NaN : Date.parse(held.snapshot.lastModified);
+      return { version: held.version, refreshedAt: Number.isNaN(refreshedAt) ? null : refreshedAt };
+    },
+
     /** Counts an answer the hot path gave from peekFresh(). */
     countMemoryHit() {
       counters.memory++;

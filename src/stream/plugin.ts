@@ -113,7 +113,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
         clients += one.clients;
         dropped += one.dropped;
       }
-      return { clients, dropped, version: full.hub.state().version, variants: streams.size };
+      return { clients, dropped, maxClients: config.streamMaxClients, version: full.hub.state().version, variants: streams.size };
     };
     app.decorate('streamHub', { state });
     app.metrics.bindStream(state);

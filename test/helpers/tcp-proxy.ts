@@ -11,8 +11,12 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
  * - pause() / resume(): nothing is forwarded but nothing is lost (a database stopped with
  *   SIGSTOP, a saturated link); resume() delivers what waited;
  * - resetNew(): new connections are accepted and closed at once (a database restarting), until restore().
+ *
+ * With closeAfterAnswerMs, a connection is closed once the server has been silent that long
+ * after sending, unless the client sent meanwhile: each request (a Prometheus scrape, say) on a
+ * connection of its own, as when a load balancer closes idle connections.
  */
-export async function startTcpProxy(target: { host: string; port: number }) {
+export async function startTcpProxy(target: { host: string; port: number }, options: { closeAfterAnswerMs?: number } = {}) {
   const pairs = new Set<[Socket, Socket]>();
   const sockets = new Set<Socket>();
   let mode: 'up' | 'blackhole' | 'paused' | 'reset' = 'up';
@@ -58,6 +62,16 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     };
     client.on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    const { closeAfterAnswerMs } = options;
+    if (closeAfterAnswerMs !== undefined) {
+      let idle: NodeJS.Timeout | undefined;
+      upstream.on('data', () => {
+        clearTimeout(idle);
+        idle = setTimeout(drop, closeAfterAnswerMs);
+      });
+      client.on('data', () => clearTimeout(idle));
+      client.on('close', () => clearTimeout(idle));
+    }
   });
   const listen = (on: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(on, '127.0.0.1', resolve));
   const destroyAll = () => {

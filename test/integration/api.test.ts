@@ -362,6 +362,19 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       } else expect(res.body).not.toMatch(/^sidebar_db_pool_connections\{/m);
     });
 
+    it('exports the version served and when it was refreshed, the stream capacity and the settings alerts compare with', async () => {
+      const made = (await refresh()).json<{ id: number; finished_at: string }>();
+      expect((await get(sidebarUrl)).statusCode).toBe(200);
+      const res = await get('/metrics');
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(res.body)?.[1]);
+      expect(value('sidebar_served_version')).toBe(made.id);
+      // refreshed_at is kept to the second.
+      expect(Math.abs(value('sidebar_served_refreshed_timestamp_seconds') - Date.parse(made.finished_at) / 1000)).toBeLessThan(2);
+      expect(value('sidebar_stream_max_clients')).toBe(app.config.streamMaxClients);
+      expect(value('sidebar_refresh_alert_threshold_seconds')).toBe(app.config.refreshAlertSeconds);
+      expect(value('sidebar_refresh_interval_seconds')).toBe(app.config.refreshIntervalSeconds);
+    });
+
     it('while a refresh is in flight, says so and since when', async () => {
       let release: () => void = () => {};
       const held = new Promise<void>((resolve) => {
