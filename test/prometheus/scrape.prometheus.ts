@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,24 @@ describe('Prometheus scraping an instance with two workers', () => {
     const running = await query('sidebar_scheduler_running{job="sidebar"}[5m]');
     expect(running).toHaveLength(1);
     expect(running[0]?.values?.every(([, v]) => v === '1')).toBe(true);
+  });
+
+  it("every query of the Grafana dashboard is valid PromQL, and the panels show the instance's data", async () => {
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/dashboards/sidebar.json', 'utf8')) as {
+      panels: { type: string; title: string; targets?: { expr: string }[] }[];
+    };
+    const empty: string[] = [];
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+      let rows = 0;
+      for (const target of panel.targets ?? []) {
+        // Grafana's variables, as the dashboard's defaults would fill them.
+        const expr = target.expr.replaceAll('$job', 'sidebar').replaceAll('$instance', '.*').replaceAll('$__rate_interval', '5s');
+        rows += (await query(expr)).length;
+      }
+      if (rows === 0) empty.push(panel.title);
+    }
+    // Only what did not happen here is empty: no variant refused, no CDN purge configured.
+    expect(empty.sort()).toEqual(['CDN purges', 'Refused for the cold budget']);
   });
 
   it('the slow-refresh alert fires with a 0 s threshold', async () => {

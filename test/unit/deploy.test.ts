@@ -67,3 +67,48 @@ describe('Kubernetes manifests', () => {
     expect(byKind('HorizontalPodAutoscaler').spec.minReplicas).toBeGreaterThanOrEqual(deployment.spec.replicas);
   });
 });
+
+/**
+ * The operator's alerting rules (deploy/prometheus) and Grafana dashboard (deploy/grafana) ask
+ * only for metrics the service exports: a metric renamed in the code must be renamed there too.
+ * (promtool tests the rules' logic; test/prometheus runs every query against a real Prometheus.)
+ */
+describe('alert rules and dashboard', () => {
+  const exported = async (): Promise<Set<string>> => {
+    const { createMetrics } = await import('../../src/observability/metrics.js');
+    const metrics = createMetrics({ defaultMetrics: true, settings: { refreshAlertSeconds: 30, refreshIntervalSeconds: 300 } });
+    const names = new Set<string>();
+    for (const metric of await metrics.registry.getMetricsAsJSON()) {
+      names.add(metric.name);
+      if (String(metric.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(metric.name + suffix);
+    }
+    return names;
+  };
+  const named = (expr: string) => [...expr.matchAll(/\b(?:sidebar|nodejs|process)_[a-z0-9_]+\b/g)].map((m) => m[0]);
+  const dashboard = JSON.parse(readFileSync(new URL('../../deploy/grafana/dashboards/sidebar.json', import.meta.url), 'utf8')) as {
+    panels: { type: string; title: string; targets?: { expr: string }[] }[];
+  };
+  const rules = parseAllDocuments(readFileSync(new URL('../../deploy/prometheus/alerts.yaml', import.meta.url), 'utf8'))[0]?.toJS() as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
+
+  it('every metric the dashboard queries is exported, and every panel queries one', async () => {
+    const names = await exported();
+    const panels = dashboard.panels.filter((panel) => panel.type !== 'row');
+    expect(panels.length).toBeGreaterThan(10);
+    for (const panel of panels) {
+      const asked = (panel.targets ?? []).flatMap((target) => named(target.expr));
+      expect(asked.length, panel.title).toBeGreaterThan(0);
+      for (const name of asked) expect(names.has(name), `${panel.title}: ${name}`).toBe(true);
+    }
+  });
+
+  it('every metric the alert rules name is exported', async () => {
+    const names = await exported();
+    const all = rules.groups.flatMap((group) => group.rules);
+    expect(all.length).toBeGreaterThanOrEqual(8);
+    for (const rule of all) for (const name of named(rule.expr)) expect(names.has(name), `${rule.alert}: ${name}`).toBe(true);
+    // The check bites: a name the service does not export is caught.
+    expect(names.has('sidebar_refresh_seconds_total')).toBe(false);
+  });
+});
