@@ -357,7 +357,8 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     served(): { version: number; refreshedAt: number | null } | null {
       const held = copy.held();
       if (held?.version == null) return null;
-      const refreshedAt = held.snapshot.lastModified === null ? Number.NaN : Date.parse(held.snapshot.lastModified);
+      // Stryker disable next-line StringLiteral: a versioned copy always has its refresh's time; '' only stands in for the type's null.
+      const refreshedAt = Date.parse(held.snapshot.lastModified ?? '');
       return { version: held.version, refreshedAt: Number.isNaN(refreshedAt) ? null : refreshedAt };
     },
 

@@ -308,6 +308,12 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       });
     });
 
+    it('a fallback answer is no version served', async () => {
+      const { svc } = onFallbackDb();
+      expect((await svc.getSidebar()).version).toBeNull();
+      expect(svc.served()).toBeNull();
+    });
+
     it('fallback answers are cached only for FALLBACK_CACHE_TTL_SECONDS, and another instance reads them from there', async () => {
       let now = Date.now();
       const cache = createInProcessCache(() => now);
@@ -521,6 +527,18 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(after).toMatchObject({ layer: 'database', version: result.id });
       expect(after.version).toBeGreaterThan(before.version ?? 0);
       expect(lines.find((l) => l.level === 30 && l.msg === 'sidebar refresh success')).toMatchObject({ refresh: { id: result.id, trigger: 'manual' } });
+    });
+
+    it('says which version it serves and when that was refreshed (to the second); nothing before a read', async () => {
+      const { svc } = service();
+      expect(svc.served()).toBeNull();
+      const result = await svc.refresh('manual');
+      await svc.getSidebar();
+      const served = svc.served();
+      expect(served?.version).toBe(result.id);
+      const refreshedAt = Date.parse(bodyOf(await svc.getSidebar()).refreshed_at as string);
+      expect(served?.refreshedAt).toBe(refreshedAt);
+      expect(Math.abs((served?.refreshedAt ?? 0) - Date.parse(result.finished_at))).toBeLessThan(2000);
     });
 
     it('onRefresh listeners hear every refresh outcome, after the service took it in, until they stop', async () => {

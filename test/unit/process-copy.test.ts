@@ -187,6 +187,7 @@ describe('process copy', () => {
     expect(await failing).toMatchObject({ layer: 'memory', stale: true, version: 1 });
     expect(copy.version()).toBe(1);
     expect(copy.peekFresh()).toBeNull(); // not served from the hot path: the next reader tries again
+    expect(copy.held()?.version).toBe(1); // but held, and served when asked
   });
 
   it('after a failed load, no new attempt starts until the backoff passes, and the backoff doubles', async () => {
