@@ -538,7 +538,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(served?.version).toBe(result.id);
       const refreshedAt = Date.parse(bodyOf(await svc.getSidebar()).refreshed_at as string);
       expect(served?.refreshedAt).toBe(refreshedAt);
-      expect(Math.abs((served?.refreshedAt ?? 0) - Date.parse(result.finished_at))).toBeLessThan(2000);
+      expect(Math.abs((served?.refreshedAt ?? 0) - new Date(result.finished_at).getTime())).toBeLessThan(2000);
     });
 
     it('onRefresh listeners hear every refresh outcome, after the service took it in, until they stop', async () => {
