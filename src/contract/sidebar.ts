@@ -63,6 +63,10 @@ export const Sidebar = Type.Object(
     totals: Type.Object({ sports: Count, leagues: Count, game_count: Count, live_game_count: Count }),
     refreshed_at: NullableInstant,
     source: SidebarOrigin,
+    version: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description:
+        "The version (the refresh that made it; the stream's event id): a client that holds this sidebar opens the stream with it as Last-Event-ID and gets only what is newer. Null for the fallback (computed from odds_events, unversioned).",
+    }),
   },
   { description: 'Sports in sidebar order, each with its leagues in order; only sports and leagues with open games.' },
 );

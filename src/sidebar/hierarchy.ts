@@ -57,6 +57,8 @@ export const SidebarBasis = Type.Object({
   source: SidebarOrigin,
   /** When the data was counted (the version's refresh), in ISO seconds: the body's refreshed_at, and the windows' reference time. */
   refreshed_at: NullableString,
+  /** The refresh that made it (the body's version), or null for the fallback. */
+  version: NullableInteger,
   /** In sidebar order (sport_rank, then league_rank). */
   rows: Type.Array(BasisRow),
   /** Names per language, once per sport, league and region (migration 014; the rows' are the default names). */
@@ -115,7 +117,7 @@ export const maxLeaguesPerSport = 100;
  * region repeats, kept once, and per row only the jurisdictions that hide something of it (every
  * row names them all: their list is kept once).
  */
-export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null }): SidebarBasis {
+export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrigin; refreshedAt: Date | null; version: number | null }): SidebarBasis {
   // Without a prototype: an id such as __proto__ (hostile data) is a key like any other.
   const names: BasisNames = { sport: Object.create(null), league: Object.create(null), region: Object.create(null) };
   const languages = new Set<string>();
@@ -135,6 +137,7 @@ export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrig
   return {
     source: meta.source,
     refreshed_at: isoSeconds(meta.refreshedAt),
+    version: meta.version,
     rows: basisRows,
     names,
     languages: [...languages].sort(),
@@ -146,7 +149,7 @@ export function basisOf(rows: readonly SidebarRow[], meta: { source: SidebarOrig
  * Turns a basis's flat (sport, league) rows, in sidebar order, into the sidebar: sports, each
  * with its leagues. A sport's counts are the sums of its leagues', so the two can never disagree.
  */
-export function buildSidebar({ rows, source, refreshed_at }: SidebarBasis): Sidebar {
+export function buildSidebar({ rows, source, refreshed_at, version }: SidebarBasis): Sidebar {
   const sports: Sport[] = [];
   const bySportId = new Map<string, Sport>();
 
@@ -194,6 +197,7 @@ export function buildSidebar({ rows, source, refreshed_at }: SidebarBasis): Side
     },
     refreshed_at,
     source,
+    version,
   };
 }
 

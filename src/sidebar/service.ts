@@ -42,8 +42,8 @@ export interface SidebarServiceDeps {
   onRefresh?: (result: RefreshLogRow) => void;
 }
 
-/** Bump when what the cache holds changes shape, so instances never read each other's old values. v3: the basis (hierarchy.ts), not the body; v4: with the jurisdictions. */
-const cacheSchemaVersion = 'v4';
+/** Bump when what the cache holds changes shape, so instances never read each other's old values. v3: the basis (hierarchy.ts), not the body; v4: with the jurisdictions; v5: with its version. */
+const cacheSchemaVersion = 'v5';
 /** A fallback copy in this process is re-checked this often, so the view takes over soon after it recovers. */
 const fallbackRecheckMs = 1000;
 /** A database read that returns an older version than one already known is retried this often. */
@@ -165,7 +165,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
     const cached = bypassCache ? null : await readCache(keys.fallback);
     const hit = cached === null ? null : builtFromCache(cached);
     if (hit) return { ...hit, version: null, origin: 'cache' };
-    const fresh = builtFromRows(await repository.readSource(), { source: 'fallback', refreshedAt: new Date() });
+    const fresh = builtFromRows(await repository.readSource(), { source: 'fallback', refreshedAt: new Date(), version: null });
     void writeCache(keys.fallback, fresh.text, config.fallbackCacheTtlSeconds);
     return { snapshot: fresh.snapshot, basis: fresh.basis, version: null, origin: 'database' };
   }
@@ -183,7 +183,11 @@ export function createSidebarService({ repository, cache, versions, schema, log,
       versions.observe(version);
       // A refresh committed while this read ran, and this process already knows: read again.
       if (version < versions.current() && attempt < staleReadRetries) continue;
-      const fresh = builtFromRows(read.rows, { source: 'materialized_view', refreshedAt: read.version?.refreshed_at ?? null });
+      const fresh = builtFromRows(read.rows, {
+        source: 'materialized_view',
+        refreshedAt: read.version?.refreshed_at ?? null,
+        version: read.version?.version ?? null,
+      });
       // Not awaited: a stalled cache must not hold the answer (writeCache never rejects).
       if (version > 0 && version >= versions.current()) {
         void writeCache(keys.version(version), fresh.text, config.cacheTtlSeconds);

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
 import { ErrorRef, paths, VariantQuery } from '../contract/index.js';
@@ -153,6 +154,9 @@ export const streamPlugin = fp<StreamPluginOptions>(
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {
+          // What the hooks set on the reply (CORS for a page on another origin, the request id):
+          // a hijacked reply would not send them.
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           'x-accel-buffering': 'no',

@@ -102,7 +102,7 @@ describe.each(topologies)('two instances on $name', (topology) => {
     const started = performance.now();
     await waitFor('b to serve the new version', async () => gameCount(await get(b, paths.sidebar)) === expected, 5000, 10);
     process.stdout.write(`${topology.name}: new version on the other instance after ${Math.round(performance.now() - started)} ms\n`);
-    await waitFor('the version in the shared cache', async () => (await redis.get(`${prefix}:v4:{sidebar}:${version}`)).length > 0);
+    await waitFor('the version in the shared cache', async () => (await redis.get(`${prefix}:v5:{sidebar}:${version}`)).length > 0);
   });
 
   it('failing over the master of the sidebar keys, while versions keep changing, loses no sidebar request; pub/sub and the cache work after it', async () => {
@@ -133,7 +133,7 @@ describe.each(topologies)('two instances on $name', (topology) => {
         () => true,
         () => false,
       );
-      if (announced && (await redis.get(`${prefix}:v4:{sidebar}:${version}`)).length > 0) break;
+      if (announced && (await redis.get(`${prefix}:v5:{sidebar}:${version}`)).length > 0) break;
       if (performance.now() - recovering > 30_000) process.stdout.write(`${[...a.lines, ...b.lines].filter((l) => /redis/i.test(l)).join('\n')}\n`);
       expect(performance.now() - recovering, 'pub/sub and the cache back within 30 s').toBeLessThan(30_000);
     }

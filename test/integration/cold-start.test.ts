@@ -110,7 +110,7 @@ describe.skipIf(!adminUrl || !realBackend)('a cold start while PostgreSQL is dow
     await first.app.sidebarService.refresh('manual');
     const healthy = await first.app.inject({ method: 'GET', url: paths.sidebar });
     expect(healthy.statusCode).toBe(200);
-    await vi.waitFor(async () => expect(await testCache.cache.get(`${testCache.prefix}:v4:{sidebar}:latest`)).not.toBeNull());
+    await vi.waitFor(async () => expect(await testCache.cache.get(`${testCache.prefix}:v5:{sidebar}:latest`)).not.toBeNull());
 
     // The database goes down; a second instance starts now.
     await proxy.cut();

@@ -36,6 +36,26 @@ describe(`CORS on ${backend.name}`, () => {
     expect(cross.headers.get('etag')).toBe(plain.headers.get('etag'));
   });
 
+  it('an allowed origin opens the stream: its answer carries the CORS headers too (a page on another origin reads it)', async () => {
+    const base = await serve({ corsOrigins: [page] });
+    const controller = new AbortController();
+    const stream = await fetch(`${base}${paths.stream}`, {
+      headers: { origin: page, accept: 'text/event-stream', 'last-event-id': '1' },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(stream.headers.get('access-control-allow-origin')).toBe(page);
+    expect(stream.headers.get('vary')?.toLowerCase()).toContain('origin');
+    controller.abort();
+    const preflight = await fetch(`${base}${paths.stream}`, {
+      method: 'OPTIONS',
+      headers: { origin: page, 'access-control-request-method': 'GET', 'access-control-request-headers': 'last-event-id' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Last-Event-ID');
+  });
+
   it('another origin gets no CORS headers, and a preflight from it is not allowed', async () => {
     const base = await serve({ corsOrigins: [page] });
     const cross = await fetch(`${base}${paths.sidebar}`, { headers: { origin: 'https://evil.example' } });

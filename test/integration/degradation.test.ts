@@ -238,7 +238,7 @@ describe('a stalled shared cache', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['x-cache']).toBe('MISS');
       // Both writes were made, neither awaited: the version's body and the pointer to it.
-      expect(stalled.mock.calls.map(([key]) => key)).toEqual(['stalled:v4:{sidebar}:1', 'stalled:v4:{sidebar}:latest']);
+      expect(stalled.mock.calls.map(([key]) => key)).toEqual(['stalled:v5:{sidebar}:1', 'stalled:v5:{sidebar}:latest']);
     } finally {
       vi.restoreAllMocks();
       await app.close();

@@ -95,6 +95,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   const planted = JSON.stringify({
     source: 'materialized_view',
     refreshed_at: '2000-01-01T00:00:00Z',
+    version: 1,
     rows: [],
     names: { sport: {}, league: {}, region: {} },
     languages: [],
@@ -301,7 +302,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       const { svc, lines } = onFallbackDb();
       const read = await svc.getSidebar();
       expect(read).toMatchObject({ layer: 'database', origin: 'database', version: null });
-      expect(bodyOf(read).source).toBe('fallback');
+      expect(bodyOf(read)).toMatchObject({ source: 'fallback', version: null });
       expect(bodyOf(read).totals.game_count).toBeGreaterThan(0);
       expect(lines.find((l) => l.level === 40 && String(l.msg).includes('fallback aggregation'))).toMatchObject({
         err: expect.stringMatching(/not been populated/),
@@ -526,6 +527,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       const after = await svc.getSidebar();
       expect(after).toMatchObject({ layer: 'database', version: result.id });
       expect(after.version).toBeGreaterThan(before.version ?? 0);
+      // The body says so too: a client resumes the stream from it.
+      expect(bodyOf(after).version).toBe(result.id);
       expect(lines.find((l) => l.level === 30 && l.msg === 'sidebar refresh success')).toMatchObject({ refresh: { id: result.id, trigger: 'manual' } });
     });
 
@@ -599,8 +602,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
   });
 
   describe('announcing versions', () => {
-    it('the channel is <prefix>:v4:{sidebar}:versions, which every instance of this schema version shares', () => {
-      expect(sidebarCacheKeys('p').versions).toBe('p:v4:{sidebar}:versions');
+    it('the channel is <prefix>:v5:{sidebar}:versions, which every instance of this schema version shares', () => {
+      expect(sidebarCacheKeys('p').versions).toBe('p:v5:{sidebar}:versions');
     });
 
     it('a successful refresh is announced on the versions channel; skipped and failed ones are not', async () => {

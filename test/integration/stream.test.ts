@@ -1,7 +1,7 @@
 import { applyRegionSidebarDelta, applySidebarDelta } from '@sportsbook/sidebar-client';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { paths, type RegionSidebar, type RegionSidebarDelta, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
+import { type DeltaVersions, paths, type RegionSidebar, type RegionSidebarDelta, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
 import { insertEventBySql } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
@@ -103,7 +103,7 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     const version = (await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json<{ id: number }>().id;
     const delta = await stream.next();
     expect(delta).toMatchObject({ event: 'delta', id: String(version) });
-    held = applySidebarDelta(held, JSON.parse(delta.data) as SidebarDelta);
+    held = applySidebarDelta(held, JSON.parse(delta.data) as SidebarDelta & DeltaVersions);
     expect(held).toEqual(await liveOf());
     expect(held.sports.some((s) => s.leagues.some((l) => l.league_id === `stream-live-${events}`))).toBe(true);
     const plain = await open(`${base}${paths.stream}`);
@@ -137,7 +137,7 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     const version = (await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json<{ id: number }>().id;
     const message = await stream.next();
     expect(message).toMatchObject({ event: 'delta', id: String(version) });
-    const delta = JSON.parse(message.data) as RegionSidebarDelta;
+    const delta = JSON.parse(message.data) as RegionSidebarDelta & DeltaVersions;
     expect(delta.changed).toEqual([]);
     expect(delta.added.map((s) => s.sport_id)).toEqual(['soccer']);
     expect(delta.added[0]?.sport).toBe('Fútbol');

@@ -25,6 +25,8 @@ const sidebar = (games: number): Sidebar => ({
   totals: { sports: 1, leagues: 1, game_count: games, live_game_count: 0 },
   refreshed_at: '2026-11-26T12:00:00.000Z',
   source: 'materialized_view',
+  // The scripts below send sidebar(n) as version n.
+  version: games,
 });
 const sse = (res: ServerResponse, frames: string[], end = true) => {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });

@@ -35,8 +35,9 @@ const sidebar: fc.Arbitrary<Sidebar> = fc
     sportIds: fc.shuffledSubarray(['s1', 's2', 's3', 's4', 's5']),
     refreshed_at: fc.constantFrom(null, '2026-11-26T09:00:00Z', '2026-11-26T09:00:01Z'),
     source: fc.constantFrom('materialized_view' as const, 'fallback' as const),
+    version: fc.integer({ min: 1, max: 1000 }),
   })
-  .chain(({ sportIds, refreshed_at, source }) =>
+  .chain(({ sportIds, refreshed_at, source, version }) =>
     fc.tuple(...sportIds.map(sport)).map((sports) => ({
       sports,
       totals: {
@@ -47,8 +48,12 @@ const sidebar: fc.Arbitrary<Sidebar> = fc
       },
       refreshed_at,
       source,
+      version,
     })),
   );
+
+/** The delta as the stream sends it: with the version it leads to (the next sidebar's). */
+const toward = <D>(delta: D, next: { version: number | null }) => ({ ...delta, to: next.version as number });
 
 /** Soccer with two leagues in two regions, and darts marked truncated. */
 const base: Sidebar = {
@@ -70,13 +75,14 @@ const base: Sidebar = {
   totals: { sports: 2, leagues: 2, game_count: 4, live_game_count: 1 },
   refreshed_at: '2026-11-26T09:00:00Z',
   source: 'materialized_view',
+  version: 7,
 };
 
 describe('sidebar deltas', () => {
   it('applying the delta from one sidebar to the next gives exactly the next, bytes and all', () => {
     fc.assert(
       fc.property(sidebar, sidebar, (prev, next) => {
-        const applied = applySidebarDelta(prev, sidebarDelta(prev, next));
+        const applied = applySidebarDelta(prev, toward(sidebarDelta(prev, next), next));
         expect(applied).toEqual(next);
         expect(JSON.stringify(applied)).toBe(JSON.stringify(next));
       }),
@@ -88,7 +94,8 @@ describe('sidebar deltas', () => {
     fc.assert(
       fc.property(fc.array(sidebar, { minLength: 2, maxLength: 6 }), (versions) => {
         let held = versions[0] as Sidebar;
-        for (let i = 1; i < versions.length; i++) held = applySidebarDelta(held, sidebarDelta(versions[i - 1] as Sidebar, versions[i] as Sidebar));
+        for (let i = 1; i < versions.length; i++)
+          held = applySidebarDelta(held, toward(sidebarDelta(versions[i - 1] as Sidebar, versions[i] as Sidebar), versions[i] as Sidebar));
         expect(held).toEqual(versions.at(-1));
       }),
       { numRuns: 200 },
@@ -112,7 +119,7 @@ describe('sidebar deltas', () => {
     soccer.live_game_count = 2;
     (soccer.leagues[0] as League).live_game_count = 2;
     delete (next.sports[1] as Sport).truncated;
-    expect(applySidebarDelta(base, sidebarDelta(base, next))).toEqual(next);
+    expect(applySidebarDelta(base, toward(sidebarDelta(base, next), next))).toEqual(next);
     expect(sidebarDelta(base, next)).toEqual({
       order: ['soccer', 'darts'],
       added: [],
@@ -143,12 +150,18 @@ describe('sidebar deltas', () => {
     change(next);
     const delta = sidebarDelta(base, next);
     expect(delta.changed.length + delta.added.length > 0 || delta.order.join() !== base.sports.map((x) => x.sport_id).join()).toBe(true);
-    expect(applySidebarDelta(base, delta)).toEqual(next);
+    expect(applySidebarDelta(base, toward(delta, next))).toEqual(next);
   });
 
   it('a delta that does not fit the sidebar held is an error asking to resynchronise, not a wrong sidebar', () => {
-    const empty: Sidebar = { sports: [], totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 }, refreshed_at: null, source: 'fallback' };
-    const delta = { order: ['x'], added: [], changed: [], totals: empty.totals, refreshed_at: null, source: 'fallback' as const };
+    const empty: Sidebar = {
+      sports: [],
+      totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 },
+      refreshed_at: null,
+      source: 'fallback',
+      version: 1,
+    };
+    const delta = { order: ['x'], added: [], changed: [], totals: empty.totals, refreshed_at: null, source: 'fallback' as const, to: 2 };
     expect(() => applySidebarDelta(empty, delta)).toThrow(/resynchronise/);
     expect(() => applySidebarDelta(empty, { ...delta, changed: [{ sport_id: 'x' }] })).toThrow(/resynchronise/);
     const one = { ...empty, sports: [{ ...(base.sports[1] as Sport) }] };
@@ -183,7 +196,7 @@ describe('group=region deltas', () => {
   it('applying the delta from one grouped sidebar to the next gives exactly the next, bytes and all', () => {
     fc.assert(
       fc.property(regionSidebar, regionSidebar, (prev, next) => {
-        const applied = applyRegionSidebarDelta(prev, regionSidebarDelta(prev, next));
+        const applied = applyRegionSidebarDelta(prev, toward(regionSidebarDelta(prev, next), next));
         expect(JSON.stringify(applied)).toBe(JSON.stringify(next));
       }),
       { numRuns: 500 },
@@ -202,7 +215,7 @@ describe('group=region deltas', () => {
     const soccer = next.sports[0] as RegionSidebar['sports'][number];
     ((soccer.regions[1] as Region).leagues[0] as League).next_start = '2026-11-27T00:00:00Z';
     next.sports.reverse();
-    expect(applyRegionSidebarDelta(before, regionSidebarDelta(before, next))).toEqual(next);
+    expect(applyRegionSidebarDelta(before, toward(regionSidebarDelta(before, next), next))).toEqual(next);
     expect(regionSidebarDelta(before, next)).toEqual({
       order: ['darts', 'soccer'],
       added: [soccer],
@@ -214,7 +227,7 @@ describe('group=region deltas', () => {
   });
 
   it('a delta ordering a sport it does not carry is an error asking to resynchronise', () => {
-    const delta = regionSidebarDelta(grouped(base), grouped(base));
+    const delta = toward(regionSidebarDelta(grouped(base), grouped(base)), base);
     expect(() => applyRegionSidebarDelta({ ...grouped(base), sports: [] }, delta)).toThrow('delta orders sport soccer, which it does not carry: resynchronise');
   });
 });

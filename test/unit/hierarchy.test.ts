@@ -62,7 +62,7 @@ describe('buildSidebar', () => {
   ];
 
   it('groups leagues under their sport in rank order, whatever order the rows come in', () => {
-    const sidebar = build(rows, { source: 'materialized_view', refreshedAt: null });
+    const sidebar = build(rows, { source: 'materialized_view', refreshedAt: null, version: 3 });
     expect(sidebar.sports.map((s) => [s.sport_id, s.leagues.map((l) => l.league_id)])).toEqual([
       ['basketball', ['nba', 'wnba']],
       ['soccer', ['epl', 'mls']],
@@ -70,7 +70,7 @@ describe('buildSidebar', () => {
   });
 
   it("makes a sport's counts the sum of its leagues' and totals the sum of everything", () => {
-    const sidebar = build(rows, { source: 'fallback', refreshedAt: null });
+    const sidebar = build(rows, { source: 'fallback', refreshedAt: null, version: null });
     expect(sidebar.sports.map((s) => [s.game_count, s.live_game_count])).toEqual([
       [10, 3],
       [8, 1],
@@ -80,7 +80,7 @@ describe('buildSidebar', () => {
   });
 
   it('carries icons and priorities, and writes times as ISO 8601 to the second', () => {
-    const sidebar = build(rows, { source: 'materialized_view', refreshedAt: new Date('2026-11-25T10:00:00.999Z') });
+    const sidebar = build(rows, { source: 'materialized_view', refreshedAt: new Date('2026-11-25T10:00:00.999Z'), version: 3 });
     expect(sidebar.refreshed_at).toBe('2026-11-25T10:00:00Z');
     expect(sidebar.sports[0]).toMatchObject({ sport: 'Basketball', icon: '🏀', priority: 20 });
     expect(sidebar.sports[0]?.leagues[1]).toEqual({
@@ -95,18 +95,19 @@ describe('buildSidebar', () => {
     });
   });
 
-  it('builds an empty sidebar from no rows', () => {
-    expect(build([], { source: 'materialized_view', refreshedAt: null })).toEqual({
+  it('builds an empty sidebar from no rows, saying which version it is', () => {
+    expect(build([], { source: 'materialized_view', refreshedAt: null, version: 3 })).toEqual({
       sports: [],
       totals: { sports: 0, leagues: 0, game_count: 0, live_game_count: 0 },
       refreshed_at: null,
       source: 'materialized_view',
+      version: 3,
     });
   });
 
   it('lists at most 100 leagues under a sport, the first in order, marks it truncated, and keeps its counts whole', () => {
     const many = Array.from({ length: 150 }, (_, i) => row({ league_id: `l${i}`, league: `League ${i}`, league_rank: i + 1, game_count: 2 }));
-    const sidebar = build([...many, row({ sport_id: 'chess', sport: 'Chess', sport_rank: 2 })], { source: 'materialized_view', refreshedAt: null });
+    const sidebar = build([...many, row({ sport_id: 'chess', sport: 'Chess', sport_rank: 2 })], { source: 'materialized_view', refreshedAt: null, version: 3 });
     const [basketball, chess] = sidebar.sports;
     expect(basketball?.leagues).toHaveLength(maxLeaguesPerSport);
     expect(basketball?.leagues.at(-1)?.league_id).toBe('l99');
@@ -117,7 +118,11 @@ describe('buildSidebar', () => {
 });
 
 describe('parseBasis', () => {
-  const basis = basisOf([row({ jurisdictions: { FR: 'hidden', GB: null } })], { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') });
+  const basis = basisOf([row({ jurisdictions: { FR: 'hidden', GB: null } })], {
+    source: 'materialized_view',
+    refreshedAt: new Date('2026-11-26T12:00:00Z'),
+    version: 3,
+  });
 
   it('reads a basis as basisOf() wrote it', () => {
     expect(parseBasis(JSON.stringify(basis))).toEqual(basis);

@@ -7,6 +7,7 @@ const policy = { cacheControl: 'public', vary: 'accept-encoding', surrogateKeys:
 const basis: Loaded['basis'] = {
   source: 'materialized_view',
   refreshed_at: null,
+  version: 1,
   rows: [],
   names: { sport: {}, league: {}, region: {} },
   languages: [],

@@ -43,6 +43,7 @@ const sidebar = (games: number): string =>
     totals: { sports: 1, leagues: 0, game_count: games, live_game_count: 0 },
     refreshed_at: null,
     source: 'materialized_view',
+    version: games,
   } satisfies Sidebar);
 
 describe('stream hub', () => {

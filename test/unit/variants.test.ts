@@ -67,6 +67,7 @@ function row(
 const basis: SidebarBasis = {
   source: 'materialized_view',
   refreshed_at: '2026-11-26T12:00:00Z',
+  version: 3,
   names: { sport: {}, league: {}, region: {} },
   languages: [],
   jurisdictions: [],
@@ -389,7 +390,7 @@ describe('languages', () => {
         dbRow('darts', '__proto__', { league_names: { es: 'Proto' } }),
         dbRow('darts', 'toString', {}),
       ],
-      { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z') },
+      { source: 'materialized_view', refreshedAt: new Date('2026-11-26T12:00:00Z'), version: 3 },
     );
   /** [sport, [leagues]] names of a variant. */
   const namesIn = (lang?: string) => {
@@ -636,7 +637,7 @@ describe('jurisdictions', () => {
         dbRow('epl', { GB: null, 'US-NJ': { game_count: 1, live_game_count: 0, next_start: at('2026-11-26T14:00:00Z'), starts: [[ref, 1]] }, FR: null }),
         dbRow('mls', { GB: null, 'US-NJ': { game_count: 1, live_game_count: 0, next_start: null, starts: [] }, FR: 'hidden' }),
       ],
-      { source: 'materialized_view', refreshedAt: null },
+      { source: 'materialized_view', refreshedAt: null, version: 3 },
     );
     expect(b.jurisdictions).toEqual(['FR', 'GB', 'US-NJ']);
     expect(b.rows.map((r) => r.jurisdictions)).toEqual([

@@ -27,6 +27,21 @@ export interface SidebarClientOptions {
   fetch?: typeof fetch;
 }
 
+/** Next.js's extension of fetch's options: how long its data cache keeps the answer, and its tags. */
+export interface NextFetchOptions {
+  revalidate?: number | false;
+  tags?: string[];
+}
+
+/** What one getSidebar() call takes besides the parameters. */
+export interface GetSidebarOptions {
+  signal?: AbortSignal;
+  /** Passed to fetch: Next.js's data cache (in a Server Component: `{ revalidate: 5, tags: ['sidebar'] }`). */
+  next?: NextFetchOptions;
+  /** Passed to fetch (`no-store`, `force-cache`…). */
+  cache?: RequestCache;
+}
+
 /** The fetch to use: the option, or the global one at the time of each call. */
 export const fetchOf = (options: SidebarClientOptions): typeof fetch => options.fetch ?? ((input, init) => fetch(input, init));
 
@@ -91,19 +106,28 @@ export function createHttpClient(options: SidebarClientOptions = {}) {
     /** The service's URL of a path (for links, and the stream). */
     url,
 
-    async getSidebar<P extends SidebarParams>(params: P & { signal?: AbortSignal } = {} as P): Promise<SidebarOf<P>> {
+    /**
+     * GET /sidebar. With `next` or `cache` (a Server Component, whose fetch has a data cache of
+     * its own), the answer is asked in full: a 304 kept in that cache could not be answered from
+     * this process's copy in another.
+     */
+    async getSidebar<P extends SidebarParams>(params: P & GetSidebarOptions = {} as P): Promise<SidebarOf<P>> {
       const target = url(paths.sidebar + sidebarQuery(params));
-      const previous = held.get(target);
-      const response = await doFetch(target, {
+      const framework = params.next !== undefined || params.cache !== undefined;
+      const previous = framework ? undefined : held.get(target);
+      const init: RequestInit & { next?: NextFetchOptions } = {
         headers: { accept: 'application/json', ...(previous ? { 'if-none-match': previous.etag } : {}) },
         signal: params.signal,
-      });
+        ...(params.next !== undefined ? { next: params.next } : {}),
+        ...(params.cache !== undefined ? { cache: params.cache } : {}),
+      };
+      const response = await doFetch(target, init);
       if (response.status === 304 && previous) return previous.body as SidebarOf<P>;
       const body = await json<SidebarOf<P>>(response);
       const etag = response.headers.get('etag');
       // The same version answered in full (a cache between that ignores If-None-Match): the same object.
       if (previous && etag === previous.etag) return previous.body as SidebarOf<P>;
-      if (etag) held.set(target, { etag, body });
+      if (etag && !framework) held.set(target, { etag, body });
       return body;
     },
 

@@ -1,4 +1,4 @@
-import type { RegionSidebar, RegionSidebarDelta, RegionSport, Sidebar, SidebarDelta, Sport } from './contract.js';
+import type { DeltaVersions, RegionSidebar, RegionSidebarDelta, RegionSport, Sidebar, SidebarDelta, Sport } from './contract.js';
 
 /**
  * Applying the stream's deltas (the server computes them: src/stream/delta.ts in the service).
@@ -6,8 +6,8 @@ import type { RegionSidebar, RegionSidebarDelta, RegionSport, Sidebar, SidebarDe
  * without Last-Event-ID, and gets the whole sidebar).
  */
 
-/** The sidebar a delta leads to from the one it was computed from (what a stream client does). */
-export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta): Sidebar {
+/** The sidebar a delta leads to from the one it was computed from (what a stream client does); its version is the delta's `to`. */
+export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta & Pick<DeltaVersions, 'to'>): Sidebar {
   const sports = new Map(prev.sports.map((s) => [s.sport_id, s]));
   for (const sport of delta.added) sports.set(sport.sport_id, sport);
   for (const change of delta.changed) {
@@ -32,7 +32,7 @@ export function applySidebarDelta(prev: Sidebar, delta: SidebarDelta): Sidebar {
 }
 
 /** The sidebar a delta's order and top-level fields make of the sports held (after its changes). */
-function assembled<S>(sports: Map<string, S>, delta: Omit<SidebarDelta, 'added' | 'changed'>) {
+function assembled<S>(sports: Map<string, S>, delta: Omit<SidebarDelta, 'added' | 'changed'> & Pick<DeltaVersions, 'to'>) {
   return {
     sports: delta.order.map((id) => {
       const sport = sports.get(id);
@@ -42,11 +42,12 @@ function assembled<S>(sports: Map<string, S>, delta: Omit<SidebarDelta, 'added' 
     totals: delta.totals,
     refreshed_at: delta.refreshed_at,
     source: delta.source,
+    version: delta.to,
   };
 }
 
 /** The group=region sidebar a delta leads to from the one it was computed from. */
-export function applyRegionSidebarDelta(prev: RegionSidebar, delta: RegionSidebarDelta): RegionSidebar {
+export function applyRegionSidebarDelta(prev: RegionSidebar, delta: RegionSidebarDelta & Pick<DeltaVersions, 'to'>): RegionSidebar {
   const sports = new Map<string, RegionSport>(prev.sports.map((s) => [s.sport_id, s]));
   for (const sport of delta.added) sports.set(sport.sport_id, sport);
   return assembled(sports, delta);

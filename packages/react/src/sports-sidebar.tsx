@@ -1,4 +1,4 @@
-import type { League, Region, RegionSport, SidebarParams, Sport } from '@sportsbook/sidebar-client';
+import type { League, Region, RegionSidebar, RegionSport, Sidebar, SidebarParams, Sport } from '@sportsbook/sidebar-client';
 import { ChevronRight, Radio, Trophy } from 'lucide-react';
 import { type ReactNode, useId, useState } from 'react';
 import { type UseSidebarOptions, useSidebar } from './use-sidebar.js';
@@ -29,9 +29,11 @@ export const defaultLabels: SidebarLabels = {
   noRegion: 'Other',
 };
 
-export interface SportsSidebarProps extends UseSidebarOptions {
+export interface SportsSidebarProps extends Omit<UseSidebarOptions, 'initialData'> {
   /** Which sidebar: window, tz, group, lang, jurisdiction. */
   params?: SidebarParams;
+  /** The sidebar of those parameters fetched on the server (getSidebar in a Server Component): in the HTML, and the stream resumes from it. */
+  initialData?: Sidebar | RegionSidebar;
   /** A league chosen (a click, or Enter on it). Without it leagues are not actionable. */
   onSelectLeague?: (league: League, sport: Sport | RegionSport) => void;
   /** The href of a league, when leagues are links. */
@@ -62,7 +64,7 @@ export function SportsSidebar({
   ...options
 }: SportsSidebarProps) {
   const words = { ...defaultLabels, ...labels };
-  const { sidebar, isLoading, error, stale } = useSidebar(params, options);
+  const { sidebar, isLoading, error, stale } = useSidebar(params, options as UseSidebarOptions);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set(defaultExpanded));
   const titleId = useId();
   const toggle = (sportId: string) =>

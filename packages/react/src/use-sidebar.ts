@@ -16,14 +16,22 @@ export function useSidebarClient(): SidebarClient {
   return client;
 }
 
-/** The TanStack Query key of a sidebar: the service and the parameters, as the URL carries them. */
-export const sidebarQueryKey = (client: SidebarClient, params: SidebarParams) => ['sidebar', client.url(''), sidebarQuery(params)] as const;
+/**
+ * The TanStack Query key of a sidebar: its parameters, as the URL carries them. Not the service's
+ * URL: a server that fetched through an internal address hydrates the browser's entry all the same.
+ */
+export const sidebarQueryKey = (params: SidebarParams) => ['sidebar', sidebarQuery(params)] as const;
 
-export interface UseSidebarOptions {
+export interface UseSidebarOptions<P extends SidebarParams = SidebarParams> {
   /** Follow the stream (default true); false: fetch once, then as TanStack Query refetches. */
   live?: boolean;
   /** While the stream is unavailable: milliseconds between polls (default 5,000). */
   pollMs?: number;
+  /**
+   * The sidebar fetched on the server (getSidebar in a Server Component): rendered at once, in
+   * the server's HTML too, and the stream opens from its version, so nothing is fetched again.
+   */
+  initialData?: SidebarOf<P>;
 }
 
 export interface UseSidebarResult<P extends SidebarParams> {
@@ -40,20 +48,24 @@ export interface UseSidebarResult<P extends SidebarParams> {
 }
 
 /**
- * A sidebar, fetched with TanStack Query (so every component asking for the same parameters
- * shares one request and one cache entry) and kept current by the client's subscription, which
- * writes each new sidebar into that entry.
+ * A sidebar in TanStack Query's cache (every component asking for the same parameters shares
+ * one entry). Live (the default), it comes from the client's subscription, which every such
+ * component shares too: one stream per set of parameters, whose first event fills the entry, or,
+ * when the entry already holds a sidebar (server-rendered, or left by an earlier mount), which
+ * resumes from that sidebar's version and sends only what is newer. Not live, a GET.
  */
-export function useSidebar<P extends SidebarParams>(params: P, options: UseSidebarOptions = {}): UseSidebarResult<P> {
+export function useSidebar<P extends SidebarParams>(params: P, options: UseSidebarOptions<P> = {}): UseSidebarResult<P> {
   const client = useSidebarClient();
   const queryClient = useQueryClient();
   const live = options.live ?? true;
-  const queryKey = sidebarQueryKey(client, params);
-  const keyText = JSON.stringify(queryKey);
+  const queryKey = sidebarQueryKey(params);
+  const keyText = queryKey[1];
   const query = useQuery({
     queryKey,
     queryFn: ({ signal }) => client.getSidebar({ ...params, signal }),
-    // The subscription keeps a live entry current; without it, refetch on focus as usual.
+    // Live, the subscription fills and keeps the entry: no GET of its own.
+    enabled: !live,
+    initialData: options.initialData,
     staleTime: live ? Number.POSITIVE_INFINITY : 0,
   });
   const [status, setStatus] = useState<SubscriptionStatus>(live ? 'connecting' : 'closed');
@@ -65,7 +77,6 @@ export function useSidebar<P extends SidebarParams>(params: P, options: UseSideb
       setStatus('closed');
       return;
     }
-    setStatus('connecting');
     const subscription = client.subscribeSidebar(
       params,
       (sidebar) => {
@@ -74,6 +85,8 @@ export function useSidebar<P extends SidebarParams>(params: P, options: UseSideb
       },
       {
         pollMs: options.pollMs,
+        // What the entry holds already (server-rendered, or an earlier mount's) is where the stream resumes.
+        initial: queryClient.getQueryData<SidebarOf<P>>(queryKey) ?? null,
         onStatus: setStatus,
         onError: (err) => setStreamError(err instanceof Error ? err : new Error(String(err))),
       },
@@ -84,5 +97,5 @@ export function useSidebar<P extends SidebarParams>(params: P, options: UseSideb
   const sidebar = query.data as SidebarOf<P> | undefined;
   const error = query.error ?? (status === 'offline' || status === 'closed' ? streamError : null);
   const stale = sidebar !== undefined && (query.isError || status === 'offline');
-  return { sidebar, isLoading: sidebar === undefined && !query.isError, error, stale, status };
+  return { sidebar, isLoading: sidebar === undefined && error === null, error, stale, status };
 }
