@@ -110,7 +110,8 @@ export function createSidebarClient(clientOptions: SidebarClientOptions = {}) {
         if (stream.subscribers.size > 0 || stream.closing) return;
         stream.closing = setTimeout(() => {
           if (stream.subscribers.size > 0) return;
-          streams.delete(key);
+          // Only this stream's entry: a stream the service closed may have been replaced meanwhile.
+          if (streams.get(key) === stream) streams.delete(key);
           stream.subscription.close();
         }, 0);
       };

@@ -386,11 +386,17 @@ describe('one stream per tab, one full sidebar per mount', () => {
 });
 
 describe('a hidden tab and a lost connection', () => {
-  it('hidden, the stream closes and nothing is polled; shown again, it resumes with Last-Event-ID and gets only what changed', async () => {
+  /** A live useSidebar on the played service, once its stream is open: what it renders, and the service. */
+  async function liveProbe() {
     const svc = service();
     const seen: Seen[] = [];
     render(<Probe seen={seen} />, { wrapper: wrapper(svc.fetchImpl) });
     await vi.waitFor(() => expect(seen.at(-1)?.status).toBe('live'));
+    return { svc, seen };
+  }
+
+  it('hidden, the stream closes and nothing is polled; shown again, it resumes with Last-Event-ID and gets only what changed', async () => {
+    const { svc, seen } = await liveProbe();
     act(() => setVisibility('hidden'));
     await vi.waitFor(() => expect(svc.open()).toBe(0));
     await vi.waitFor(() => expect(seen.at(-1)?.status).toBe('paused'));
@@ -408,10 +414,7 @@ describe('a hidden tab and a lost connection', () => {
   });
 
   it('shown again with nothing new: the stream resumes and sends nothing', async () => {
-    const svc = service();
-    const seen: Seen[] = [];
-    render(<Probe seen={seen} />, { wrapper: wrapper(svc.fetchImpl) });
-    await vi.waitFor(() => expect(seen.at(-1)?.status).toBe('live'));
+    const { svc } = await liveProbe();
     act(() => setVisibility('hidden'));
     await vi.waitFor(() => expect(svc.open()).toBe(0));
     act(() => setVisibility('visible'));
@@ -421,10 +424,7 @@ describe('a hidden tab and a lost connection', () => {
   });
 
   it('offline, it stops and says so; online again, it reconnects at once', async () => {
-    const svc = service();
-    const seen: Seen[] = [];
-    render(<Probe seen={seen} />, { wrapper: wrapper(svc.fetchImpl) });
-    await vi.waitFor(() => expect(seen.at(-1)?.status).toBe('live'));
+    const { svc, seen } = await liveProbe();
     act(() => setOnline(false));
     await vi.waitFor(() => expect(seen.at(-1)?.status).toBe('offline'));
     expect(svc.open()).toBe(0);
