@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Postgrator from 'postgrator';
+import { applyDefinitions } from './definitions.js';
 import type { Db, Queryable, Session } from './types.js';
 
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
@@ -24,12 +25,18 @@ async function postgratorFor(session: Session): Promise<Postgrator> {
 }
 
 export interface MigrationResult {
+  /** The numbered migrations applied. */
   applied: string[];
   version: number;
+  /** The definitions (views, functions, triggers) created again; none when they were current. */
+  definitions: string[];
 }
 
 /**
- * Applies pending migrations; a no-op when the database is current. Safe to run concurrently.
+ * Applies pending migrations, then the definitions (views, functions, triggers) if they changed
+ * or a migration was applied (definitions.ts); a no-op when the database is current. A target
+ * (benchmarks and upgrade tests reproducing an earlier schema) applies the numbered migrations up
+ * to it and leaves the definitions as those migrations made them. Safe to run concurrently.
  * Everything runs in one transaction under a transaction-scoped advisory lock: instances
  * starting at once wait for each other, then find the migrations applied; the pending
  * migrations and their schemaversion rows are applied together or not at all; and it works
@@ -43,11 +50,11 @@ export async function migrate(db: Db, options: { target?: number } = {}): Promis
     try {
       await session.query('select pg_advisory_xact_lock(hashtext($1))', [migrationLockKey]);
       const postgrator = await postgratorFor(session);
-      // A target (benchmarks comparing a schema with the one before) stops there; by default, the newest.
       const applied = await postgrator.migrate(options.target === undefined ? undefined : String(options.target));
       const version = Number(await postgrator.getDatabaseVersion());
+      const definitions = options.target === undefined ? await applyDefinitions(session, { force: applied.length > 0 }) : [];
       await session.exec('commit');
-      return { applied: applied.map((m) => `${m.version}.${m.name}`), version };
+      return { applied: applied.map((m) => `${m.version}.${m.name}`), version, definitions };
     } catch (error) {
       await session.exec('rollback').catch(() => {}); // a connection that broke rolled back by itself
       throw error;

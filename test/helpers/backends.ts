@@ -90,12 +90,14 @@ const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url
 /** The newest migration's number (NNN.do.*.sql), what a migrated database reports as current. */
 export const latestMigration = Math.max(...readdirSync(migrationsDir).map((name) => Number(/^(\d+)\.do\./.exec(name)?.[1] ?? 0)));
 
-/** Changes with any migration and with the PGlite version. */
+/** Changes with any migration or definition, with the code that applies them, and with the PGlite version. */
 async function templateKey(): Promise<string> {
   const hash = createHash('sha256');
   const pglite = JSON.parse(await readFile(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string };
   hash.update(pglite.version);
-  for (const name of (await readdir(migrationsDir)).sort()) hash.update(name).update(await readFile(join(migrationsDir, name)));
+  const files = (await readdir(migrationsDir, { recursive: true })).filter((name) => name.endsWith('.sql') || name.endsWith('.txt'));
+  for (const name of files.sort()) hash.update(name).update(await readFile(join(migrationsDir, name)));
+  for (const code of ['migrate.ts', 'definitions.ts']) hash.update(await readFile(new URL(`../../src/db/${code}`, import.meta.url)));
   return hash.digest('hex').slice(0, 16);
 }
 
