@@ -23,7 +23,8 @@ import { observabilityPlugin } from './observability/plugin.js';
 import { schedulerPlugin } from './scheduler/plugin.js';
 import { type HotPathSlot, sidebarPlugin } from './sidebar/plugin.js';
 import { sidebarRoutes } from './sidebar/routes.js';
-import { isLanguageTag, isTimeZone } from './sidebar/variants.js';
+import { isLanguageTag } from './sidebar/variants/names.js';
+import { isTimeZone } from './sidebar/variants/windows.js';
 import { streamPlugin } from './stream/plugin.js';
 import { webPlugin } from './web/plugin.js';
 

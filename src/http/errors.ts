@@ -5,6 +5,7 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, Fa
 import fp from 'fastify-plugin';
 import { type ErrorBody, ErrorBody as errorBodySchema } from '../contract/index.js';
 import { isUnreachable } from '../db/errors.js';
+import { UnknownJurisdictionError } from '../sidebar/variants/jurisdictions.js';
 
 /** The one error body. */
 export function errorBody(statusCode: number, message: string, requestId: string): ErrorBody {
@@ -34,6 +35,15 @@ const sqlStates: Record<string, { status: number; message: string; retryAfterSec
   '3D000': { status: 503, message: 'The configured database does not exist' }, // invalid_catalog_name
 };
 
+/**
+ * The domain's errors that are the client's mistake, and their status: the domain raises them
+ * without knowing HTTP, and this table alone says how they are answered.
+ */
+const domainErrors: Array<[new (...args: never[]) => Error, number]> = [
+  // A jurisdiction the refresh did not know: the known ones are in the message, never the unfiltered tree.
+  [UnknownJurisdictionError, 400],
+];
+
 /** A validation error's message, with the allowed values when ajv gives them ("…must be equal to one of the allowed values: all, live"). */
 function validationMessage(error: FastifyError): string {
   const allowed = error.validation?.find((v) => Array.isArray(v.params?.allowedValues))?.params.allowedValues as unknown[] | undefined;
@@ -44,6 +54,8 @@ function validationMessage(error: FastifyError): string {
 function statusOf(error: FastifyError & { code?: string }): { status: number; message: string; expected: boolean; retryAfterSeconds?: number } {
   if (error.validation) return { status: 400, message: validationMessage(error), expected: true };
   if (error instanceof HttpError) return { status: error.statusCode, message: error.message, expected: true };
+  const domain = domainErrors.find(([type]) => error instanceof type);
+  if (domain) return { status: domain[1], message: error.message, expected: true };
   const known = typeof error.code === 'string' ? sqlStates[error.code] : undefined;
   if (known) return { ...known, expected: true };
   // The database cannot be reached now (down, failing over, starting): the request may succeed later.

@@ -6,7 +6,7 @@ import { coldRefusalMessages } from './cold-budget.js';
 import { sidebarReply } from './respond.js';
 import { sidebarCacheKeys } from './service.js';
 import type { Snapshot } from './snapshot.js';
-import { variantOf } from './variants.js';
+import { variantOf } from './variants/query.js';
 
 const security = [{ bearerAuth: [] }];
 

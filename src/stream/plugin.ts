@@ -4,7 +4,8 @@ import type { Config } from '../config/index.js';
 import { ErrorRef, paths, VariantQuery } from '../contract/index.js';
 import { HttpError } from '../http/errors.js';
 import type { Snapshot } from '../sidebar/snapshot.js';
-import { fullSidebar, type Variant, variantKey, variantOf } from '../sidebar/variants.js';
+import { UnknownJurisdictionError } from '../sidebar/variants/jurisdictions.js';
+import { fullSidebar, type Variant, variantKey, variantOf } from '../sidebar/variants/query.js';
 import { regionSidebarDelta } from './delta.js';
 import { createFollower } from './follow.js';
 import { createStreamHub, type StreamHub } from './hub.js';
@@ -87,7 +88,7 @@ export const streamPlugin = fp<StreamPluginOptions>(
             } catch (err) {
               // The new version refuses this variant (its jurisdiction was removed): its clients'
               // streams end, and their reconnection gets the 400 that says why.
-              if (err instanceof HttpError && err.statusCode === 400) {
+              if (err instanceof UnknownJurisdictionError) {
                 hub.closeAll();
                 // (A load that finishes late must not stop a newer stream of the same variant.)
                 if (streams.get(key)?.hub === hub) stopStream(key);

@@ -3,10 +3,10 @@ import { createInProcessCache } from '../../src/cache/in-process.js';
 import type { Cache } from '../../src/cache/types.js';
 import type { Sidebar } from '../../src/contract/index.js';
 import { DatabaseStartingError, type SchemaState, schemaReady } from '../../src/db/startup.js';
-import { HttpError } from '../../src/http/errors.js';
 import { buildSidebar, type SidebarBasis } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository } from '../../src/sidebar/repository.js';
 import { createSidebarService, type SidebarServiceDeps, sidebarCacheKeys } from '../../src/sidebar/service.js';
+import { UnknownJurisdictionError } from '../../src/sidebar/variants/jurisdictions.js';
 import { createVersionWatcher } from '../../src/sidebar/version-watcher.js';
 import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
@@ -135,7 +135,7 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
       expect(read.snapshot.deferred).toBeNull();
     });
 
-    it('a jurisdiction the version does not know is a 400 listing the known ones (015 seeds them), and builds nothing', async () => {
+    it('a jurisdiction the version does not know is refused, listing the known ones (the seeded four), and builds nothing', async () => {
       const { svc } = service();
       const read = await svc.getSidebar();
       const refused = (() => {
@@ -145,8 +145,8 @@ describe.each(backends)('the sidebar service, layer by layer, on $name', (backen
           return err;
         }
       })();
-      expect(refused).toBeInstanceOf(HttpError);
-      expect(refused).toMatchObject({ statusCode: 400, message: 'querystring/jurisdiction must be one of the known jurisdictions: FR, GB, US-NJ, US-PA' });
+      expect(refused).toBeInstanceOf(UnknownJurisdictionError);
+      expect(refused).toMatchObject({ jurisdiction: 'DE', message: 'querystring/jurisdiction must be one of the known jurisdictions: FR, GB, US-NJ, US-PA' });
       expect(svc.variantCount()).toEqual({ variants: 0, urls: 0 });
       expect(svc.resolve(read, { window: 'live', jurisdiction: 'US-PA', lang: 'fr' })).toEqual({ window: 'live', jurisdiction: 'US-PA' });
       // France allows listed competitions only: of the fixture's, basketball's NBA and EuroLeague and soccer's big leagues.
