@@ -16,7 +16,14 @@ delete base._comment;
 export default {
   ...base,
   vitest: { ...base.vitest, configFile: 'vitest.mutation-integration.config.ts' },
-  mutate: ['src/sidebar/service.ts', 'src/sidebar/read-path.ts', 'src/sidebar/refreshes.ts', 'src/sidebar/announcements.ts', 'src/sidebar/shared-cache.ts', 'src/feeds/importer.ts'],
+  mutate: [
+    'src/sidebar/service.ts',
+    'src/sidebar/read-path.ts',
+    'src/sidebar/refreshes.ts',
+    'src/sidebar/announcements.ts',
+    'src/sidebar/shared-cache.ts',
+    'src/feeds/importer.ts',
+  ],
   incrementalFile: 'reports/stryker-integration-incremental.json',
   jsonReporter: { fileName: 'reports/mutation/integration.json' },
   // Its own sandbox, so the two runs never share one.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:freshness`: how soon a write to odds_events is served by every instance, and
- * what keeping the sidebar fresh costs the database (issue 13).
+ * what keeping the sidebar fresh costs the database.
  *
  * For each table size (1M events, 3% open; 5M, 2% open) and each write rate (10, 100 and 1,000
  * status updates a second, one statement each, on random open events), with two instances of

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:stream`: how many idle Server-Sent Events clients one instance holds, and how
- * fast it delivers a change to all of them (issue 13's goal: 50,000 clients, a change to all
+ * fast it delivers a change to all of them (the goal: 50,000 clients, a change to all
  * within 1 s at p99, RSS under 1.5 GB).
  *
  * One instance of the built service (a real process) on PostgreSQL and Redis; the clients in a

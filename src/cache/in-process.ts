@@ -22,7 +22,7 @@ export function createInProcessCache(now: () => number = Date.now): Cache {
   sweep.unref();
 
   return {
-    backend: 'memory',
+    backend: 'in-process',
     description: 'in-process memory cache',
     async get(key) {
       const entry = entries.get(key);

@@ -1,10 +1,10 @@
 /**
  * A string key-value cache with TTLs. The Redis backend is shared by every instance; the
- * memory backend behaves the same within one process. Methods reject when the backend is
+ * in-process backend behaves the same within one process. Methods reject when the backend is
  * unreachable, and callers degrade (treat it as a miss) rather than fail.
  */
 export interface Cache {
-  readonly backend: 'memory' | 'redis';
+  readonly backend: 'in-process' | 'redis';
   /** Where it points, safe to log. */
   readonly description: string;
   get(key: string): Promise<string | null>;

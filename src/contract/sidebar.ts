@@ -122,7 +122,7 @@ export const languageTagFormat = 'bcp47';
 
 /**
  * The shape of a language tag names are kept under, in its canonical case (es, pt-BR, zh-Hant):
- * a language, then up to two subtags (script, region). Migration 014's check on sidebar_names.lang
+ * a language, then up to two subtags (script, region). The check on sidebar_names.lang (migration 014)
  * is the same expression, in SQL.
  */
 export const languageTagPattern = '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$';

@@ -13,7 +13,7 @@ export interface UpsertCounts {
  * values did not change is left alone (no dead tuple, no trigger) and counted as unchanged;
  * xmax = 0 tells a fresh insert from an update.
  *
- * An inferred status never replaces a final status that a feed stated (migration 006). That
+ * An inferred status never replaces a final status that a feed stated (odds_events.status_inferred). That
  * rule is written out in the SET and again in the change test because only inside ON CONFLICT
  * does it see the existing row as locked for this update; computing it once in a CTE would
  * read the row before the lock and could race a concurrent import.

@@ -50,7 +50,7 @@ interface PendingRecord {
 
 const day = 24 * 3600_000;
 
-/** A stated final status beats a guess, as in the database upsert (migration 006). */
+/** A stated final status beats a guess, as in the database upsert (src/events/writer.ts). */
 function merge(previous: OddsEvent, next: OddsEvent): OddsEvent {
   const keepFinal = next.status_inferred && !previous.status_inferred && (previous.status === 'completed' || previous.status === 'cancelled');
   return keepFinal ? { ...next, status: previous.status, status_inferred: false } : next;

@@ -27,7 +27,7 @@ export function isAdminRequest(url: string): boolean {
  * preflights answered (cached by browsers for 10 minutes) and the headers pages need exposed.
  * Admin routes answer no other origin unless CORS_ADMIN is set. Registered only when origins are
  * configured: with none, no answer carries CORS headers. Sidebar GETs that carry an Origin skip
- * the hot path (fast-path.ts), so they get their CORS headers here.
+ * the hot path (hot-path.ts), so they get their CORS headers here.
  */
 export const corsPlugin = fp<CorsPluginOptions>(
   async (app, { origins, admin }) => {

@@ -24,7 +24,7 @@ export interface MetricSettings {
 export interface InfrastructureReadings {
   /** The primary's pool (PostgreSQL), or null (PGlite). */
   pool: () => { total: number; idle: number; waiting: number } | null;
-  cacheBackend: 'memory' | 'redis';
+  cacheBackend: 'in-process' | 'redis';
   cacheConnected: () => boolean;
 }
 
@@ -56,7 +56,7 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     durationBuckets,
   );
   registry.registerMetric(httpDuration as never);
-  const fastPath = {
+  const hotPath = {
     200: httpDuration.labels({ route: paths.sidebar, method: 'GET', status_code: '200', layer: 'memory' }),
     304: httpDuration.labels({ route: paths.sidebar, method: 'GET', status_code: '304', layer: 'memory' }),
   };
@@ -302,8 +302,8 @@ export function createMetrics(options: { defaultMetrics?: boolean; version?: str
     registry,
     httpDuration,
     /** The sidebar fast path: two cheap records (a bucket count, an HDR value), labels bound in advance. */
-    observeFastPath(status: 200 | 304, seconds: number) {
-      fastPath[status].observe(seconds);
+    observeHotPath(status: 200 | 304, seconds: number) {
+      hotPath[status].observe(seconds);
       current.recordValue(Math.max(1, Math.round(seconds * 1e6)));
     },
     /** Any other sidebar answer (through Fastify). */

@@ -14,7 +14,7 @@ export interface ChangeLoopDeps {
 
 /**
  * Change-driven freshness: every pollMs, asks the database whether writes wait for a refresh
- * (migration 010), and has it refresh if so. Every instance polls; the database decides, under
+ * (the change records, refresh_sidebar_data_if_changed()), and has it refresh if so. Every instance polls; the database decides, under
  * the refresh lock, so the fleet refreshes at most once per minGapMs however many instances
  * and writers there are. A poll with nothing pending is an index probe and logs nothing.
  * Polls never overlap: the next is scheduled when one ends.

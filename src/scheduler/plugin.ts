@@ -50,7 +50,7 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
       run: () => sidebarService.refresh('import'),
       log: app.log,
     });
-    // Writes reach the view within about the minimum gap, whoever made them (migration 010).
+    // Writes reach the view within about the minimum gap, whoever made them (the change records' triggers).
     const changeLoop = createChangeLoop({
       pollMs: config.changePollMs,
       minGapMs: config.changeMinGapMs,

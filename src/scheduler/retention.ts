@@ -21,7 +21,7 @@ export interface RetentionRun {
   more: boolean;
 }
 
-// Migration 007: moves (or deletes) one batch and returns how many rows it moved.
+// purge_finished_events(): moves (or deletes) one batch and returns how many rows it moved.
 const callPurgeFinishedEvents = 'select purge_finished_events($1, $2, $3) as n';
 
 /** One batch of purge_finished_events(); SQL only. */

@@ -89,7 +89,7 @@ export function createColdBudget(options: ColdBudgetOptions) {
 
     /**
      * Seconds until `address` may do cold work again, 0 when it may now: an address that has
-     * spent its share has its cold URLs refused before any routing (fast-path.ts).
+     * spent its share has its cold URLs refused before any routing (hot-path.ts).
      */
     retryAfter(address: string): number {
       const bucket = addresses.get(address);

@@ -8,7 +8,7 @@ const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 /** [epoch seconds, games], in time order. */
 const Starts = Type.Array(Type.Tuple([Type.Integer(), Type.Integer()]));
 
-/** The games of a league a jurisdiction's team rules hide (migration 015). */
+/** The games of a league a jurisdiction's team rules hide (sidebar_hidden_leagues). */
 export const HiddenGames = Type.Object({
   game_count: Type.Integer(),
   live_game_count: Type.Integer(),
@@ -34,12 +34,12 @@ export const BasisRow = Type.Object({
   next_start: NullableString,
   sport_rank: Type.Integer(),
   league_rank: Type.Integer(),
-  /** Games not yet live by start within 26 hours: [epoch seconds, games], in time order (migration 012). */
+  /** Games not yet live by start within 26 hours: [epoch seconds, games], in time order (sidebar_league_windows). */
   starts: Starts,
   region_id: NullableString,
   region: NullableString,
   region_priority: NullableInteger,
-  /** Per jurisdiction that hides anything of the league: 'hidden' (all of it) or the games it hides (migration 015). */
+  /** Per jurisdiction that hides anything of the league: 'hidden' (all of it) or the games it hides (sidebar_rows). */
   jurisdictions: Type.Record(Type.String(), Type.Union([Type.Literal('hidden'), HiddenGames])),
 });
 export type BasisRow = Static<typeof BasisRow>;
@@ -61,7 +61,7 @@ export const SidebarBasis = Type.Object({
   version: NullableInteger,
   /** In sidebar order (sport_rank, then league_rank). */
   rows: Type.Array(BasisRow),
-  /** Names per language, once per sport, league and region (migration 014; the rows' are the default names). */
+  /** Names per language, once per sport, league and region (sidebar_names; the rows' are the default names). */
   names: Type.Object({ sport: NameSets, league: NameSets, region: NameSets }),
   /** The languages any name is in, sorted: what ?lang= can resolve to. */
   languages: Type.Array(Type.String()),
@@ -113,7 +113,7 @@ export const maxLeaguesPerSport = 100;
 
 /**
  * The database's rows as a basis: in sidebar order (the ranks encode the ordering rules, see
- * migration 003), dates in ISO seconds, the names per language, which every row of a sport or
+ * sidebar_ranked), dates in ISO seconds, the names per language, which every row of a sport or
  * region repeats, kept once, and per row only the jurisdictions that hide something of it (every
  * row names them all: their list is kept once).
  */
@@ -203,7 +203,7 @@ export function buildSidebar({ rows, source, refreshed_at, version }: SidebarBas
 
 /**
  * Regions in order: by priority, then live games, games, name and id, as leagues are ranked
- * (011). Every region has a priority (sidebar_regions); the leagues without one (priority null)
+ * (sidebar_ranked). Every region has a priority (sidebar_regions); the leagues without one (priority null)
  * come last of all.
  */
 function byRegionRank(a: Region, b: Region): number {

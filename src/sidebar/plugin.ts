@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
 import { type ColdBudget, createColdBudget } from './cold-budget.js';
-import { createSidebarFastPath } from './fast-path.js';
+import { createSidebarHotPath } from './hot-path.js';
 import { createSidebarRepository, type SidebarRepository } from './repository.js';
 import { createSidebarService, type SidebarService, type SidebarServiceConfig, sidebarCacheKeys } from './service.js';
 import { createVersionWatcher, type VersionWatcher } from './version-watcher.js';
@@ -79,11 +79,11 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
     });
 
     if (hotPath) {
-      hotPath.handle = createSidebarFastPath({
+      hotPath.handle = createSidebarHotPath({
         service,
         coldBudget,
         trustProxy: config.trustProxy,
-        observe: (status, seconds) => metrics.observeFastPath(status, seconds),
+        observe: (status, seconds) => metrics.observeHotPath(status, seconds),
         refused: () => metrics.countColdRefusal('address'),
         crossOriginToFastify: config.corsOrigins.length > 0,
       });

@@ -195,11 +195,6 @@ export function createProcessCopy(options: ProcessCopyOptions) {
       inFlight = null;
     },
 
-    /** The version of the copy held, for logs and tests (null: none, or a fallback). */
-    version(): number | null {
-      return entry?.version ?? null;
-    },
-
     /** The copy held, whether or not it may be served without a check (null: none). */
     held(): CopyEntry | null {
       return entry;

@@ -18,26 +18,26 @@ export interface SidebarRow {
   league_rank: number;
   /**
    * The league's games not yet live starting within 26 hours of the refresh, as [epoch seconds
-   * (rounded down), games] in time order (migration 012): what the time windows sum.
+   * (rounded down), games] in time order (sidebar_league_windows): what the time windows sum.
    */
   starts: Array<[number, number]>;
-  /** The league's region (migration 013): its id, display name and priority; null when it has none. */
+  /** The league's region (sidebar_league_regions): its id, display name and priority; null when it has none. */
   region_id: string | null;
   region: string | null;
   region_priority: number | null;
-  /** Names per language, {lang: name} (migration 014); null when there are none. */
+  /** Names per language, {lang: name} (sidebar_names); null when there are none. */
   sport_names: Record<string, string> | null;
   league_names: Record<string, string> | null;
   region_names: Record<string, string> | null;
   /**
-   * What each jurisdiction hides of the league (migration 015), every jurisdiction a key:
-   * 'hidden' the whole league, null nothing, else the games involving the teams it bars.
+   * What each jurisdiction hides of the league (sidebar_rows), every jurisdiction a key:
+   * 'hidden' the whole league, null nothing, else the games its team rules hide.
    */
-  jurisdictions: Record<string, 'hidden' | BarredGames | null>;
+  jurisdictions: Record<string, 'hidden' | HiddenGamesRow | null>;
 }
 
-/** The games of a league a jurisdiction's team rules hide (migration 015): next_start and starts in epoch seconds. */
-export interface BarredGames {
+/** The games of a league a jurisdiction's team rules hide (sidebar_hidden_leagues), as the database gives them: next_start and starts in epoch seconds. */
+export interface HiddenGamesRow {
   game_count: number;
   live_game_count: number;
   /** The league's next start among the games the jurisdiction still shows. */
@@ -52,7 +52,7 @@ export type RefreshLogRow = Omit<RefreshLog, 'started_at' | 'finished_at' | 'tri
   trigger: RefreshTrigger;
 };
 
-/** The version of sidebar_data: the id of the refresh that made it (migration 008). */
+/** The version of sidebar_data: the id of the refresh that made it (sidebar_data_version()). */
 export interface ViewVersion {
   version: number;
   refreshed_at: Date;
@@ -78,7 +78,7 @@ export interface ViewState {
   last_success_at: Date | null;
 }
 
-// sidebar_data and sidebar_source have the same columns (sidebar_rows, migrations 013 to 015).
+// sidebar_data and sidebar_source have the same columns (both select sidebar_rows).
 const sidebarColumns = `sport_id, sport, sport_icon, sport_priority, league_id, league, league_icon,
   league_priority, game_count, live_game_count, next_start, sport_rank, league_rank, starts, region_id, region, region_priority,
   sport_names, league_names, region_names, jurisdictions`;
@@ -92,7 +92,7 @@ const selectSidebarDataVersioned = `
   left join (select ${sidebarColumns} from sidebar_data) as d on true
   order by d.sport_rank, d.league_rank`;
 
-// Through sidebar_source_rows() (migration 015): the view, without JIT compilation.
+// Through sidebar_source_rows(): the view, without JIT compilation.
 const selectSidebarSource = `select ${sidebarColumns} from sidebar_source_rows() order by sport_rank, league_rank`;
 
 const selectViewVersion = 'select version, refreshed_at from sidebar_data_version()';
@@ -104,7 +104,7 @@ const selectViewState = `
 
 const callRefresh = 'select * from refresh_sidebar_data($1, $2, $3)';
 
-// No row: nothing pending, a refresh within the gap, or one running elsewhere (migration 010).
+// No row: nothing pending, a refresh within the gap, or one running elsewhere (refresh_sidebar_data_if_changed()).
 const callRefreshIfChanged = 'select * from refresh_sidebar_data_if_changed($1, $2)';
 
 const selectRecentRefreshes = 'select * from sidebar_refresh_log order by started_at desc, id desc limit $1';

@@ -54,11 +54,11 @@ export function sidebarReply(
   return { status: 200, headers: staticHeaders(snapshot, encoding).concat(perRequest), body: snapshot[encoding] };
 }
 
-function hotHeaders(snapshot: Snapshot, variant: Encoding | 'notModified'): string[] {
-  let headers = snapshot.hot[variant];
+function hotHeaders(snapshot: Snapshot, form: Encoding | 'notModified'): string[] {
+  let headers = snapshot.hot[form];
   // Stryker disable next-line ConditionalExpression: a cache; building the list again gives the same list.
   if (!headers) {
-    const fixed = variant === 'notModified' ? notModifiedHeaders(snapshot) : staticHeaders(snapshot, variant);
+    const fixed = form === 'notModified' ? notModifiedHeaders(snapshot) : staticHeaders(snapshot, form);
     headers = [
       ...fixed,
       'x-cache',
@@ -67,7 +67,7 @@ function hotHeaders(snapshot: Snapshot, variant: Encoding | 'notModified'): stri
       // Stryker disable next-line StringLiteral: a placeholder, written on every request before the list is used.
       '',
     ];
-    snapshot.hot[variant] = headers;
+    snapshot.hot[form] = headers;
   }
   return headers;
 }

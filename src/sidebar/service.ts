@@ -56,7 +56,7 @@ export function createSidebarService({ repository, cache, versions, schema, log,
   });
   const policy: CachePolicy = {
     cacheControl: config.httpCacheControl,
-    // Answers differ by Origin once CORS is on (fast-path.ts leaves cross-origin requests to it).
+    // Answers differ by Origin once CORS is on (hot-path.ts leaves cross-origin requests to it).
     vary: config.corsOrigins.length > 0 ? 'accept-encoding, origin' : 'accept-encoding',
     surrogateKeys: [config.cdnSurrogateKey],
     contentLanguage: config.defaultLanguage,

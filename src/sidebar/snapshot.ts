@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { brotliCompress, brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { negotiate } from '@fastify/accept-negotiator';
+import { boundedMemo } from './bounded-memo.js';
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 
@@ -216,25 +217,15 @@ export function staticHeaders(snapshot: Snapshot, encoding: Encoding): readonly 
   return headers;
 }
 
-const negotiated = new Map<string, Encoding>();
-/** Cleared when full: clients send a handful of distinct values, an attacker any number. */
-const negotiatedMax = 256;
+/**
+ * negotiateEncoding, remembered per header value: clients send a handful of distinct ones, an
+ * attacker any number (bounded: forgotten at once when 256 are held).
+ */
+const negotiateRemembered = boundedMemo(256, (acceptEncoding: string) => negotiateEncoding(acceptEncoding));
 
-/** How many Accept-Encoding values are remembered now (for tests of the bound). */
-export const negotiatedCount = () => negotiated.size;
-
-/** negotiateEncoding, remembered per header value: clients send a handful of distinct ones. */
 export function negotiateEncodingCached(acceptEncoding: string | undefined): Encoding {
   // Stryker disable next-line ConditionalExpression: a shortcut; negotiateEncoding answers identity for no header too.
-  if (!acceptEncoding) return 'identity';
-  let encoding = negotiated.get(acceptEncoding);
-  // Stryker disable next-line ConditionalExpression: the cache is for speed; negotiating again answers the same.
-  if (encoding === undefined) {
-    encoding = negotiateEncoding(acceptEncoding);
-    if (negotiated.size >= negotiatedMax) negotiated.clear();
-    negotiated.set(acceptEncoding, encoding);
-  }
-  return encoding;
+  return acceptEncoding ? negotiateRemembered(acceptEncoding) : 'identity';
 }
 
 // In order of preference; x-gzip is gzip (RFC 9110 section 8.4.1.3).

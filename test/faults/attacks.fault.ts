@@ -11,7 +11,7 @@ const events = '/api/v1/shared/events';
 describe('attacks', () => {
   afterEach(cleanupAll);
 
-  it('unauthenticated 49 MB uploads and compression bombs are refused before the body is read: memory stays flat, the sidebar keeps answering (defect 4)', async () => {
+  it('unauthenticated 49 MB uploads and compression bombs are refused before the body is read: memory stays flat, the sidebar keeps answering', async () => {
     const database = await migratedDatabase();
     const redis = await startRedis();
     const service = await startService(serviceEnv((await database.proxy()).url, redis.url, { SCHEDULER_ENABLED: 'false' }));
@@ -43,7 +43,7 @@ describe('attacks', () => {
     expect(rssAfter - rssBefore).toBeLessThan(60);
   });
 
-  it('anonymous refresh requests, past the failed-authentication limit, do not lock the admin out (defect 11)', async () => {
+  it('anonymous refresh requests, past the failed-authentication limit, do not lock the admin out', async () => {
     const database = await migratedDatabase();
     const service = await startService(serviceEnv((await database.proxy()).url, null, { SCHEDULER_ENABLED: 'false', SIDEBAR_REFRESH_RATE_LIMIT: '3' }));
     // Past both limits: the refresh allowance (3) and failed authentications per address (ADMIN_AUTH_FAILURES_PER_MINUTE, 30).
@@ -66,7 +66,7 @@ describe('attacks', () => {
     });
   });
 
-  it('hostile imports and data against a real process: bad records rejected one by one, a bloated feed bounded, a slow upload cut (defects 8, 10, 12)', async () => {
+  it('hostile imports and data against a real process: bad records rejected one by one, a bloated feed bounded, a slow upload cut', async () => {
     const database = await migratedDatabase();
     const service = await startService(serviceEnv((await database.proxy()).url, null, { SCHEDULER_ENABLED: 'false', HTTP_REQUEST_TIMEOUT_MS: '2000' }));
     const json = { ...asAdmin, 'content-type': 'application/json' };
@@ -81,7 +81,7 @@ describe('attacks', () => {
       ...fields,
     });
 
-    // Defect 8: one bad record is rejected, its neighbours written; nothing recognisable is a 422.
+    // One bad record is rejected, its neighbours written; nothing recognisable is a 422.
     const nul = JSON.parse((await post(JSON.stringify([event('ok-1'), event('nul-1', { home_team: 'A\u0000B' })]))).body);
     expect(nul).toMatchObject({ inserted: 1, rejected: 1 });
     const far = JSON.parse((await post(JSON.stringify([event('ok-2'), event('far-1', { commence_time: 1e20 })]))).body);
@@ -91,7 +91,7 @@ describe('attacks', () => {
     expect(JSON.parse(deep.body).message).toMatch(/nested deeper than 64 levels/);
     expect((await post('{}')).status).toBe(422);
 
-    // Defect 10: 10 KB names and 2,000 leagues in one sport.
+    // 10 KB names and 2,000 leagues in one sport.
     const bloat = Array.from({ length: 2000 }, (_, i) => event(`bloat-${i}`, { sport_key: `soccer_league${i}`, sport_title: 'X'.repeat(10_000) }));
     expect((await post(JSON.stringify(bloat))).status).toBe(200);
     // The import's own (coalesced) refresh, or the change poll's, may hold the refresh lock: a 409
@@ -110,7 +110,7 @@ describe('attacks', () => {
     expect(Math.max(...(soccer?.leagues.map((l) => l.league.length) ?? [0]))).toBeLessThanOrEqual(100);
     expect(answer.body.length).toBeLessThan(64 * 1024);
 
-    // Defect 12: a slow upload holds its connection for HTTP_REQUEST_TIMEOUT_MS, not 300 s.
+    // A slow upload holds its connection for HTTP_REQUEST_TIMEOUT_MS, not 300 s.
     const socket = connect(service.port, '127.0.0.1');
     const started = performance.now();
     let reply = '';

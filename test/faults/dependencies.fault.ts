@@ -70,7 +70,7 @@ describe('dependency faults under steady load', () => {
     expect(report.p99_ms_during_fault).toBeLessThan(1000);
   });
 
-  it('Redis paused (SIGSTOP), a refresh made meanwhile: no failed request; a cold read costs one Redis timeout, not two (defect 6)', async () => {
+  it('Redis paused (SIGSTOP), a refresh made meanwhile: no failed request; a cold read costs one Redis timeout, not two', async () => {
     const { database, redis, service, before } = await setup();
     const load = steadyLoad([service]);
     await sleep(500);
@@ -117,7 +117,7 @@ describe('dependency faults under steady load', () => {
     });
   }
 
-  it('PostgreSQL failover (open connections go silent, new ones work), a refresh made meanwhile: no failed request, no wait beyond the bound (defect 1)', async () => {
+  it('PostgreSQL failover (open connections go silent, new ones work), a refresh made meanwhile: no failed request, no wait beyond the bound', async () => {
     const { database, proxy, service, before } = await setup();
     const load = steadyLoad([service]);
     await sleep(500);
@@ -151,7 +151,7 @@ describe('dependency faults under steady load', () => {
     expect(report.p99_ms_during_fault).toBeLessThan(1000);
   });
 
-  it('a PostgreSQL outage under load costs a few connection attempts and log lines, not one per request (defect 5)', async () => {
+  it('a PostgreSQL outage under load costs a few connection attempts and log lines, not one per request', async () => {
     const { database, proxy, service } = await setup();
     const load = steadyLoad([service]);
     await sleep(500);
@@ -185,7 +185,7 @@ describe('dependency faults under steady load', () => {
     expect(warnings).toBeLessThan(10);
   });
 
-  it('POST /refresh while PostgreSQL is unreachable answers 503 with Retry-After in the error shape (defect 7)', async () => {
+  it('POST /refresh while PostgreSQL is unreachable answers 503 with Retry-After in the error shape', async () => {
     const { proxy, service } = await setup();
     await proxy.cut();
     const answer = await get(service, `${sidebar}/refresh`, { method: 'POST', headers: asAdmin });

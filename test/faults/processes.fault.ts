@@ -32,7 +32,7 @@ describe('process faults', () => {
   afterEach(cleanupAll);
 
   for (const withRedis of [true, false]) {
-    it(`cold start without a database (${withRedis ? 'REDIS_URL set' : 'no Redis'}): listens, answers /health, 503 with Retry-After at once, serves once the database is back, without a restart (defect 2)`, async () => {
+    it(`cold start without a database (${withRedis ? 'REDIS_URL set' : 'no Redis'}): listens, answers /health, 503 with Retry-After at once, serves once the database is back, without a restart`, async () => {
       const database = await startDatabase(); // empty: the service migrates it once it can
       const redis = withRedis ? await startRedis() : null;
       const { proxy, url } = await database.proxy();
@@ -66,7 +66,7 @@ describe('process faults', () => {
     });
   }
 
-  it('cold start without a database while Redis holds the current version: serves it, marked STALE (defect 2)', async () => {
+  it('cold start without a database while Redis holds the current version: serves it, marked STALE', async () => {
     const database = await migratedDatabase();
     const redis = await startRedis();
     const { proxy, url } = await database.proxy();
@@ -190,7 +190,7 @@ describe('process faults', () => {
     expect(reads()).toBe(1);
   });
 
-  it('a refresh stays visible on every instance when Redis stalls across it, or when nobody invalidates anything (defect 3)', async () => {
+  it('a refresh stays visible on every instance when Redis stalls across it, or when nobody invalidates anything', async () => {
     const database = await migratedDatabase();
     const redis = await startRedis();
     const instances: Service[] = [];

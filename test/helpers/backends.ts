@@ -142,9 +142,9 @@ async function createRedisTestCache(url: string): Promise<TestCache> {
 }
 
 const embedded: Backend = {
-  name: 'pglite + memory',
+  name: 'pglite + in-process',
   dbKind: 'pglite',
-  cacheKind: 'memory',
+  cacheKind: 'in-process',
   createDb: createPgliteTestDb,
   createCache: createMemoryTestCache,
 };
@@ -152,9 +152,9 @@ const embedded: Backend = {
 function realBackend(): Backend | null {
   if (!testDatabaseUrl && !testRedisUrl) return null;
   return {
-    name: `${testDatabaseUrl ? 'postgres' : 'pglite'} + ${testRedisUrl ? 'redis' : 'memory'}`,
+    name: `${testDatabaseUrl ? 'postgres' : 'pglite'} + ${testRedisUrl ? 'redis' : 'in-process'}`,
     dbKind: testDatabaseUrl ? 'postgres' : 'pglite',
-    cacheKind: testRedisUrl ? 'redis' : 'memory',
+    cacheKind: testRedisUrl ? 'redis' : 'in-process',
     createDb: testDatabaseUrl ? (options) => createPostgresTestDb(testDatabaseUrl, options) : createPgliteTestDb,
     createCache: testRedisUrl ? () => createRedisTestCache(testRedisUrl) : createMemoryTestCache,
   };

@@ -8,7 +8,7 @@ import { adminClaims, type SigningKey, signingKey, startKeyServer, token } from 
 /**
  * Admin routes signed in with a Supabase project's published keys (SUPABASE_URL), through the
  * HTTP API: what an operator's browser or script sees. The verifier's own cases are in
- * test/unit/verify-jwks.test.ts.
+ * test/unit/auth/verify-jwks.test.ts.
  */
 describe.each(backends)('admin sign-in with SUPABASE_URL on $name', (backend) => {
   let testDb: TestDb;

@@ -15,7 +15,7 @@ const adminUrl = process.env.TEST_DATABASE_URL;
 const realBackend = backends.find((b) => b.dbKind === 'postgres');
 
 /**
- * Defect 2 of the fault issue: a server started while PostgreSQL is down must listen, answer
+ * A server started while PostgreSQL is down must listen, answer
  * /health, answer the sidebar at once (a 503 with Retry-After in the error shape, or what the
  * shared cache holds), and serve from the database as soon as it is back, without a restart.
  * The database sits behind a TCP proxy that is down (every connection closed at once) at start.

@@ -6,7 +6,7 @@ import { paths } from '../../src/contract/index.js';
 import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 
-/** Limits against hostile or careless clients (issue 12, defects 4, 11 and 12). */
+/** Limits against hostile or careless clients. */
 const backend = backends[0] as (typeof backends)[number];
 const oddsApiEvent = JSON.stringify([
   { id: 'h1', sport_key: 'basketball_nba', sport_title: 'NBA', commence_time: new Date(Date.now() + 3600_000).toISOString(), home_team: 'A', away_team: 'B' },

@@ -8,7 +8,7 @@ import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
 
 /**
- * Property-based tests (issue 12, hardening): whatever a client sends in the query string,
+ * Property-based tests: whatever a client sends in the query string,
  * the headers or the import body, the answer is 2xx, 3xx or 4xx, never a 5xx, never a stack
  * trace, and every error is in the one error shape.
  */

@@ -4,7 +4,7 @@ import { paths, type RegionSidebar, type Sidebar } from '../../src/contract/inde
 import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
-/** Sidebar variants (issue 15, first slice: window=all|live) through the real server, hot path included, on every backend. */
+/** Sidebar variants (time windows, regions, languages, jurisdictions) through the real server, hot path included, on every backend. */
 describe.each(backends)('sidebar variants on $name', (backend) => {
   const fixture = useFixtureBackend(backend);
   let app: FastifyInstance;

@@ -42,7 +42,7 @@ function startsLess(starts: BasisRow['starts'], hidden: HiddenGames['starts']): 
  * The leagues as a jurisdiction shows them: without those its rules hide whole, and without the
  * games involving teams it bars (their counts, their starts; the next start is the next among
  * the games left). A league left with no game is left out. The hidden games were counted from
- * odds_events at the refresh, the league's from its counts (011): where time drift makes them
+ * odds_events at the refresh, the league's from its kept counts: where time drift makes them
  * differ, counts stop at zero rather than go below.
  */
 export function jurisdictionRows(rows: readonly BasisRow[], code: string): BasisRow[] {

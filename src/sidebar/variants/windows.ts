@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
+import { boundedMemo } from '../bounded-memo.js';
 import type { BasisRow, SidebarBasis } from '../hierarchy.js';
-import { boundedMemo } from './memo.js';
 
 /*
  * Time windows: the sidebar of the live games, of the next 24 hours, or of the rest of a
