@@ -21,7 +21,7 @@ export interface PurgeOptions {
 
 /**
  * Asks a CDN to drop its copies of the sidebar when this instance made a new version, so an
- * edge that keeps copies longer than the default second (a larger SIDEBAR_HTTP_S_MAXAGE_SECONDS)
+ * edge that keeps copies longer than the default second (a larger s-maxage in SIDEBAR_HTTP_CACHE_CONTROL)
  * serves the new one at once. Never in the way of a refresh: not awaited, one call at a time
  * with at most one more queued (versions made meanwhile are covered by it: a purge drops every
  * copy of the tag), each under a deadline; a failure is logged and counted, and the copies then

@@ -50,7 +50,7 @@ export interface Config {
   corsOrigins: string[];
   /** Whether admin routes answer those origins too. */
   corsAdmin: boolean;
-  /** Cache-Control of public sidebar answers, built once from the SIDEBAR_HTTP_* settings (sidebarCacheControl()). */
+  /** Cache-Control of public sidebar answers (SIDEBAR_HTTP_CACHE_CONTROL). */
   httpCacheControl: string;
   /** Sidebar variants kept pre-built per process (least recently used dropped beyond). */
   variantsMax: number;
@@ -92,7 +92,6 @@ export interface Config {
   retentionDays: number;
   /** Move them to odds_events_archive (true) or delete them. */
   retentionArchive: boolean;
-  retentionBatchSize: number;
 
   /** Largest POST /events body, after decompression. */
   importMaxBodyBytes: number;
@@ -112,22 +111,6 @@ export interface Config {
   streamMaxSharePerAddress: number;
   /** Hours after its start that a The Odds API event without scores counts as live. */
   feedLiveWindowHours: number;
-}
-
-/**
- * The Cache-Control of public sidebar answers. max-age for browsers (0 by default: they
- * revalidate each use, a cheap 304, so counts stay as fresh as the service's); s-maxage for
- * shared caches (CDNs, nginx: one origin request per second per edge and encoding absorbs any
- * audience); stale-while-revalidate lets an edge answer at once while it fetches the next
- * version; stale-if-error keeps the sidebar on screen while the origin is down. A directive set
- * to 0 is left out, but for max-age (0 there means "revalidate", which is said).
- */
-export function sidebarCacheControl(s: { maxAge: number; sMaxAge: number; staleWhileRevalidate: number; staleIfError: number }): string {
-  const directives = ['public', `max-age=${s.maxAge}`];
-  if (s.sMaxAge > 0) directives.push(`s-maxage=${s.sMaxAge}`);
-  if (s.staleWhileRevalidate > 0) directives.push(`stale-while-revalidate=${s.staleWhileRevalidate}`);
-  if (s.staleIfError > 0) directives.push(`stale-if-error=${s.staleIfError}`);
-  return directives.join(', ');
 }
 
 /** CORS_ORIGINS: comma-separated origins, each `scheme://host[:port]` exactly as browsers send it. */
@@ -275,12 +258,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cacheTtlSeconds: e.SIDEBAR_CACHE_TTL_SECONDS,
     corsOrigins: corsOrigins(e.CORS_ORIGINS),
     corsAdmin: e.CORS_ADMIN,
-    httpCacheControl: sidebarCacheControl({
-      maxAge: e.SIDEBAR_HTTP_MAX_AGE_SECONDS,
-      sMaxAge: e.SIDEBAR_HTTP_S_MAXAGE_SECONDS,
-      staleWhileRevalidate: e.SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS,
-      staleIfError: e.SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS,
-    }),
+    httpCacheControl: e.SIDEBAR_HTTP_CACHE_CONTROL,
     variantsMax: e.SIDEBAR_VARIANTS_MAX,
     coldBudgetMsPerSecond: e.SIDEBAR_COLD_BUDGET_MS_PER_SECOND,
     defaultLanguage: e.SIDEBAR_DEFAULT_LANGUAGE,
@@ -308,7 +286,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamMaxSharePerAddress: e.STREAM_MAX_SHARE_PER_ADDRESS,
     retentionDays: e.RETENTION_DAYS,
     retentionArchive: e.RETENTION_ARCHIVE,
-    retentionBatchSize: e.RETENTION_BATCH_SIZE,
     importMaxBodyBytes: e.IMPORT_MAX_BODY_BYTES,
     importMaxConcurrent: e.IMPORT_MAX_CONCURRENT,
     importRefreshDelaySeconds: e.IMPORT_REFRESH_DELAY_SECONDS,

@@ -5,6 +5,9 @@ import { createRefreshCoalescer, type RefreshCoalescer } from './coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './refresh-loop.js';
 import { createRetentionJob } from './retention.js';
 
+/** Events moved out of odds_events per statement of a retention run: short locks, small transactions. */
+const retentionBatchSize = 1000;
+
 declare module 'fastify' {
   interface FastifyInstance {
     refreshLoop: RefreshLoop;
@@ -16,14 +19,7 @@ declare module 'fastify' {
 export interface SchedulerPluginOptions {
   config: Pick<
     Config,
-    | 'schedulerEnabled'
-    | 'refreshIntervalSeconds'
-    | 'changePollMs'
-    | 'changeMinGapMs'
-    | 'importRefreshDelaySeconds'
-    | 'retentionDays'
-    | 'retentionArchive'
-    | 'retentionBatchSize'
+    'schedulerEnabled' | 'refreshIntervalSeconds' | 'changePollMs' | 'changeMinGapMs' | 'importRefreshDelaySeconds' | 'retentionDays' | 'retentionArchive'
   >;
   /** Run the jobs (a serving process); false in the CLI, which refreshes by itself. */
   runJobs: boolean;
@@ -60,7 +56,7 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
     const retention = createRetentionJob({
       db,
       log: app.log,
-      options: { days: config.retentionDays, archive: config.retentionArchive, batchSize: config.retentionBatchSize, maxBatches: 500, pauseMs: 50 },
+      options: { days: config.retentionDays, archive: config.retentionArchive, batchSize: retentionBatchSize, maxBatches: 500, pauseMs: 50 },
     });
 
     app.decorate('refreshLoop', refreshLoop);

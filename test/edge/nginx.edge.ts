@@ -152,7 +152,11 @@ describe('a stock nginx proxy_cache in front of the service', () => {
 
   it("the stale copy is the origin's stale-if-error at work: without it, the same nginx answers 502", async () => {
     const strict = await startService(
-      serviceEnv(database.directUrl, null, { SCHEDULER_ENABLED: 'false', SIDEBAR_CHANGE_POLL_MS: '0', SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: '0' }),
+      serviceEnv(database.directUrl, null, {
+        SCHEDULER_ENABLED: 'false',
+        SIDEBAR_CHANGE_POLL_MS: '0',
+        SIDEBAR_HTTP_CACHE_CONTROL: 'public, max-age=0, s-maxage=1, stale-while-revalidate=2',
+      }),
     );
     const proxy = await startNginx(strict);
     try {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, sidebarCacheControl } from '../../../src/config/index.js';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -74,17 +74,12 @@ describe('loadConfig', () => {
     expect((caught as Error).message).toMatch(/^Invalid configuration: (PORT .*; LOG_LEVEL .*|LOG_LEVEL .*; PORT .*)$/);
   });
 
-  it('builds the sidebar Cache-Control from the SIDEBAR_HTTP_* settings; 0 leaves a directive out, but for max-age', () => {
-    expect(
-      loadConfig({
-        SIDEBAR_HTTP_MAX_AGE_SECONDS: '5',
-        SIDEBAR_HTTP_S_MAXAGE_SECONDS: '30',
-        SIDEBAR_HTTP_STALE_WHILE_REVALIDATE_SECONDS: '60',
-        SIDEBAR_HTTP_STALE_IF_ERROR_SECONDS: '86400',
-      }).httpCacheControl,
-    ).toBe('public, max-age=5, s-maxage=30, stale-while-revalidate=60, stale-if-error=86400');
-    expect(sidebarCacheControl({ maxAge: 0, sMaxAge: 0, staleWhileRevalidate: 0, staleIfError: 0 })).toBe('public, max-age=0');
-    expect(() => loadConfig({ SIDEBAR_HTTP_S_MAXAGE_SECONDS: '-1' })).toThrow(ConfigError);
+  it('SIDEBAR_HTTP_CACHE_CONTROL is the Cache-Control of public sidebar answers, public and its directives only', () => {
+    expect(loadConfig({ SIDEBAR_HTTP_CACHE_CONTROL: 'public, max-age=5, s-maxage=30' }).httpCacheControl).toBe('public, max-age=5, s-maxage=30');
+    expect(loadConfig({}).httpCacheControl).toBe('public, max-age=0, s-maxage=1, stale-while-revalidate=2, stale-if-error=3600');
+    for (const bad of ['private, max-age=5', 'public, max-age=5\r\nx-injected: 1', 'public; max-age=5']) {
+      expect(() => loadConfig({ SIDEBAR_HTTP_CACHE_CONTROL: bad }), bad).toThrow(ConfigError);
+    }
   });
 
   it('CORS_ORIGINS: a comma-separated list of origins, spaces and empty entries ignored; none by default; a path, a slash or no scheme is an error', () => {
