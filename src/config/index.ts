@@ -2,6 +2,12 @@ import { availableParallelism } from 'node:os';
 import { envSchema as validateEnv } from 'env-schema';
 import { type Env, envSchema, type LogLevel } from './schema.js';
 
+/*
+ * The validated Config every module receives: the Config type, the checks the schema cannot say
+ * (one Redis topology, URLs that need DATABASE_URL, origins), and the mapping from variables.
+ * Longer than most because it is a list of settings; their names and descriptions live in schema.ts.
+ */
+
 /** A server's address: a Sentinel, a cluster node. */
 export interface HostPort {
   host: string;

@@ -3,6 +3,12 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { paths } from '../contract/index.js';
 import { BucketHistogram } from './bucket-histogram.js';
 
+/*
+ * Every metric the service exports, in one registry per app, with the gauges that read the other
+ * modules when scraped. Longer than most modules because it is a list: each metric is a few lines
+ * of name, help and labels, and the dashboard and the alerts (deploy/) name them all from here.
+ */
+
 /** What the metrics read from the sidebar module at scrape time (nothing costs per request). */
 export interface SidebarReadings {
   answers: () => { memory: number; cache: number; database: number; stale: number; errors: number };

@@ -3,6 +3,12 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { type Region, type RegionSidebar, type Sidebar, SidebarOrigin, type Sport } from '../contract/index.js';
 import type { SidebarRow } from './repository.js';
 
+/*
+ * Rows to response, pure: the basis (its schema, built from the database's rows, parsed back from
+ * the shared cache) and the sidebar built from it, flat or by region. One module because the basis
+ * is what both directions share; its schema is the cache's format.
+ */
+
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 /** [epoch seconds, games], in time order. */

@@ -3,6 +3,12 @@ import { brotliCompress, brotliCompressSync, constants, gzipSync } from 'node:zl
 import { negotiate } from '@fastify/accept-negotiator';
 import { boundedMemo } from './bounded-memo.js';
 
+/*
+ * One answer's bytes and everything derived from them once (ETag, Last-Modified, every encoding,
+ * the hot path's header lists), and the conditional-request and encoding decisions on them. Kept
+ * whole because these share one object's life: a snapshot is built once and read by every answer.
+ */
+
 export type Encoding = 'br' | 'gzip' | 'identity';
 
 /**

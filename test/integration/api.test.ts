@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { paths, type Sidebar as SidebarResponse } from '../../src/contract/index.js';
-import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
+import { expectedSidebar, insertEvents, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, jwtSecret } from '../helpers/app.js';
 import { backends, latestMigration, type TestCache, type TestDb } from '../helpers/backends.js';
 
@@ -30,11 +30,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
   const added: string[] = [];
   const addEvent = async (id: string, league = 'nba') => {
     added.push(id);
-    await testDb.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ($1, 'basketball', 'Basketball', $2, upper($2), now() + interval '1 hour', 'scheduled')`,
-      [id, league],
-    );
+    await insertEvents(testDb.db, [{ id, sport: 'basketball', league }]);
   };
 
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import CachePolicy from 'http-cache-semantics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths } from '../../src/contract/index.js';
+import { insertEvents } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
@@ -86,10 +87,7 @@ describe(`HTTP caching semantics of real answers, on ${backend.name}`, () => {
   it('after a refresh that changes the data, revalidation brings the new version (modified)', async () => {
     const { req, res } = await exchange(paths.sidebar);
     const policy = new CachePolicy(req, res, { shared: true });
-    await fixture.db.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ('semantics-1', 'semantics', 'Semantics', 'semantics-l', 'Semantics League', now() + interval '1 day', 'scheduled')`,
-    );
+    await insertEvents(fixture.db.db, [{ id: 'semantics-1', sport: 'semantics', league: 'semantics-l', leagueName: 'Semantics League', hoursFromNow: 24 }]);
     expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
     const again = await exchange(paths.sidebar, policy.revalidationHeaders(req) as Record<string, string>);
     expect(again.res.status).toBe(200);

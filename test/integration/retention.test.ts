@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventStatus } from '../../src/events/types.js';
 import { runRetention } from '../../src/scheduler/retention.js';
+import { insertEvents } from '../fixtures/events.js';
 import { backends, type TestDb } from '../helpers/backends.js';
 
 const day = 24 * 3600_000;
@@ -7,10 +9,7 @@ const day = 24 * 3600_000;
 describe.each(backends)('retention on $name', (backend) => {
   let testDb: TestDb;
   const insert = (id: string, daysAgo: number, status: string) =>
-    testDb.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status) values ($1, 'soccer', 'Soccer', 'epl', 'EPL', $2, $3)`,
-      [id, new Date(Date.now() - daysAgo * day), status],
-    );
+    insertEvents(testDb.db, [{ id, sport: 'soccer', league: 'epl', startsAt: new Date(Date.now() - daysAgo * day), status: status as EventStatus }]);
   const ids = async (table: string) => (await testDb.db.query<{ id: string }>(`select id from ${table} order by id`)).rows.map((r) => r.id);
 
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import { migrate, migrationStatus } from '../../src/db/migrate.js';
 import type { Db } from '../../src/db/types.js';
 import { basisOf, buildSidebar } from '../../src/sidebar/hierarchy.js';
 import { createSidebarRepository, type SidebarRow } from '../../src/sidebar/repository.js';
-import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
+import { expectedSidebar, insertEvents, loadFixtures } from '../fixtures/events.js';
 import { backends, latestMigration, type TestDb } from '../helpers/backends.js';
 
 /** The sidebar as [sport_id, games, live, [[league_id, games, live]]] for comparison with expectedSidebar. */
@@ -87,11 +87,10 @@ describe.each(backends)('SQL on $name', (backend) => {
   });
 
   it('events beyond the horizon (sidebar_settings.event_horizon, 10 years by default) are not counted until it is widened', async () => {
-    await db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status) values
-         ('far-1', 'hostile', 'Hostile', 'year2900', 'Year 2900', '2900-01-01T00:00:00Z', 'scheduled'),
-         ('near-1', 'hostile', 'Hostile', 'next_year', 'Next Year', now() + interval '300 days', 'scheduled')`,
-    );
+    await insertEvents(db, [
+      { id: 'far-1', sport: 'hostile', league: 'year2900', leagueName: 'Year 2900', startsAt: new Date('2900-01-01T00:00:00Z') },
+      { id: 'near-1', sport: 'hostile', league: 'next_year', leagueName: 'Next Year', hoursFromNow: 300 * 24 },
+    ]);
     try {
       const leagues = async () => (await repo.readSource()).filter((r) => r.sport_id === 'hostile').map((r) => r.league_id);
       expect(await leagues()).toEqual(['next_year']);
@@ -136,8 +135,7 @@ describe.each(backends)('SQL on $name', (backend) => {
 
   it('a failed refresh is logged as an error and keeps the previous view contents', async () => {
     const before = (await repo.readView()).rows;
-    await db.query(`insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-      values ('fx-new', 'darts', 'Darts', 'pdc', 'PDC', now() + interval '1 hour', 'scheduled')`);
+    await insertEvents(db, [{ id: 'fx-new' }]);
     // Without its unique index the view cannot be refreshed concurrently: the refresh fails.
     await db.query('drop index idx_sidebar_data_sport_league');
     try {

@@ -2,7 +2,7 @@ import { applyRegionSidebarDelta, applySidebarDelta } from '@sportsbook/sidebar-
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type DeltaVersions, paths, type RegionSidebar, type RegionSidebarDelta, type Sidebar, type SidebarDelta } from '../../src/contract/index.js';
-import { insertEventBySql } from '../fixtures/events.js';
+import { insertEventBySql, insertEvents } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 import { openSse, type SseClient } from '../helpers/sse.js';
@@ -127,11 +127,7 @@ describe.each(backends)('GET /api/v1/shared/sidebar/stream on $name', (backend) 
     let held = JSON.parse(first.data) as RegionSidebar;
     expect(held).toEqual(await current());
     // A live EPL game (France allows the EPL): soccer changes, in its England region; the other sports do not.
-    await fixture.db.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ($1, 'soccer', 'Soccer', 'epl', 'EPL', now() - interval '10 minutes', 'live')`,
-      [`stream-region-${++events}`],
-    );
+    await insertEvents(fixture.db.db, [{ id: `stream-region-${++events}`, sport: 'soccer', league: 'epl', hoursFromNow: -1 / 6, status: 'live' }]);
     // And a darts league, which France does not allow: nothing of it shows.
     await insertEventBySql(fixture.db.db, `stream-${++events}`, { league: `stream-league-${events}` });
     const version = (await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).json<{ id: number }>().id;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paths, type RegionSidebar, type Sidebar } from '../../src/contract/index.js';
+import { insertEvents } from '../fixtures/events.js';
 import { asAdmin, buildTestApp, listening } from '../helpers/app.js';
 import { backends, useFixtureBackend } from '../helpers/backends.js';
 
@@ -69,10 +70,9 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
 
   it('one refresh updates every variant: the next answer of window=live shows the new version', async () => {
     const before = await fetch(`${base}${live}`).then(body);
-    await fixture.db.db.query(
-      `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
-       values ('variants-live-1', 'variants', 'Variants', 'variants-l', 'Variants League', now() - interval '10 minutes', 'live')`,
-    );
+    await insertEvents(fixture.db.db, [
+      { id: 'variants-live-1', sport: 'variants', league: 'variants-l', leagueName: 'Variants League', hoursFromNow: -1 / 6, status: 'live' },
+    ]);
     try {
       expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
       const after = await fetch(`${base}${live}`).then(body);
@@ -320,10 +320,9 @@ describe.each(backends)('sidebar variants on $name', (backend) => {
            values ($1, 'basketball', 'Basketball', $2, upper($2), $3, $4, now() + $5::double precision * interval '1 hour', $6)`,
           [id, league, home, away, hours, status],
         );
-      await fixture.db.db.query(
-        `insert into odds_events (id, sport_id, sport, league_id, league, home_team, away_team, commence_time, status)
-         values ('j-esports', 'esports', 'Esports', 'lol', 'League of Legends', 'T1', 'Gen.G', now() + interval '2 hours', 'scheduled')`,
-      );
+      await insertEvents(fixture.db.db, [
+        { id: 'j-esports', sport: 'esports', league: 'lol', leagueName: 'League of Legends', home: 'T1', away: 'Gen.G', hoursFromNow: 2 },
+      ]);
       expect((await app.inject({ method: 'POST', url: paths.refresh, headers: asAdmin })).statusCode).toBe(200);
     });
     afterAll(async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { renderEnvExample, withSettingsTable } from '../../../src/config/docs.js';
+import { renderEnvExample, tableEnd, tableStart, withSettingsTable } from '../../../src/config/docs.js';
 import { envSchema, settingGroups } from '../../../src/config/schema.js';
 
 const file = (name: string) => readFileSync(new URL(`../../../${name}`, import.meta.url), 'utf8');
@@ -27,5 +27,28 @@ describe('the configuration documentation, generated from the schema', () => {
     for (const [name, schema] of Object.entries(envSchema.properties)) {
       if ((schema as { writeOnly?: boolean }).writeOnly) expect((schema as { default?: unknown }).default, name).toBeUndefined();
     }
+  });
+});
+
+describe('the generated documentation, by its rules', () => {
+  it('.env.example wraps each description in comment lines of at most 96 characters, words whole, none empty', () => {
+    const comments = renderEnvExample()
+      .split('\n')
+      .filter((line) => line.startsWith('# ') && !line.startsWith('# ---'));
+    // A URL longer than a line is the one word that may overflow it.
+    expect(comments.filter((line) => line.length > 96 && !/\S{60,}/.test(line))).toEqual([]);
+    expect(comments.filter((line) => line.trim() === '#')).toEqual([]);
+    // Words whole: every line ends at a word's end, never inside one (the next line starts a new word).
+    expect(renderEnvExample()).toContain('# The port to listen on.\nPORT=3000\n');
+    expect(renderEnvExample()).toContain('# Worker processes sharing PORT (node:cluster): a number, or auto (one per core). Each worker\n# holds its own copy');
+  });
+
+  it('the README must carry both markers, in order, or the table is not replaced', () => {
+    expect(() => withSettingsTable('no table here')).toThrow(/lacks the settings table markers/);
+    expect(() => withSettingsTable(`${tableEnd}\n${tableStart}`)).toThrow(/lacks the settings table markers/);
+    expect(() => withSettingsTable(tableStart)).toThrow(/lacks the settings table markers/);
+    expect(withSettingsTable(`before\n${tableStart}\nold\n${tableEnd}\nafter`)).toMatch(
+      new RegExp(`^before\\n${tableStart}\\n\\| variable [^]*\\n${tableEnd}\\nafter$`),
+    );
   });
 });
