@@ -30,6 +30,7 @@ import { webPlugin } from './web/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The configuration, for routes and commands (plugins receive their part as options). */
     config: Config;
   }
 }
@@ -101,7 +102,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(corsPlugin, { origins: config.corsOrigins, admin: config.corsAdmin });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'] });
   await app.register(docsPlugin);
-  await app.register(dbPlugin, { config, db: options.db, startup: options.dbStartup });
+  await app.register(dbPlugin, { config, db: options.db, startup: options.dbStartup, listen: serving && config.wakeups });
   await app.register(cachePlugin, { config, cache: options.cache });
   // The admin refresh limit and the failed-authentication limit count for the fleet with Redis
   // (every instance and worker shares the count), per process otherwise or while Redis fails.

@@ -14,7 +14,9 @@
  *     and the change records as they were, and is logged as 'error' with its message;
  *   - flags refreshes slower than p_alert_threshold_seconds (alert_triggered) and raises a
  *     warning for them; prunes log rows older than 30 days after a success (never the newest
- *     success, which is the version).
+ *     success, which is the version);
+ *   - NOTIFYs sidebar_version after a success (delivered at commit): instances LISTENing read the
+ *     new version at once instead of at their next poll.
  * It returns the log row it wrote; a success's id is the new version (sidebar_data_version()).
  *
  * Runs as its owner (refreshing a materialized view needs its ownership), without JIT: its
@@ -111,6 +113,7 @@ begin
   end if;
 
   delete from sidebar_refresh_log where started_at < now() - interval '30 days';
+  perform pg_notify('sidebar_version', '');
 
   return v_log;
 end;

@@ -1,7 +1,8 @@
 /*
  * A change of the configuration (order, icons, settings, regions, names, jurisdictions), or a
  * TRUNCATE of odds_events, can touch every league: it appends one change record with no league,
- * which makes the next refresh a full rebuild. Runs as its owner, as the events' trigger does.
+ * which makes the next refresh a full rebuild, and NOTIFYs sidebar_changes. Runs as its owner,
+ * as the events' trigger does.
  */
 create function tg_sidebar_changes__config() returns trigger
 language plpgsql volatile
@@ -9,6 +10,7 @@ security definer set search_path = pg_catalog, public, pg_temp
 as $$
 begin
   insert into sidebar_changes (sport_id, league_id) values (null, null);
+  perform pg_notify('sidebar_changes', '');
   return null;
 end;
 $$;

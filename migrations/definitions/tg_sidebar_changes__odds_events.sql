@@ -14,6 +14,10 @@
  * Runs as its owner (security definer): whoever may write events records their change, without
  * being able to write sidebar_changes directly. TRUNCATE has no transition table: it marks a full
  * rebuild (tg_sidebar_changes__config).
+ *
+ * A statement that recorded a change also NOTIFYs sidebar_changes (delivered at commit, once per
+ * transaction whatever the number of statements): instances LISTENing wake their change loop
+ * at once instead of at their next poll. The payload is empty; listeners ask the database.
  */
 create function tg_sidebar_changes__odds_events() returns trigger
 language plpgsql volatile
@@ -48,6 +52,9 @@ begin
     from (select *, case when status = 'live' then null else commence_time end as starts_at from old_rows) as o
     where sidebar_event_counted(status, commence_time, v_horizon)
     group by sport_id, league_id, starts_at;
+  end if;
+  if found then
+    perform pg_notify('sidebar_changes', '');
   end if;
   return null;
 end;

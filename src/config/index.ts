@@ -14,110 +14,30 @@ export interface HostPort {
   port: number;
 }
 
-/** The validated, typed configuration every module receives; nothing else reads process.env. */
-export interface Config {
-  port: number;
-  host: string;
-  logLevel: LogLevel;
-  trustProxy: boolean;
-  shutdownGraceMs: number;
-  /** Worker processes serving the port (WEB_CONCURRENCY, auto resolved to the cores); 1: this process serves. */
-  webConcurrency: number;
-  /** Time a client has to send a whole request, body included (a slow upload is cut with 408 after it). */
-  requestTimeoutMs: number;
-
-  /** Unset: embedded PGlite under pgliteDataDir. */
-  databaseUrl?: string;
-  /** A read replica of databaseUrl for the sidebar's reads (view, fallback, version). */
-  databaseReadUrl?: string;
-  /** Where migrations run, when databaseUrl is a role that may not change the schema; unset: databaseUrl. */
-  databaseMigrationUrl?: string;
-  databasePoolMax: number;
-  /** Deadline of each statement on PostgreSQL (client-side: works through poolers). */
-  databaseQueryTimeoutMs: number;
-  /** Deadline of a refresh_sidebar_data() call, which may legitimately take longer. */
-  databaseRefreshTimeoutMs: number;
-  /** A folder, or 'memory://' for a throw-away in-memory database. */
-  pgliteDataDir: string;
-  migrateOnStart: boolean;
-  /** Load demo events into an empty embedded database (never into DATABASE_URL). */
-  seedDemoData: boolean;
-
-  /** Unset (and no Sentinels or cluster nodes): in-process cache. */
-  redisUrl?: string;
-  /** A Sentinel-managed master instead of REDIS_URL. */
-  redisSentinel?: { sentinels: HostPort[]; master: string; password?: string };
-  /** A Redis Cluster instead of REDIS_URL. */
-  redisCluster?: { nodes: HostPort[]; password?: string };
-  redisTimeoutMs: number;
-  cacheKeyPrefix: string;
-  cacheTtlSeconds: number;
-  /** Origins whose browser pages may read the API (CORS); empty: none. */
-  corsOrigins: string[];
-  /** Whether admin routes answer those origins too. */
-  corsAdmin: boolean;
-  /** Cache-Control of public sidebar answers (SIDEBAR_HTTP_CACHE_CONTROL). */
-  httpCacheControl: string;
-  /** Sidebar variants kept pre-built per process (least recently used dropped beyond). */
-  variantsMax: number;
-  /** CPU milliseconds per second the process may spend on variants it does not keep; a quarter of it per client address. */
-  coldBudgetMsPerSecond: number;
-  /** The language of the default names: Content-Language of sidebar answers in no other language. */
-  defaultLanguage: string;
-  /** The tag CDNs purge sidebar answers by (Surrogate-Key, Cache-Tag). */
-  cdnSurrogateKey: string;
-  /** Purge-by-tag endpoint called after each new version this instance makes; unset: no purge. */
-  cdnPurgeUrl?: string;
-  cdnPurgeToken?: string;
-  /** Header that carries the token: authorization (as a Bearer token) or a CDN's own (Fastly-Key). */
-  cdnPurgeTokenHeader: string;
-  /** Deadline of one purge call. */
-  cdnPurgeTimeoutMs: number;
-  fallbackCacheTtlSeconds: number;
-  /** How often each instance reads sidebar_data's version: the bound on seeing a refresh made elsewhere. 0: never. */
-  versionPollMs: number;
-
-  adminApiKey?: string;
-  /** The Supabase project's URL: admin JWTs signed with its published keys (ES256/RS256), issuer and audience checked. */
-  supabaseUrl?: string;
-  /** Supabase's legacy shared JWT secret (HS256). */
-  supabaseJwtSecret?: string;
-  /** When set, admin JWTs must carry iat and be younger than this (leave unset for Supabase's long-lived service_role key). */
-  adminJwtMaxAgeSeconds?: number;
-  /** Failed admin authentications allowed per client address per minute; beyond: 429 (valid credentials still pass). */
-  adminAuthFailuresPerMinute: number;
-  /** When set, GET /metrics requires Authorization: Bearer <token>. */
-  metricsToken?: string;
-
-  schedulerEnabled: boolean;
-  refreshIntervalSeconds: number;
-  refreshAlertSeconds: number;
-  refreshRateLimitPerMinute: number;
-
-  /** Events finished more than this many days ago are moved out of odds_events hourly; 0: never. */
-  retentionDays: number;
-  /** Move them to odds_events_archive (true) or delete them. */
-  retentionArchive: boolean;
-
-  /** Largest POST /events body, after decompression. */
-  importMaxBodyBytes: number;
-  /** Imports read and written at once; more get 429 with Retry-After (bounds memory). */
-  importMaxConcurrent: number;
-  /** Imports within this window share one refresh. */
-  importRefreshDelaySeconds: number;
-  /** How often each instance asks whether writes wait for a refresh (0: never; the schedule alone refreshes). */
-  changePollMs: number;
-  /** At most one change-driven refresh per this many milliseconds, across every instance. */
-  changeMinGapMs: number;
-  /** Serve the demo page at / and the dashboard at /admin (packages/demo, built by npm install). */
-  webPagesEnabled: boolean;
-  /** Server-Sent Events streams this instance serves at once; more get 503 with Retry-After. */
-  streamMaxClients: number;
-  /** The share of streamMaxClients one client address may hold. */
-  streamMaxSharePerAddress: number;
-  /** Hours after its start that a The Odds API event without scores counts as live. */
-  feedLiveWindowHours: number;
+/** A Sentinel-managed Redis master (REDIS_SENTINELS, REDIS_SENTINEL_MASTER, REDIS_PASSWORD). */
+export interface RedisSentinel {
+  sentinels: HostPort[];
+  master: string;
+  password?: string;
 }
+
+/** A Redis Cluster (REDIS_CLUSTER_NODES, REDIS_PASSWORD). */
+export interface RedisCluster {
+  nodes: HostPort[];
+  password?: string;
+}
+
+/** Keys whose value may be undefined become optional: `{ a: string | undefined }` is `{ a?: string }`. */
+type UnsetOptional<T> = { [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined> } & {
+  [K in keyof T as undefined extends T[K] ? never : K]: T[K];
+};
+
+/**
+ * The validated, typed configuration every module receives; nothing else reads process.env.
+ * Derived from the mapping in toConfig(), itself typed by the schema: a setting is named in
+ * schema.ts (with its description) and mapped once below.
+ */
+export type Config = UnsetOptional<ReturnType<typeof toConfig>>;
 
 /** CORS_ORIGINS: comma-separated origins, each `scheme://host[:port]` exactly as browsers send it. */
 function corsOrigins(value: string): string[] {
@@ -165,7 +85,7 @@ function hostPorts(name: string, value: string): HostPort[] {
 }
 
 /** At most one Redis topology: one server (REDIS_URL), Sentinels, or a cluster. */
-function redisTopology(e: Env): Pick<Config, 'redisSentinel' | 'redisCluster'> {
+function redisTopology(e: Env): { redisSentinel?: RedisSentinel; redisCluster?: RedisCluster } {
   const sentinels = hostPorts('REDIS_SENTINELS', e.REDIS_SENTINELS);
   const nodes = hostPorts('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES);
   const chosen = [e.REDIS_URL && 'REDIS_URL', sentinels.length && 'REDIS_SENTINELS', nodes.length && 'REDIS_CLUSTER_NODES'].filter(Boolean);
@@ -224,22 +144,8 @@ function describeErrors(error: unknown, env: Record<string, string>): string {
     .join('; ');
 }
 
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const cleaned = dropEmpty(env);
-  let e: Env;
-  try {
-    e = validateEnv<Env>({
-      schema: envSchema,
-      data: cleaned,
-      // The CLI reads ./.env itself (process.loadEnvFile) before it builds the environment it passes here.
-      // Stryker disable next-line BooleanLiteral: dotenv: true would read ./.env into process.env again, which never overrides what is set; a test would have to change directory, which Stryker's worker threads forbid.
-      dotenv: false,
-      // Validate exactly what we were given (env-schema would otherwise merge process.env back in, empty values and all).
-      env: false,
-    });
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration: ${describeErrors(error, cleaned)}`);
-  }
+/** The settings as the modules name them, from the validated variables, with the checks the schema cannot say. */
+function toConfig(e: Env) {
   return {
     port: e.PORT,
     host: e.HOST,
@@ -251,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     databaseReadUrl: besideDatabaseUrl('DATABASE_READ_URL', e.DATABASE_READ_URL, e.DATABASE_URL, 'the replica is read, the primary written'),
     databaseMigrationUrl: besideDatabaseUrl('DATABASE_MIGRATION_URL', e.DATABASE_MIGRATION_URL, e.DATABASE_URL, 'it migrates the database the service reads'),
+    databaseListenUrl: besideDatabaseUrl('DATABASE_LISTEN_URL', e.DATABASE_LISTEN_URL, e.DATABASE_URL, 'it listens to the database the service reads'),
     databasePoolMax: e.DATABASE_POOL_MAX,
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
     databaseRefreshTimeoutMs: e.DATABASE_REFRESH_TIMEOUT_MS,
@@ -287,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshRateLimitPerMinute: e.SIDEBAR_REFRESH_RATE_LIMIT,
     changePollMs: e.SIDEBAR_CHANGE_POLL_MS,
     changeMinGapMs: e.SIDEBAR_CHANGE_MIN_GAP_MS,
+    wakeups: e.SIDEBAR_WAKEUPS,
     webPagesEnabled: e.WEB_PAGES_ENABLED,
     streamMaxClients: e.STREAM_MAX_CLIENTS,
     streamMaxSharePerAddress: e.STREAM_MAX_SHARE_PER_ADDRESS,
@@ -297,4 +205,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     importRefreshDelaySeconds: e.IMPORT_REFRESH_DELAY_SECONDS,
     feedLiveWindowHours: e.FEED_LIVE_WINDOW_HOURS,
   };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const cleaned = dropEmpty(env);
+  let e: Env;
+  try {
+    e = validateEnv<Env>({
+      schema: envSchema,
+      data: cleaned,
+      // The CLI reads ./.env itself (process.loadEnvFile) before it builds the environment it passes here.
+      // Stryker disable next-line BooleanLiteral: dotenv: true would read ./.env into process.env again, which never overrides what is set; a test would have to change directory, which Stryker's worker threads forbid.
+      dotenv: false,
+      // Validate exactly what we were given (env-schema would otherwise merge process.env back in, empty values and all).
+      env: false,
+    });
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: ${describeErrors(error, cleaned)}`);
+  }
+  return toConfig(e);
 }

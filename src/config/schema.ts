@@ -71,6 +71,14 @@ const database = {
       ...secret,
     }),
   ),
+  DATABASE_LISTEN_URL: Type.Optional(
+    Type.String({
+      description:
+        "Where each process LISTENs for the database's notifications (SIDEBAR_WAKEUPS): a session connection, direct or through a session-mode pooler (Supabase: port 5432), as the runtime role. Unset: DATABASE_URL, which works unless it is a transaction pooler (the service then finds that notifications do not arrive, and polls).",
+      pattern: '^postgres(ql)?://',
+      ...secret,
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({
     description:
       "Connections per process (and per worker), for DATABASE_URL and DATABASE_READ_URL each. Budget: instances x WEB_CONCURRENCY x DATABASE_POOL_MAX within the pooler's client limit or the database's max_connections.",
@@ -267,6 +275,11 @@ const refresh = {
     minimum: 0,
     maximum: 60000,
     default: 250,
+  }),
+  SIDEBAR_WAKEUPS: Type.Boolean({
+    description:
+      "LISTEN for the database's notifications (a write left changes, a refresh made a version): the change loop and the version watcher act at once, and poll only every 5 s in case one is lost. Checked by a probe every 30 s; while notifications do not arrive (a transaction pooler), both poll as SIDEBAR_CHANGE_POLL_MS and SIDEBAR_VERSION_POLL_MS say. One extra database connection per process.",
+    default: true,
   }),
   SIDEBAR_CHANGE_MIN_GAP_MS: Type.Integer({
     description:

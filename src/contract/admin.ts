@@ -45,7 +45,8 @@ export type SchedulerState = Static<typeof SchedulerState>;
 export const ChangeLoopState = Type.Object(
   {
     enabled: Type.Boolean({ description: 'This instance polls for changes (SIDEBAR_CHANGE_POLL_MS > 0).' }),
-    poll_ms: Type.Integer(),
+    poll_ms: Type.Integer({ description: 'The poll now: SIDEBAR_CHANGE_POLL_MS, or the safety poll while woken.' }),
+    woken: Type.Boolean({ description: 'The database notifications arrive (LISTEN): writes wake the loop at once.' }),
     min_gap_ms: Type.Integer(),
     last_check_at: NullableInstant,
     last_refresh_at: NullableInstant,

@@ -8,13 +8,14 @@ export type { Db, Queryable, Session } from './types.js';
 
 /** DATABASE_URL set: real PostgreSQL; unset: embedded PGlite. */
 export function createDb(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'databaseListenUrl' | 'databasePoolMax' | 'databaseQueryTimeoutMs' | 'pgliteDataDir'>,
   log: FastifyBaseLogger,
 ): Promise<Db> {
   if (config.databaseUrl) {
     return Promise.resolve(
       createPostgresDb({
         connectionString: config.databaseUrl,
+        listenUrl: config.databaseListenUrl,
         max: config.databasePoolMax,
         queryTimeoutMs: config.databaseQueryTimeoutMs,
         // The message and code only: pg attaches the whole client (its config, buffers) to the error.

@@ -36,6 +36,15 @@ export async function createPgliteDb(dataDir: string, options: { loadDataDir?: B
     description: inMemory ? 'embedded PGlite (in memory)' : `embedded PGlite at ${location}`,
     query: session.query,
     withSession: (fn) => fn(session),
+    // One process, one connection: it receives the notifications of its own transactions, and never loses them.
+    async listen(channels, handlers) {
+      const stops = await Promise.all(channels.map((channel) => pglite.listen(channel, () => handlers.onNotify(channel))));
+      return {
+        close: async () => {
+          await Promise.all(stops.map((stop) => stop()));
+        },
+      };
+    },
     close: () => pglite.close(),
     dump: () => pglite.dumpDataDir('none'),
   };

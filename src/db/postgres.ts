@@ -17,6 +17,8 @@ export interface PostgresOptions {
    * and the pool discards it. Default 5 s.
    */
   queryTimeoutMs?: number;
+  /** Where listen() connects: a session connection (direct, or a session-mode pooler). Default: connectionString. */
+  listenUrl?: string;
   /** Called for errors on idle clients, which would otherwise crash the process. */
   onIdleError: (err: Error) => void;
 }
@@ -68,6 +70,47 @@ export function createPostgresDb(options: PostgresOptions): Db {
       } finally {
         client.release();
       }
+    },
+    async listen(channels, handlers) {
+      const client = new pg.Client({
+        connectionString: options.listenUrl ?? options.connectionString,
+        connectionTimeoutMillis: 5000,
+        query_timeout: options.queryTimeoutMs ?? 5000,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+        application_name: 'sidebar-service-listen',
+      });
+      let closing = false;
+      // end() waits for the server to close its side, which a silent connection never does.
+      const end = async () => {
+        const ended = client.end().catch(() => {});
+        const deadline = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+        await Promise.race([ended, deadline]);
+        (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      };
+      const lost = (err: Error) => {
+        if (closing) return;
+        closing = true;
+        handlers.onLost(err);
+        void end();
+      };
+      client.on('error', lost);
+      client.on('end', () => lost(new Error('the listening connection ended')));
+      client.on('notification', (message) => handlers.onNotify(message.channel));
+      try {
+        await client.connect();
+        for (const channel of channels) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+      } catch (err) {
+        closing = true;
+        await end();
+        throw withConnectionCode(err);
+      }
+      return {
+        close: async () => {
+          closing = true;
+          await end();
+        },
+      };
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ChangeLoopState } from '../contract/index.js';
+import type { Wakeups } from '../db/wakeups.js';
 import type { RefreshLogRow } from '../sidebar/repository.js';
 
 export interface ChangeLoopDeps {
@@ -10,6 +11,10 @@ export interface ChangeLoopDeps {
   log: FastifyBaseLogger;
   /** refresh_sidebar_data_if_changed(): the log row of a refresh, or null when there was nothing to do. */
   refreshIfChanged: (minGapSeconds: number) => Promise<RefreshLogRow | null>;
+  /** The database's notifications (LISTEN); while they arrive, the loop wakes on them and polls only every safetyPollMs. */
+  wakeups?: Pick<Wakeups, 'live' | 'on' | 'onLive'>;
+  /** The poll while notifications arrive: what a lost one waits at most. Default 5 s. */
+  safetyPollMs?: number;
 }
 
 /**
@@ -18,6 +23,11 @@ export interface ChangeLoopDeps {
  * the refresh lock, so the fleet refreshes at most once per minGapMs however many instances
  * and writers there are. A poll with nothing pending is an index probe and logs nothing.
  * Polls never overlap: the next is scheduled when one ends.
+ *
+ * With wake-ups (the database's notifications arrive), a write's notification asks at once, or
+ * when the minimum gap since the last refresh anyone made ends (each refresh notifies too); a
+ * refresh elsewhere that may have started before the write is followed by one more ask after
+ * the gap. The poll then only covers a lost notification.
  */
 export function createChangeLoop(deps: ChangeLoopDeps) {
   const { log, pollMs, minGapMs } = deps;
@@ -29,7 +39,17 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
   let lastRefreshAt: Date | null = null;
   let refreshes = 0;
 
+  const safetyPollMs = Math.max(pollMs, deps.safetyPollMs ?? 5000);
+  const woken = () => deps.wakeups?.live() === true;
+  // A write was notified since the last ask began / since the last refresh heard of; when that refresh was heard of.
+  let wanted = false;
+  let changedSinceVersion = false;
+  let askAgain = false;
+  let lastVersionAt = Number.NEGATIVE_INFINITY;
+
   async function poll(): Promise<void> {
+    const notified = wanted;
+    wanted = false;
     try {
       const result = await deps.refreshIfChanged(minGapMs / 1000);
       lastCheckAt = new Date();
@@ -38,6 +58,13 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
       if (result) {
         refreshes++;
         lastRefreshAt = result.finished_at;
+        lastVersionAt = Date.now();
+      } else if (notified && askAgain) {
+        // Nothing refreshed although a write was notified: a refresh within the gap (one made
+        // before this process heard of it), or another's in progress. Asked once more when the gap ends.
+        askAgain = false;
+        wanted = true;
+        lastVersionAt = Date.now();
       }
     } catch (err) {
       // Logged on the transition only: an outage would otherwise log four lines a second.
@@ -46,17 +73,44 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
     }
   }
 
-  function schedule(): void {
-    if (stopped) return;
+  /** The next ask: a notified write's as soon as the gap allows, otherwise the poll's. */
+  function nextDelay(): number {
+    if (wanted) return Math.max(0, lastVersionAt + minGapMs - Date.now());
+    return woken() ? safetyPollMs : pollMs;
+  }
+
+  /** Asks after delayMs (replacing the ask scheduled); an ask under way schedules the next when it ends. */
+  function schedule(delayMs = nextDelay()): void {
+    if (stopped || running) return;
+    if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = null;
       running = poll().finally(() => {
         running = null;
         schedule();
       });
-    }, pollMs);
+    }, delayMs);
     timer.unref();
   }
+
+  const unsubscribe = [
+    deps.wakeups?.on('changes', () => {
+      wanted = true;
+      askAgain = true;
+      changedSinceVersion = true;
+      schedule();
+    }),
+    // A refresh somewhere: the writes notified before it may have committed after it began, so
+    // they are asked about once more when the gap ends.
+    deps.wakeups?.on('version', () => {
+      lastVersionAt = Date.now();
+      if (changedSinceVersion) wanted = true;
+      changedSinceVersion = false;
+      if (wanted) schedule();
+    }),
+    // Notifications start arriving: ask now (one may have been missed); they stop: poll again.
+    deps.wakeups?.onLive((live) => schedule(live ? 0 : pollMs)),
+  ];
 
   return {
     start(): void {
@@ -69,6 +123,7 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
     /** Stops polling and waits for a poll (and its refresh) under way. Idempotent. */
     async stop(): Promise<void> {
       stopped = true;
+      for (const off of unsubscribe) off?.();
       // Stryker disable next-line ConditionalExpression: clearTimeout(null) does nothing; the guard is for the types.
       if (timer) clearTimeout(timer);
       timer = null;
@@ -78,7 +133,8 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
     state(): ChangeLoopState {
       return {
         enabled: !stopped,
-        poll_ms: pollMs,
+        poll_ms: woken() ? safetyPollMs : pollMs,
+        woken: woken(),
         min_gap_ms: minGapMs,
         last_check_at: lastCheckAt?.toISOString() ?? null,
         last_refresh_at: lastRefreshAt?.toISOString() ?? null,

@@ -52,6 +52,7 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
       minGapMs: config.changeMinGapMs,
       log: app.log,
       refreshIfChanged: (minGapSeconds) => sidebarService.refreshIfChanged(minGapSeconds),
+      wakeups: app.dbWakeups,
     });
     const retention = createRetentionJob({
       db,

@@ -45,6 +45,7 @@ export const sidebarPlugin = fp<SidebarPluginOptions>(
       intervalMs: config.versionPollMs,
       log: app.log,
       replicaReads: dbRead !== db,
+      wakeups: app.dbWakeups,
     });
     const service = createSidebarService({
       repository,

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { Wakeups } from '../db/wakeups.js';
 import type { ViewVersion } from './repository.js';
 
 export interface VersionWatcherOptions {
@@ -14,14 +15,20 @@ export interface VersionWatcherOptions {
   replicaReads?: boolean;
   /** With replicaReads: how long made() keeps checking for a version the replica does not show yet. */
   catchUpMs?: number;
+  /** The database's notifications: while they arrive, each new version is read at once and the poll runs every safetyPollMs only. */
+  wakeups?: Pick<Wakeups, 'live' | 'on' | 'onLive'>;
+  /** The poll while notifications arrive: what a lost one waits at most. Default 5 s. */
+  safetyPollMs?: number;
 }
 
 /**
  * The newest sidebar_data version this process knows of. It only ever moves forward, and it
  * learns from three places: the refreshes this process runs, the database loads it makes, and
  * a poll of sidebar_data_version() every intervalMs, which is how refreshes made by other
- * instances, psql or pg_cron reach it. Polling (one indexed row) rather than LISTEN, because
- * LISTEN does not work through transaction poolers (PgBouncer, Supabase's pooler).
+ * instances, psql or pg_cron reach it. Polling (one indexed row) works through transaction
+ * poolers (PgBouncer, Supabase's port 6543), where LISTEN does not; where the database's
+ * notifications do arrive (wakeups), a refresh's notification has the version read at once,
+ * and the poll only covers a lost one.
  */
 export function createVersionWatcher(options: VersionWatcherOptions) {
   const { log } = options;
@@ -56,15 +63,31 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     return current;
   }
 
+  const woken = () => options.wakeups?.live() === true;
   function schedule(): void {
     if (stopped || options.intervalMs <= 0) return;
+    if (timer) clearTimeout(timer);
+    const intervalMs = woken() ? Math.max(options.intervalMs, options.safetyPollMs ?? 5000) : options.intervalMs;
     timer = setTimeout(async () => {
       timer = null;
       await check();
       schedule();
-    }, options.intervalMs);
+    }, intervalMs);
     timer.unref();
   }
+
+  const unsubscribe = [
+    options.wakeups?.on('version', () => {
+      if (!stopped) void check();
+    }),
+    // Notifications start arriving (one may have been missed) or stop: read now, then poll at the new pace.
+    options.wakeups?.onLive(() => {
+      if (stopped) return;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      void check().then(schedule);
+    }),
+  ];
 
   // The newest version made on the primary that the replica did not show yet, and its chase.
   let awaited = 0;
@@ -124,6 +147,7 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     async stop(): Promise<void> {
       stopped = true;
       halted = true;
+      for (const off of unsubscribe) off?.();
       // Stryker disable next-line ConditionalExpression: clearTimeout(null) does nothing; the guard is for the types.
       if (timer) clearTimeout(timer);
       timer = null;

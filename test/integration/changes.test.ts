@@ -327,8 +327,11 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
 
-  it('a direct SQL insert is served by two instances within the poll, the gap and the version poll; one refresh per gap', async () => {
-    const config = { changePollMs: 50, changeMinGapMs: 300, versionPollMs: 50 };
+  it.each([
+    { how: 'woken by the database notifications', wakeups: true },
+    { how: 'by polls (notifications off, as through a transaction pooler)', wakeups: false },
+  ])('a direct SQL insert is served by two instances within the gap, $how; one refresh per gap', async ({ wakeups }) => {
+    const config = { changePollMs: 50, changeMinGapMs: 300, versionPollMs: 50, wakeups };
     for (let i = 0; i < 2; i++) apps.push(await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix: fixture.cache.prefix }, config));
     const totals = async () =>
       Promise.all(apps.map(async (app) => (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>().totals.game_count));
@@ -337,7 +340,7 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
 
     const started = Date.now();
     for (let i = 0; i < 5; i++) {
-      await insertEventBySql(fixture.db.db, `live-write-${i}`);
+      await insertEventBySql(fixture.db.db, `live-write-${wakeups}-${i}`);
     }
     const expected = before.map((n) => n + 5);
     while (JSON.stringify(await totals()) !== JSON.stringify(expected)) {
@@ -357,7 +360,8 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
       expect((rows[i]?.started_at.getTime() ?? 0) - (rows[i - 1]?.started_at.getTime() ?? 0)).toBeGreaterThanOrEqual(250);
     }
     const stats = (await apps[0]?.inject({ method: 'GET', url: paths.stats, headers: asAdmin }))?.json<Stats>();
-    expect(stats?.changes).toMatchObject({ enabled: true, poll_ms: 50, min_gap_ms: 300, failing: false });
+    // Woken by the database's notifications, the loop polls only as a safety net.
+    expect(stats?.changes).toMatchObject({ enabled: true, woken: wakeups, poll_ms: wakeups ? 5000 : 50, min_gap_ms: 300, failing: false });
   });
 
   it('SIDEBAR_CHANGE_POLL_MS=0 turns it off: a write waits for a refresh', async () => {

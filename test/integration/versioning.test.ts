@@ -23,9 +23,13 @@ describe.each(backends)('one version per refresh, in every layer, on $name', (ba
   const apps: FastifyInstance[] = [];
   let prefixes = 0;
 
-  /** An instance of the service on the shared database and cache (its own key prefix per test unless given). */
+  /**
+   * An instance of the service on the shared database and cache (its own key prefix per test
+   * unless given). Without the database's notifications: these tests follow versions through
+   * announcements and polls (wakeups.test.ts has the notifications).
+   */
   async function instance(prefix: string, overrides: Partial<Config> = {}): Promise<FastifyInstance> {
-    const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix }, overrides);
+    const app = await buildTestApp({ db: fixture.db.db, cache: fixture.cache.cache, prefix }, { wakeups: false, ...overrides });
     apps.push(app);
     return app;
   }

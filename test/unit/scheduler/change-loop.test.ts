@@ -3,14 +3,41 @@ import { createChangeLoop } from '../../../src/scheduler/change-loop.js';
 import type { RefreshLogRow } from '../../../src/sidebar/repository.js';
 import { capturingLogger } from '../../helpers/logger.js';
 
+/** Notifications the test sends by hand, as the database's would arrive. */
+function fakeWakeups(initiallyLive = true) {
+  let live = initiallyLive;
+  const handlers = { changes: new Set<() => void>(), version: new Set<() => void>() };
+  const liveListeners = new Set<(live: boolean) => void>();
+  return {
+    live: () => live,
+    on(channel: 'changes' | 'version', handler: () => void) {
+      handlers[channel].add(handler);
+      return () => handlers[channel].delete(handler);
+    },
+    onLive(listener: (live: boolean) => void) {
+      liveListeners.add(listener);
+      return () => liveListeners.delete(listener);
+    },
+    notify: (channel: 'changes' | 'version') => {
+      for (const handler of handlers[channel]) handler();
+    },
+    setLive(next: boolean) {
+      live = next;
+      for (const listener of liveListeners) listener(next);
+    },
+    listeners: () => handlers.changes.size + handlers.version.size + liveListeners.size,
+  };
+}
+
 /** A change loop whose polls the test answers by hand. */
-function setup(options: { pollMs?: number; minGapMs?: number } = {}) {
+function setup(options: { pollMs?: number; minGapMs?: number; wakeups?: ReturnType<typeof fakeWakeups> } = {}) {
   const polls: Array<{ gapSeconds: number; answer: (result: RefreshLogRow | null | Error) => void }> = [];
   const { log, lines } = capturingLogger('info');
   const loop = createChangeLoop({
     pollMs: options.pollMs ?? 250,
     minGapMs: options.minGapMs ?? 1000,
     log,
+    wakeups: options.wakeups,
     refreshIfChanged: (gapSeconds) =>
       new Promise((resolve, reject) => {
         polls.push({ gapSeconds, answer: (result) => (result instanceof Error ? reject(result) : resolve(result)) });
@@ -56,6 +83,7 @@ describe('change loop', () => {
     expect(loop.state()).toEqual({
       enabled: true,
       poll_ms: 250,
+      woken: false,
       min_gap_ms: 1000,
       last_check_at: '2026-11-25T12:00:00.500Z',
       last_refresh_at: '2026-11-25T12:00:00.480Z',
@@ -121,5 +149,145 @@ describe('change loop', () => {
     expect(lines).toEqual([]);
     expect(loop.state().enabled).toBe(false);
     await loop.stop();
+  });
+
+  describe('with wake-ups (the database notifications arrive)', () => {
+    it('polls only every 5 s, and says so', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ pollMs: 250, wakeups });
+      loop.start();
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(polls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(1);
+      expect(loop.state()).toMatchObject({ poll_ms: 5000, woken: true });
+      polls[0]?.answer(null);
+      await loop.stop();
+    });
+
+    it('a notified write is asked about at once when no refresh was heard of within the gap', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      wakeups.notify('changes');
+      wakeups.notify('changes'); // a second before the ask: one ask
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      polls[0]?.answer(refreshed('2026-11-25T12:00:00.000Z'));
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(polls).toHaveLength(1); // nothing notified since: the next is the safety poll
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(2);
+      polls[1]?.answer(null);
+      await loop.stop();
+    });
+
+    it('a write notified within the gap after a refresh is asked about when the gap ends', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      await vi.advanceTimersByTimeAsync(300);
+      wakeups.notify('version'); // another instance refreshed at 300 ms
+      await vi.advanceTimersByTimeAsync(200);
+      wakeups.notify('changes'); // a write at 500 ms
+      await vi.advanceTimersByTimeAsync(799);
+      expect(polls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(1); // at 1300 ms: the gap since the refresh ended
+      polls[0]?.answer(null);
+      await loop.stop();
+    });
+
+    it('a write notified while an ask runs is asked about after it, once the gap allows', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      wakeups.notify('changes');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      wakeups.notify('changes'); // committed while the refresh ran: perhaps not in it
+      await vi.advanceTimersByTimeAsync(100);
+      polls[0]?.answer(refreshed('2026-11-25T12:00:00.100Z'));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(polls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(2); // 1000 ms after the refresh ended
+      polls[1]?.answer(null);
+      await loop.stop();
+    });
+
+    it('a refresh heard of after a notified write is followed by an ask after the gap (it may have begun before the write)', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      await vi.advanceTimersByTimeAsync(100);
+      wakeups.notify('changes');
+      wakeups.notify('version'); // another instance's refresh ended
+      await vi.advanceTimersByTimeAsync(999);
+      expect(polls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(1); // at 1100 ms
+      polls[0]?.answer(refreshed('2026-11-25T12:00:01.100Z'));
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(polls).toHaveLength(1); // nothing notified since: the next is the safety poll
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(2);
+      polls[1]?.answer(null);
+      await loop.stop();
+    });
+
+    it('an ask for a notified write that finds nothing to do is made once more after the gap (a refresh it did not hear of may hold it), then no more', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      wakeups.notify('changes');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      polls[0]?.answer(null);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(polls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(2);
+      polls[1]?.answer(null);
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(polls).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(3); // the safety poll
+      polls[2]?.answer(null);
+      await loop.stop();
+    });
+
+    it('asks at once when notifications start arriving, and polls at pollMs again when they stop', async () => {
+      const wakeups = fakeWakeups(false);
+      const { loop, polls } = setup({ pollMs: 250, wakeups });
+      loop.start();
+      await vi.advanceTimersByTimeAsync(100);
+      wakeups.setLive(true);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      polls[0]?.answer(null);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(polls).toHaveLength(1);
+      wakeups.setLive(false);
+      await vi.advanceTimersByTimeAsync(249);
+      expect(polls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(2);
+      expect(loop.state()).toMatchObject({ poll_ms: 250, woken: false });
+      polls[1]?.answer(null);
+      await loop.stop();
+    });
+
+    it('after stop() nothing wakes it, and it no longer listens', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups });
+      loop.start();
+      await loop.stop();
+      wakeups.notify('changes');
+      wakeups.setLive(true);
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(polls).toHaveLength(0);
+      expect(wakeups.listeners()).toBe(0);
+    });
   });
 });

@@ -1,0 +1,129 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { paths, type Sidebar } from '../../src/contract/index.js';
+import { createWakeups, type Wakeups } from '../../src/db/wakeups.js';
+import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
+import { buildTestApp } from '../helpers/app.js';
+import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { capturingLogger } from '../helpers/logger.js';
+
+const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+/**
+ * Wake-ups: the definitions NOTIFY when a write leaves change records and when a refresh makes
+ * a version; one session per process LISTENs, and the change loop and the version watcher act
+ * on them instead of waiting for their polls.
+ */
+describe.each(backends)('wake-ups on $name', (backend) => {
+  let testDb: TestDb;
+  let testCache: TestCache;
+  let ids = 0;
+  const started: Wakeups[] = [];
+
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+    testCache = await backend.createCache();
+    await loadFixtures(testDb.db);
+    await testDb.db.query(`select refresh_sidebar_data('startup')`);
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((w) => w.stop()));
+  });
+  afterAll(async () => {
+    await testCache?.cleanup();
+    await testDb?.drop();
+  });
+
+  function listening() {
+    const { log, lines } = capturingLogger('info');
+    const wakeups = createWakeups({ db: testDb.db, log });
+    const heard = { changes: 0, version: 0 };
+    wakeups.on('changes', () => heard.changes++);
+    wakeups.on('version', () => heard.version++);
+    started.push(wakeups);
+    wakeups.start();
+    return { wakeups, heard, lines };
+  }
+
+  it('is live once its probe came back, and says so once', async () => {
+    const { wakeups, lines } = listening();
+    await until('live', () => wakeups.live());
+    expect(lines.filter((l) => String(l.msg).includes('notifications arrive'))).toHaveLength(1);
+  });
+
+  it('a write that changes the sidebar wakes "changes" once per transaction; one that changes nothing does not', async () => {
+    const { wakeups, heard } = listening();
+    await until('live', () => wakeups.live());
+    await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-a' });
+    await until('a changes notification', () => heard.changes === 1);
+    await testDb.db.withSession(async (session) => {
+      await session.query('begin');
+      await insertEventBySql(session, `wake-${++ids}`, { league: 'wake-a' });
+      await insertEventBySql(session, `wake-${++ids}`, { league: 'wake-b' });
+      await session.query('commit');
+    });
+    await until('a second changes notification', () => heard.changes === 2);
+    // A finished event is not counted: no change record, no notification.
+    await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-a', status: 'completed' });
+    await testDb.db.query(`select pg_notify('sidebar_probe', '')`); // arrives after anything sent before it
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard.changes).toBe(2);
+    expect(heard.version).toBe(0);
+  });
+
+  it('a configuration change wakes "changes"; a successful refresh wakes "version", a skipped one does not', async () => {
+    const { wakeups, heard } = listening();
+    await until('live', () => wakeups.live());
+    await testDb.db.query(`insert into sidebar_names (kind, id, lang, name) values ('sport', 'soccer', 'fr', 'Football')`);
+    await until('a changes notification', () => heard.changes === 1);
+    await testDb.db.query(`select refresh_sidebar_data('manual')`);
+    await until('a version notification', () => heard.version === 1);
+    await testDb.db.query(`select refresh_sidebar_data('manual', 30, 3600)`); // within the minimum interval: skipped
+    await testDb.db.query(`select pg_notify('sidebar_probe', '')`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(heard.version).toBe(1);
+  });
+
+  it('stop() closes its session: nothing is heard after', async () => {
+    const { wakeups, heard } = listening();
+    await until('live', () => wakeups.live());
+    await wakeups.stop();
+    expect(wakeups.live()).toBe(false);
+    await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-a' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(heard.changes).toBe(0);
+  });
+
+  describe('in the app, with polls an hour apart', () => {
+    let app: FastifyInstance;
+    afterEach(() => app?.close());
+
+    it('a write reaches the served sidebar at once: the change loop and the version watcher woke', async () => {
+      app = await buildTestApp(
+        { db: testDb.db, cache: testCache.cache, prefix: testCache.prefix },
+        { changePollMs: 60_000, versionPollMs: 60_000, changeMinGapMs: 100 },
+      );
+      await until('live', () => app.dbWakeups.live());
+      const count = async () => {
+        const body = (await app.inject({ method: 'GET', url: paths.sidebar })).json<Sidebar>();
+        return body.sports.find((s) => s.sport_id === 'darts')?.leagues.find((l) => l.league_id === 'wake-c')?.game_count ?? 0;
+      };
+      expect(await count()).toBe(0);
+      await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-c' });
+      await until('the write served', async () => (await count()) === 1);
+      expect(app.changeLoop.state()).toMatchObject({ woken: true, poll_ms: 60_000 });
+    });
+
+    it('with SIDEBAR_WAKEUPS off, it does not listen', async () => {
+      app = await buildTestApp({ db: testDb.db, cache: testCache.cache, prefix: testCache.prefix }, { wakeups: false });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(app.dbWakeups.live()).toBe(false);
+    });
+  });
+});
