@@ -5,7 +5,8 @@ import { startPgBouncer } from './pgbouncer.js';
 /**
  * `npm run test:pgbouncer`: the integration tests (test/integration) with every PostgreSQL
  * connection through a real PgBouncer in transaction mode: the scratch databases are created,
- * migrated, used and dropped through it. Passes what it is given to vitest.
+ * migrated, used and dropped through it, but for the sessions that LISTEN (which a transaction
+ * pooler cannot hold). Passes what it is given to vitest.
  */
 const admin = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
 const bouncer = await startPgBouncer({ host: admin.hostname, port: Number(admin.port || 5432), user: decodeURIComponent(admin.username || 'postgres') });
@@ -16,7 +17,8 @@ try {
   through.pathname = admin.pathname;
   const vitest = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'test/integration', ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { ...process.env, TEST_DATABASE_URL: through.toString() },
+    // Each test database LISTENs on the server directly, as DATABASE_LISTEN_URL has the service do behind a transaction pooler.
+    env: { ...process.env, TEST_DATABASE_URL: through.toString(), TEST_DATABASE_SESSION_URL: admin.toString() },
   });
   const [exitCode] = (await once(vitest, 'exit')) as [number | null];
   code = exitCode ?? 1;

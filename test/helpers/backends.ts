@@ -101,10 +101,24 @@ async function templateKey(): Promise<string> {
   return hash.digest('hex').slice(0, 16);
 }
 
+/**
+ * The server behind TEST_DATABASE_URL when that is a transaction pooler (npm run test:pgbouncer):
+ * where each test database LISTENs, as DATABASE_LISTEN_URL has the service do in production.
+ */
+export const testDatabaseSessionUrl = process.env.TEST_DATABASE_SESSION_URL;
+
+/** url's database on the server of TEST_DATABASE_SESSION_URL. */
+function sessionUrlOf(url: string): string | undefined {
+  if (!testDatabaseSessionUrl) return undefined;
+  const session = new URL(url);
+  session.host = new URL(testDatabaseSessionUrl).host;
+  return session.toString();
+}
+
 /** Creates a database next to TEST_DATABASE_URL's, migrates it, and drops it (with force) afterwards. */
 async function createPostgresTestDb(adminUrl: string, { migrate: migrated = true } = {}): Promise<TestDb> {
   const scratch = await createScratchDatabase(adminUrl, uniqueName('db'));
-  const db = createPostgresDb({ connectionString: scratch.url, max: 5, onIdleError: () => {} });
+  const db = createPostgresDb({ connectionString: scratch.url, listenUrl: sessionUrlOf(scratch.url), max: 5, onIdleError: () => {} });
   if (migrated) await migrate(db);
   return {
     db,

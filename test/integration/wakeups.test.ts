@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { paths, type Sidebar } from '../../src/contract/index.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
 import { createWakeups, type Wakeups } from '../../src/db/wakeups.js';
 import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { buildTestApp } from '../helpers/app.js';
-import { backends, type TestCache, type TestDb } from '../helpers/backends.js';
+import { backends, type TestCache, type TestDb, testDatabaseSessionUrl } from '../helpers/backends.js';
 import { capturingLogger } from '../helpers/logger.js';
 
 const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) => {
@@ -40,9 +41,9 @@ describe.each(backends)('wake-ups on $name', (backend) => {
     await testDb?.drop();
   });
 
-  function listening() {
+  function listening(db = testDb.db, options: { probeTimeoutMs?: number } = {}) {
     const { log, lines } = capturingLogger('info');
-    const wakeups = createWakeups({ db: testDb.db, log });
+    const wakeups = createWakeups({ db, log, ...options });
     const heard = { changes: 0, version: 0 };
     wakeups.on('changes', () => heard.changes++);
     wakeups.on('version', () => heard.version++);
@@ -99,6 +100,25 @@ describe.each(backends)('wake-ups on $name', (backend) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(heard.changes).toBe(0);
   });
+
+  // npm run test:pgbouncer: TEST_DATABASE_URL is PgBouncer in transaction mode.
+  it.runIf(backend.dbKind === 'postgres' && testDatabaseSessionUrl)(
+    'LISTENing through a transaction pooler, it finds that notifications do not arrive, says so once with what to do, and is not live',
+    async () => {
+      const pooled = createPostgresDb({ connectionString: testDb.url as string, max: 2, onIdleError: () => {} });
+      try {
+        const { wakeups, lines } = listening(pooled, { probeTimeoutMs: 300 });
+        await until('the warning', () => lines.some((l) => String(l.msg).includes('do not arrive')));
+        expect(wakeups.live()).toBe(false);
+        const warned = lines.filter((l) => String(l.msg).includes('do not arrive'));
+        expect(warned).toHaveLength(1);
+        expect(String(warned[0]?.reason)).toContain('DATABASE_LISTEN_URL');
+        await wakeups.stop();
+      } finally {
+        await pooled.close();
+      }
+    },
+  );
 
   describe('in the app, with polls an hour apart', () => {
     let app: FastifyInstance;
