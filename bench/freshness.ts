@@ -2,20 +2,25 @@
  * `npm run bench:freshness`: how soon a write to odds_events is served by every instance, and
  * what keeping the sidebar fresh costs the database.
  *
- * For each table size (1M events, 3% open; 5M, 2% open) and each write rate (10, 100 and 1,000
- * status updates a second, one statement each, on random open events), with two instances of
- * the built service (real processes) on the same PostgreSQL and Redis:
+ * For each table size (1M events, 3% open; 5M, 2% open), each write rate (10, 100 and 1,000
+ * status updates a second, one statement each, on random open events) and each setting (the
+ * minimum gap SIDEBAR_CHANGE_MIN_GAP_MS, with or without wake-ups SIDEBAR_WAKEUPS), with two
+ * instances of the built service (real processes) on the same PostgreSQL and Redis:
  *   - a probe, at random moments (0.2-1.2 s apart), turns one more event of a probe league live and times, for each
  *     instance, how long until GET /api/v1/shared/sidebar shows it (polled every 10 ms);
  *   - the refresh log gives the change-driven refreshes per second and the database time they
- *     took per second (and that as a share of one core).
+ *     took per second (and that as a share of one core);
+ *   - the CPU of every PostgreSQL process on this machine (/proc), less what the same writes
+ *     cost with no instance running (measured first, per rate), is what keeping the sidebar
+ *     fresh costs the database in all: refreshes, polls, version reads, notifications.
  * It prints one table and the CPU the benchmark process itself used (its writers and readers),
- * to show it was not the bottleneck.
+ * to show it was not the bottleneck. The database must be on this machine for the CPU column.
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 npm run bench:freshness
- *   options: --sizes 1000000,5000000 --rates 10,100,1000 --seconds 20
+ *   options: --sizes 1000000,5000000 --rates 10,100,1000 --seconds 20 --settings 500:on,500:off (gap ms : wake-ups)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,7 +36,13 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '1000000,5000000' },
     rates: { type: 'string', default: '10,100,1000' },
     seconds: { type: 'string', default: '20' },
+    settings: { type: 'string', default: '500:on,500:off' },
   },
+});
+/** Each setting measured: the minimum gap between change-driven refreshes, and whether the instances LISTEN. */
+const settings = args.settings.split(',').map((setting) => {
+  const [gap, wakeups] = setting.split(':');
+  return { gapMs: Number(gap), wakeups: wakeups !== 'off' };
 });
 const sizes = args.sizes.split(',').map(Number);
 const rates = args.rates.split(',').map(Number);
@@ -69,7 +80,24 @@ async function probeLive(url: string): Promise<number> {
   return 0;
 }
 
-async function startInstance(databaseUrl: string, prefix: string): Promise<{ url: string; child: ChildProcess }> {
+/** CPU seconds used so far by every PostgreSQL process on this machine (user + system). */
+function postgresCpuSeconds(): number {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (name !== 'postgres') continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+      total += (Number(fields[11]) + Number(fields[12])) / ticks;
+    } catch {}
+  }
+  return total;
+}
+
+async function startInstance(databaseUrl: string, prefix: string, setting: { gapMs: number; wakeups: boolean }): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, 'dist/cli.js'), 'serve'], {
     env: {
@@ -82,6 +110,8 @@ async function startInstance(databaseUrl: string, prefix: string): Promise<{ url
       CACHE_KEY_PREFIX: prefix,
       SEED_DEMO_DATA: 'false',
       DATABASE_REFRESH_TIMEOUT_MS: '120000',
+      SIDEBAR_CHANGE_MIN_GAP_MS: String(setting.gapMs),
+      SIDEBAR_WAKEUPS: String(setting.wakeups),
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -100,6 +130,8 @@ async function startInstance(databaseUrl: string, prefix: string): Promise<{ url
 interface Row {
   events: number;
   open: number;
+  gap_ms: number;
+  wakeups: boolean;
   rate_target: number;
   rate_done: number;
   probes: number;
@@ -109,6 +141,8 @@ interface Row {
   refreshes_per_s: number;
   refresh_ms_per_s: number;
   db_core_pct: number;
+  /** What the database's processes spent beyond the same writes without the service, % of one core. */
+  db_cpu_pct: number;
 }
 
 async function run(): Promise<void> {
@@ -138,16 +172,8 @@ async function run(): Promise<void> {
       const ids = idRows.map((r) => r.id);
       console.log(`${size} events (${open} open) ready in ${round((performance.now() - t) / 1000, 1)} s`);
 
-      const urls: string[] = [];
-      for (let i = 0; i < 2; i++) {
-        const instance = await startInstance(scratch.url, `sidebar-bench-fresh-${process.pid}-${size}`);
-        instances.push(instance.child);
-        urls.push(instance.url);
-      }
-
-      let probeIndex = 0;
-      for (const rate of rates) {
-        // Writers: `rate` single-statement updates a second, spread over 10 ms ticks.
+      // Writers: `rate` single-statement updates a second, spread over 10 ms ticks; stop() ends them and says how many were done.
+      const startWriters = (rate: number) => {
         let done = 0;
         let writing = true;
         const writer = (async () => {
@@ -169,60 +195,93 @@ async function run(): Promise<void> {
           }
           await Promise.all(inFlight);
         })();
-
-        const windowStart = new Date();
-        const latencies: number[] = [];
-        const started = performance.now();
-        while (performance.now() - started < seconds * 1000) {
-          probeIndex++;
-          await pool.query(`update odds_events set status = 'live' where id = $1`, [`probe-${probeIndex}`]);
-          const committed = performance.now();
-          const expected = probeIndex;
-          await Promise.all(
-            urls.map(async (url) => {
-              while (performance.now() - committed < 10_000) {
-                try {
-                  if ((await probeLive(url)) >= expected) {
-                    latencies.push(performance.now() - committed);
-                    return;
-                  }
-                } catch {}
-                await sleep(10);
-              }
-              latencies.push(Number.POSITIVE_INFINITY);
-            }),
-          );
-          // The next probe at a random moment: writes do not wait for refreshes to line up with them.
-          await sleep(200 + Math.random() * 1000);
-        }
-        writing = false;
-        await writer;
-        const windowSeconds = (performance.now() - started) / 1000;
-        const { rows: log } = await scratch.db.query<{ n: number; ms: number | null }>(
-          `select count(*)::integer as n, sum(duration_ms) as ms from sidebar_refresh_log where trigger = 'change' and status = 'success' and started_at >= $1`,
-          [windowStart],
-        );
-        const sorted = latencies.sort((a, b) => a - b);
-        const refreshMsPerS = (log[0]?.ms ?? 0) / windowSeconds;
-        const row: Row = {
-          events: size,
-          open,
-          rate_target: rate,
-          rate_done: round(done / windowSeconds),
-          probes: sorted.length,
-          p50_ms: round(percentile(sorted, 50)),
-          p99_ms: round(percentile(sorted, 99)),
-          max_ms: round(sorted.at(-1) ?? Number.NaN),
-          refreshes_per_s: round((log[0]?.n ?? 0) / windowSeconds, 2),
-          refresh_ms_per_s: round(refreshMsPerS, 1),
-          db_core_pct: round(refreshMsPerS / 10, 1),
+        return async () => {
+          writing = false;
+          await writer;
+          return done;
         };
-        rows.push(row);
-        console.log(JSON.stringify(row));
-      }
-      for (const child of instances.splice(0)) {
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
+      };
+
+      let probeIndex = 0;
+      for (const rate of rates) {
+        // What the writes alone cost the database: no instance runs, nothing refreshes.
+        const baseCpu = postgresCpuSeconds();
+        const baseStarted = performance.now();
+        const stopBase = startWriters(rate);
+        await sleep(Math.min(seconds, 10) * 1000);
+        await stopBase();
+        const baseCorePct = ((postgresCpuSeconds() - baseCpu) / ((performance.now() - baseStarted) / 1000)) * 100;
+        await scratch.db.query(`select refresh_sidebar_data('manual', 3600)`);
+
+        for (const setting of settings) {
+          const urls: string[] = [];
+          for (let i = 0; i < 2; i++) {
+            const instance = await startInstance(scratch.url, `sidebar-bench-fresh-${process.pid}-${size}`, setting);
+            instances.push(instance.child);
+            urls.push(instance.url);
+          }
+          await sleep(1000); // the instances' start-up (first reads, LISTEN and its probe) is not what is measured
+
+          const stopWriters = startWriters(rate);
+          const windowStart = new Date();
+          const cpuStart = postgresCpuSeconds();
+          const latencies: number[] = [];
+          const started = performance.now();
+          while (performance.now() - started < seconds * 1000) {
+            probeIndex++;
+            await pool.query(`update odds_events set status = 'live' where id = $1`, [`probe-${probeIndex}`]);
+            const committed = performance.now();
+            const expected = probeIndex;
+            await Promise.all(
+              urls.map(async (url) => {
+                while (performance.now() - committed < 10_000) {
+                  try {
+                    if ((await probeLive(url)) >= expected) {
+                      latencies.push(performance.now() - committed);
+                      return;
+                    }
+                  } catch {}
+                  await sleep(10);
+                }
+                latencies.push(Number.POSITIVE_INFINITY);
+              }),
+            );
+            // The next probe at a random moment: writes do not wait for refreshes to line up with them.
+            await sleep(200 + Math.random() * 1000);
+          }
+          const done = await stopWriters();
+          const windowSeconds = (performance.now() - started) / 1000;
+          const corePct = ((postgresCpuSeconds() - cpuStart) / windowSeconds) * 100;
+          const { rows: log } = await scratch.db.query<{ n: number; ms: number | null }>(
+            `select count(*)::integer as n, sum(duration_ms) as ms from sidebar_refresh_log where trigger = 'change' and status = 'success' and started_at >= $1`,
+            [windowStart],
+          );
+          const sorted = latencies.sort((a, b) => a - b);
+          const refreshMsPerS = (log[0]?.ms ?? 0) / windowSeconds;
+          const row: Row = {
+            events: size,
+            open,
+            gap_ms: setting.gapMs,
+            wakeups: setting.wakeups,
+            rate_target: rate,
+            rate_done: round(done / windowSeconds),
+            probes: sorted.length,
+            p50_ms: round(percentile(sorted, 50)),
+            p99_ms: round(percentile(sorted, 99)),
+            max_ms: round(sorted.at(-1) ?? Number.NaN),
+            refreshes_per_s: round((log[0]?.n ?? 0) / windowSeconds, 2),
+            refresh_ms_per_s: round(refreshMsPerS, 1),
+            db_core_pct: round(refreshMsPerS / 10, 1),
+            // The probes' own updates are a few a second: within the noise of the subtraction.
+            db_cpu_pct: round(corePct - baseCorePct, 1),
+          };
+          rows.push(row);
+          console.log(JSON.stringify(row));
+          for (const child of instances.splice(0)) {
+            child.kill('SIGTERM');
+            await new Promise((resolve) => child.once('exit', resolve));
+          }
+        }
       }
     }
   } finally {
@@ -232,11 +291,13 @@ async function run(): Promise<void> {
   }
   const cpu = process.cpuUsage(cpuBefore);
   const wall = (performance.now() - wallBefore) / 1000;
-  console.log('\n| events | open | updates/s (target → done) | probes | visible p50 | p99 | max | refreshes/s | refresh ms/s | % of one core |');
-  console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    '\n| events | open | gap | wake-ups | updates/s (target → done) | probes | visible p50 | p99 | max | refreshes/s | refresh ms/s | refreshes, % of one core | database in all, % of one core |',
+  );
+  console.log('|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.events.toLocaleString('en')} | ${r.open.toLocaleString('en')} | ${r.rate_target} → ${r.rate_done} | ${r.probes} | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refreshes_per_s} | ${r.refresh_ms_per_s} | ${r.db_core_pct}% |`,
+      `| ${r.events.toLocaleString('en')} | ${r.open.toLocaleString('en')} | ${r.gap_ms} ms | ${r.wakeups ? 'on' : 'off'} | ${r.rate_target} → ${r.rate_done} | ${r.probes} | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refreshes_per_s} | ${r.refresh_ms_per_s} | ${r.db_core_pct}% | ${r.db_cpu_pct}% |`,
     );
   }
   console.log(`\nbenchmark process (writers, probes, readers): ${round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% of one core over ${round(wall)} s`);

@@ -5,9 +5,11 @@
  *     processes and instances: the loser logs 'skipped' at once instead of queueing;
  *   - optionally skips when another caller refreshed recently (p_min_interval_seconds), so a
  *     fleet of instances whose schedules fire on the same tick refreshes once per tick;
- *   - updates the kept counts: with p_incremental, from the change records
- *     (sidebar_counts_apply_changes()) when it can (no rebuild marked, the view populated);
- *     otherwise rebuilds them (sidebar_counts_rebuild());
+ *   - updates the kept counts and rows: with p_incremental, from the change records
+ *     (sidebar_counts_apply_changes()) when it can (no rebuild marked, the view populated), and
+ *     rebuilds the rows (sidebar_league_rows_rebuild()) of the leagues they touched and of those
+ *     whose time-bound parts went stale (a kept start entered the start window, the next start
+ *     passed); otherwise rebuilds the counts (sidebar_counts_rebuild()) and every row;
  *   - refreshes the view CONCURRENTLY once it is populated (readers never wait) and plainly the
  *     first time (CONCURRENTLY is not allowed on an unpopulated view);
  *   - catches any error inside a subtransaction, so a failed refresh leaves the view, the counts
@@ -41,6 +43,10 @@ declare
   v_duration_ms    double precision;
   v_row_count      integer;
   v_populated      boolean;
+  v_sport_ids      text[];
+  v_league_ids     text[];
+  v_stale_sports   text[];
+  v_stale_leagues  text[];
   v_log            sidebar_refresh_log;
 begin
   -- The lock key is an arbitrary constant shared by every caller; it is released at commit.
@@ -76,9 +82,22 @@ begin
   begin
     v_populated := (select relispopulated from pg_class where oid = 'sidebar_data'::regclass);
     if p_incremental and v_populated and not exists (select 1 from sidebar_changes where sport_id is null) then
-      perform sidebar_counts_apply_changes();
+      select * into v_sport_ids, v_league_ids from sidebar_counts_apply_changes();
+      -- Time-bound: a start reached the window's end, or the next start passed (its league's
+      -- next_start recomputed first). Both through an index on the kept rows.
+      select array_agg(sport_id), array_agg(league_id) into v_stale_sports, v_stale_leagues
+      from sidebar_league_rows
+      where next_start <= now();
+      perform sidebar_counts_next_start(v_stale_sports, v_stale_leagues);
+      select coalesce(v_sport_ids, '{}') || coalesce(v_stale_sports, '{}') || coalesce(array_agg(sport_id), '{}'),
+             coalesce(v_league_ids, '{}') || coalesce(v_stale_leagues, '{}') || coalesce(array_agg(league_id), '{}')
+      into v_sport_ids, v_league_ids
+      from sidebar_league_rows
+      where starts_until <= now() + sidebar_start_window();
+      perform sidebar_league_rows_rebuild(v_sport_ids, v_league_ids);
     else
       perform sidebar_counts_rebuild();
+      perform sidebar_league_rows_rebuild();
     end if;
     if v_populated then
       refresh materialized view concurrently sidebar_data;
@@ -120,6 +139,6 @@ end;
 $$;
 
 comment on function refresh_sidebar_data(text, double precision, double precision, boolean) is
-  E'Refreshes sidebar_data under an advisory lock (skipped if held, or within p_min_interval_seconds of the last success): rebuilds sidebar_league_counts, or with p_incremental applies the recorded deltas; logs the call in sidebar_refresh_log and returns the row.';
+  E'Refreshes sidebar_data under an advisory lock (skipped if held, or within p_min_interval_seconds of the last success): rebuilds sidebar_league_counts and sidebar_league_rows, or with p_incremental applies the recorded deltas and rebuilds the rows of the leagues they touched; logs the call in sidebar_refresh_log and returns the row.';
 
 grant execute on function refresh_sidebar_data(text, double precision, double precision, boolean) to sidebar_runtime;

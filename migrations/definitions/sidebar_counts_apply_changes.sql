@@ -2,9 +2,10 @@
  * A change-driven update of the kept counts: applies the change records (per league and start
  * time, the change of its counts) to sidebar_league_counts and sidebar_league_starts and
  * consumes them, in one statement (the counts and starts of one snapshot, as the rebuild's);
- * then recomputes next_start of the leagues they touched from the open-events index and drops
- * leagues left without games. Work in proportion to the writes since the last version. Records
- * with no league (a rebuild) are left for a full refresh.
+ * then recomputes next_start of the leagues they touched (sidebar_counts_next_start()) and drops
+ * leagues left without games. Returns the leagues touched, whose rows sidebar_league_rows then
+ * rebuilds. Work in proportion to the writes since the last version. Records with no league (a
+ * rebuild) are left for a full refresh.
  *
  * What change records cannot see: an event counts or stops counting because time passes (12
  * hours after its start, or entering the horizon), which no write records. A record is computed
@@ -13,13 +14,10 @@
  * bound as every time-based change. A start whose count a record takes to zero stays as a zero row
  * until then (readers skip it), so a change-driven refresh never scans the table for them.
  */
-create function sidebar_counts_apply_changes() returns void
+create function sidebar_counts_apply_changes(out p_sport_ids text[], out p_league_ids text[])
 language plpgsql volatile
 set search_path = pg_catalog, public, pg_temp
 as $$
-declare
-  v_sports  text[];
-  v_leagues text[];
 begin
   with consumed as (
     delete from sidebar_changes
@@ -52,20 +50,8 @@ begin
       live_game_count = c.live_game_count + excluded.live_game_count
     returning c.sport_id, c.league_id
   )
-  select array_agg(sport_id), array_agg(league_id) into v_sports, v_leagues from applied;
-
-  update sidebar_league_counts c
-  set next_start = (
-    select min(e.commence_time)
-    from odds_events e
-    where e.sport_id = c.sport_id and e.league_id = c.league_id
-      and e.status in ('scheduled', 'live')
-      and sidebar_event_counted(e.status, e.commence_time, (select sidebar_event_horizon()))
-      and e.commence_time > now()
-  )
-  from unnest(v_sports, v_leagues) as t(sport_id, league_id)
-  where c.sport_id = t.sport_id and c.league_id = t.league_id;
-
+  select array_agg(sport_id), array_agg(league_id) into p_sport_ids, p_league_ids from applied;
+  perform sidebar_counts_next_start(p_sport_ids, p_league_ids);
   -- A league whose last game went, or (drift, see above) counted below zero until a rebuild.
   delete from sidebar_league_counts where game_count <= 0;
   update sidebar_league_counts set live_game_count = least(greatest(live_game_count, 0), game_count)
@@ -73,4 +59,4 @@ begin
 end;
 $$;
 
-comment on function sidebar_counts_apply_changes() is E'Applies the change records to sidebar_league_counts and sidebar_league_starts and consumes them; records with no league are left for a full rebuild.';
+comment on function sidebar_counts_apply_changes() is E'Applies the change records to sidebar_league_counts and sidebar_league_starts and consumes them, and returns the leagues they touched; records with no league are left for a full rebuild.';

@@ -1,9 +1,9 @@
 /*
  * sidebar_data: the precomputed sidebar the API reads, refreshed by refresh_sidebar_data().
- * sidebar_league_counts and sidebar_league_starts (kept by the refresh: rebuilt by a full one,
- * updated from the change records by a change-driven one) ranked, with each league's starts
- * within sidebar_start_window(), its region, its names per language and what each jurisdiction
- * hides of it: a few thousand rows at most, so its concurrent refresh costs milliseconds.
+ * The rows kept per league (sidebar_league_rows: counts, starts within sidebar_start_window(),
+ * region, names per language and what each jurisdiction hides; rebuilt by a full refresh, and
+ * per changed league by a change-driven one) with their sports' totals and ranked: a few
+ * thousand rows at most, read from one table, so its concurrent refresh costs milliseconds.
  *
  * Created empty ("with no data"), so applying the definitions stays instant on a large table;
  * the definitions' runner refreshes it at once on a database that was refreshed before. The

@@ -20,7 +20,7 @@ per_jurisdiction as (
     sum(b.games)::integer as game_count,
     sum(b.live)::integer  as live_game_count,
     coalesce(
-      jsonb_agg(jsonb_build_array(floor(extract(epoch from b.commence_time))::bigint, b.games - b.live) order by b.commence_time)
+      jsonb_agg(sidebar_start_entry(b.commence_time, b.games - b.live) order by b.commence_time)
         filter (where b.games > b.live and b.commence_time < now() + sidebar_start_window()),
       '[]'::jsonb
     ) as starts,

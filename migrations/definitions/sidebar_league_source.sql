@@ -1,7 +1,7 @@
 /*
  * Per (sport, league) with counted events, from odds_events now: open games, live games, next
  * start. What a full refresh rebuilds sidebar_league_counts from, and what the fallback read
- * ranks (through sidebar_ranked). Views run with the caller's rights (security_invoker), as
+ * ranks (through sidebar_league_configured and sidebar_rows). Views run with the caller's rights (security_invoker), as
  * every view here: a view never lends its owner's rights to whoever may select from it.
  */
 create view sidebar_league_source with (security_invoker = true) as

@@ -1,43 +1,75 @@
 /*
- * A sidebar row, for both reads (filter on from_events): its counts and starts
- * (sidebar_counted_rows), its region, its names per language, and what each jurisdiction hides
- * of it:
+ * The sidebar rows, ranked, for both reads (filter on from_events): from_events true, over
+ * odds_events now (sidebar_league_row_source: the fallback read); false, the rows kept per league
+ * as of the last refresh (sidebar_league_rows: sidebar_data). What depends on the other leagues
+ * is computed here, over every league: the sport's name (feeds may spell it two ways; min()
+ * picks one), its totals and the ranks. A few thousand rows at most.
  *
- *   jurisdictions = {"FR": "hidden", "GB": null, "US-NJ": {game_count, live_game_count, next_start, starts}}
+ * Ordering. Sports are ranked by
+ *   1. configured priority, ascending; sports without a sidebar_sport_config row come after
+ *      every configured one (nulls last),
+ *   2. then the sport's live games, descending: what is happening now comes first,
+ *   3. then the sport's open games, descending,
+ *   4. then name (case-insensitive) and finally sport_id, so the order is total and stable.
+ * Leagues are ranked the same way within their sport, with sidebar_league_config.
  *
- * Every jurisdiction is a key of every row: "hidden", the whole league is hidden there (a
- * blocklist rule names its sport or league, or an allowlist names neither); null, nothing is; an
- * object, the games its team rules hide (sidebar_hidden_leagues). So a version's answers in
- * every region, language and jurisdiction are of that version, and the service subtracts, never
- * queries, per request. The hidden games are joined once (not per row); the rules per row are a
- * few index lookups.
+ * Every window is partitioned by from_events, so a filter on it is pushed down to the union and
+ * the other branch is never read. Views, not functions: REFRESH MATERIALIZED VIEW runs with a
+ * restricted search_path (PostgreSQL 17, PGlite), under which a function body's unqualified
+ * names would not resolve, and a view's are bound when it is created.
  */
 create view sidebar_rows with (security_invoker = true) as
-select c.*, lr.region_id, rg.name as region, rg.priority as region_priority,
-       sn.names as sport_names, ln.names as league_names, rn.names as region_names,
-       coalesce(jr.jurisdictions, '{}'::jsonb) as jurisdictions
-from sidebar_counted_rows c
-left join sidebar_league_regions lr on lr.league_id = c.league_id
-left join sidebar_regions rg on rg.region_id = lr.region_id
-left join sidebar_name_sets sn on sn.kind = 'sport' and sn.id = c.sport_id
-left join sidebar_name_sets ln on ln.kind = 'league' and ln.id = c.league_id
-left join sidebar_name_sets rn on rn.kind = 'region' and rn.id = lr.region_id
-left join sidebar_hidden_leagues hl on hl.sport_id = c.sport_id and hl.league_id = c.league_id
-left join lateral (
-  select jsonb_object_agg(
-    j.code,
-    -- Blocklist: hidden when a rule names its sport or league; allowlist: when none does.
-    case
-      when (j.mode = 'blocklist') = exists (
-        select 1 from sidebar_jurisdiction_rules r
-        where r.jurisdiction = j.code
-          and ((r.kind = 'sport' and r.value = c.sport_id) or (r.kind = 'league' and r.value = c.league_id))
-      ) then '"hidden"'::jsonb
-      else coalesce(hl.hidden -> j.code, 'null'::jsonb)
-    end
-    order by j.code
-  ) as jurisdictions
-  from sidebar_jurisdictions j
-) jr on true;
+with leagues as (
+  select from_events, sport_id, sport, league_id, league, game_count, live_game_count, next_start,
+         sport_priority, sport_icon, league_priority, league_icon, starts,
+         region_id, region, region_priority, sport_names, league_names, region_names, jurisdictions
+  from sidebar_league_row_source
+  where from_events
+  union all
+  select false, sport_id, sport, league_id, league, game_count, live_game_count, next_start,
+         sport_priority, sport_icon, league_priority, league_icon, starts,
+         region_id, region, region_priority, sport_names, league_names, region_names, jurisdictions
+  from sidebar_league_rows
+),
+totalled as (
+  select
+    l.from_events,
+    l.sport_id,
+    min(l.sport) over (partition by l.from_events, l.sport_id)                     as sport,
+    l.league_id,
+    l.league,
+    l.game_count,
+    l.live_game_count,
+    l.next_start,
+    l.sport_priority,
+    l.sport_icon,
+    l.league_priority,
+    l.league_icon,
+    (sum(l.game_count) over (partition by l.from_events, l.sport_id))::integer      as sport_game_count,
+    (sum(l.live_game_count) over (partition by l.from_events, l.sport_id))::integer as sport_live_game_count,
+    l.starts, l.region_id, l.region, l.region_priority, l.sport_names, l.league_names, l.region_names, l.jurisdictions
+  from leagues l
+)
+select
+  t.from_events, t.sport_id, t.sport, t.league_id, t.league, t.game_count, t.live_game_count, t.next_start,
+  t.sport_priority, t.sport_icon, t.league_priority, t.league_icon, t.sport_game_count, t.sport_live_game_count,
+  (dense_rank() over (
+    partition by t.from_events
+    order by t.sport_priority asc nulls last,
+             t.sport_live_game_count desc,
+             t.sport_game_count desc,
+             lower(t.sport),
+             t.sport_id
+  ))::integer as sport_rank,
+  (row_number() over (
+    partition by t.from_events, t.sport_id
+    order by t.league_priority asc nulls last,
+             t.live_game_count desc,
+             t.game_count desc,
+             lower(t.league),
+             t.league_id
+  ))::integer as league_rank,
+  t.starts, t.region_id, t.region, t.region_priority, t.sport_names, t.league_names, t.region_names, t.jurisdictions
+from totalled t;
 
-comment on view sidebar_rows is E'Sidebar rows (ranked, with starts, region, names and what each jurisdiction hides) over odds_events now (from_events) or the refreshed counts. Read with a filter on from_events.';
+comment on view sidebar_rows is E'Sidebar rows, ranked, over odds_events now (from_events) or the rows kept as of the last refresh (sidebar_league_rows). Read with a filter on from_events.';

@@ -143,24 +143,38 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
      * sidebar_data against the aggregation of odds_events now, and the starts kept for the time
      * windows (012) against theirs: rows in one and not the other.
      */
-    const differences = async () => {
-      const apart = async (a: string, b: string) =>
-        (
-          await db.query<{ n: number }>(
-            `select count(*)::integer as n from ((select * from ${a} except select * from ${b}) union all (select * from ${b} except select * from ${a})) as d`,
-          )
-        ).rows[0]?.n;
-      // A start a delta took to zero is an absent start until the next full refresh removes its row.
-      const held = '(select * from sidebar_league_starts where game_count > 0) as held';
-      return [await apart('sidebar_data', 'sidebar_source'), await apart(held, 'sidebar_league_start_source')];
+    /**
+     * Every quantity a refresh keeps against the same computed from odds_events now: the counts,
+     * the starts, each league's row (but starts_until, which only kept rows have) and the view.
+     */
+    const keptDifferences = async () => {
+      const count = async (sql: string) => (await db.query<{ n: number }>(`select count(*)::integer as n from (${sql}) as d`)).rows[0]?.n;
+      const apart = (a: string, b: string) => count(`(select * from ${a} except select * from ${b}) union all (select * from ${b} except select * from ${a})`);
+      const rowColumns = `sport_id, league_id, sport, league, game_count, live_game_count, next_start, sport_priority, sport_icon,
+        league_priority, league_icon, starts, region_id, region, region_priority, sport_names, league_names, region_names, jurisdictions`;
+      return {
+        counts: await apart(
+          '(select sport_id, league_id, sport, league, game_count, live_game_count, next_start from sidebar_league_counts) as kept',
+          'sidebar_league_source',
+        ),
+        starts: await apart('(select * from sidebar_league_starts where game_count > 0) as held', 'sidebar_league_start_source'),
+        rows: await apart(
+          `(select ${rowColumns} from sidebar_league_rows) as kept`,
+          `(select ${rowColumns} from sidebar_league_row_source where from_events) as now`,
+        ),
+        view: await apart('sidebar_data', 'sidebar_source'),
+      };
     };
-    /** A count made wrong behind the refreshes' back: only a full rebuild repairs it. */
+    const noDifferences = { counts: 0, starts: 0, rows: 0, view: 0 };
+    /** A count made wrong behind the refreshes' back: only a full rebuild repairs it. Planted in what a refresh keeps (the counts and the row built from them) of a league no write touches. */
     const corrupt = async () => {
-      const { rows } = await db.query(
-        `update sidebar_league_counts set game_count = game_count + 1000
-         where league_id = (select min(league_id) from sidebar_league_counts) returning league_id`,
-      );
-      expect(rows).toHaveLength(1);
+      for (const table of ['sidebar_league_counts', 'sidebar_league_rows']) {
+        const { rows } = await db.query(
+          `update ${table} set game_count = game_count + 1000
+           where league_id = (select min(league_id) from sidebar_league_counts) returning league_id`,
+        );
+        expect(rows).toHaveLength(1);
+      }
     };
     const corrupted = async () => (await db.query<{ yes: boolean }>('select exists (select 1 from sidebar_data where game_count > 1000) as yes')).rows[0]?.yes;
 
@@ -174,7 +188,22 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       expect(rows.find((r) => r.league_id === 'inc-league')?.game_count).toBe(1);
       await db.query(`select refresh_sidebar_data('manual')`); // a full refresh recounts
       expect(await corrupted()).toBe(false);
-      expect(await differences()).toEqual([0, 0]);
+      expect(await keptDifferences()).toEqual(noDifferences);
+    });
+
+    it('a change-driven refresh also rebuilds the rows whose time-bound parts went stale: a kept start reached the window, the next start passed', async () => {
+      await db.query(`select refresh_sidebar_data('manual')`);
+      const [first, second] = (await db.query<{ league_id: string }>('select league_id from sidebar_league_rows order by league_id limit 2')).rows.map(
+        (r) => r.league_id,
+      );
+      // As time would leave them: a start beyond the window's end is now within it (planted: the
+      // row's starts lack it), and the next start is in the past (planted in the counts and the row).
+      await db.query(`update sidebar_league_rows set starts = '[[1, 99]]', starts_until = now() - interval '1 second' where league_id = $1`, [first]);
+      for (const table of ['sidebar_league_counts', 'sidebar_league_rows'])
+        await db.query(`update ${table} set next_start = now() - interval '1 hour' where league_id = $1`, [second]);
+      await insert('stale-elsewhere');
+      expect(await refreshIfChanged()).toMatchObject({ status: 'success', trigger: 'change' });
+      expect(await keptDifferences()).toEqual(noDifferences);
     });
 
     it('a configuration change or a TRUNCATE makes the next change-driven refresh a full one', async () => {
@@ -193,10 +222,10 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       await db.query(`insert into odds_events select * from json_populate_recordset(null::odds_events, $1)`, [JSON.stringify(saved.rows)]);
       expect(await refreshIfChanged()).toMatchObject({ status: 'success' });
       expect(await corrupted()).toBe(false);
-      expect(await differences()).toEqual([0, 0]);
+      expect(await keptDifferences()).toEqual(noDifferences);
     });
 
-    it('whatever mix of inserts, status changes, moves, start-time changes and deletes, the view (and the starts of its time windows) then equals the aggregation of odds_events now', async () => {
+    it('whatever mix of inserts, status changes, moves, start-time changes, deletes, configuration and jurisdiction changes, with full refreshes between or not, what a refresh keeps (counts, starts, rows, the view) then equals the aggregation of odds_events now', async () => {
       const league = fc.constantFrom('p-a', 'p-b', 'p-c');
       const status = fc.constantFrom('scheduled', 'live', 'completed', 'cancelled');
       // Start times far from the rules' boundaries (12 hours ago, now), so the test's own
@@ -215,12 +244,20 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
         fc.record({ kind: fc.constant('start' as const), id, start }),
         fc.record({ kind: fc.constant('delete' as const), id }),
         fc.record({ kind: fc.constant('bulk' as const), status }),
+        // The configuration: a league's order, its name in a language, and a jurisdiction's rule on it.
+        fc.record({ kind: fc.constant('priority' as const), league, priority: fc.integer({ min: 0, max: 3 }) }),
+        fc.record({ kind: fc.constant('name' as const), league, name: fc.constantFrom('Ligue', 'Liga') }),
+        fc.record({ kind: fc.constant('rule' as const), league, add: fc.boolean() }),
+        fc.record({ kind: fc.constant('full' as const) }),
       );
       await fc.assert(
         // Each write followed, or not, by a change-driven refresh: what one refresh leaves, the next one's deltas must build on.
         // Then a change-driven refresh, or a full one (which rebuilds on what the others left).
         fc.asyncProperty(fc.array(fc.tuple(op, fc.boolean()), { minLength: 1, maxLength: 12 }), fc.boolean(), async (steps, fullAtEnd) => {
           await db.query(`delete from odds_events where id like 'prop-%'`);
+          await db.query(`delete from sidebar_league_config where league_id like 'p-%'`);
+          await db.query(`delete from sidebar_names where id like 'p-%'`);
+          await db.query(`delete from sidebar_jurisdiction_rules where value like 'p-%'`);
           await db.query(`select refresh_sidebar_data('manual')`);
           for (const [o, refreshAfter] of steps) {
             const key = 'id' in o ? `prop-${o.id}` : '';
@@ -236,18 +273,38 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
             else if (o.kind === 'start')
               await db.query('update odds_events set commence_time = $3::timestamptz + $2::interval where id = $1', [key, o.start, base]);
             else if (o.kind === 'delete') await db.query('delete from odds_events where id = $1', [key]);
-            else await db.query(`update odds_events set status = $1 where id like 'prop-%' and league_id = 'p-a'`, [o.status]);
+            else if (o.kind === 'bulk') await db.query(`update odds_events set status = $1 where id like 'prop-%' and league_id = 'p-a'`, [o.status]);
+            else if (o.kind === 'priority')
+              await db.query(
+                `insert into sidebar_league_config (league_id, priority) values ($1, $2)
+                 on conflict (league_id) do update set priority = excluded.priority`,
+                [o.league, o.priority],
+              );
+            else if (o.kind === 'name')
+              await db.query(
+                `insert into sidebar_names (kind, id, lang, name) values ('league', $1, 'fr', $2)
+                 on conflict (kind, id, lang) do update set name = excluded.name`,
+                [o.league, o.name],
+              );
+            else if (o.kind === 'rule')
+              await db.query(
+                o.add
+                  ? `insert into sidebar_jurisdiction_rules (jurisdiction, kind, value) values ('US-PA', 'league', $1) on conflict do nothing`
+                  : `delete from sidebar_jurisdiction_rules where jurisdiction = 'US-PA' and kind = 'league' and value = $1`,
+                [o.league],
+              );
+            else await db.query(`select refresh_sidebar_data('manual')`);
             if (refreshAfter) await refreshIfChanged();
           }
           if (fullAtEnd) await db.query(`select refresh_sidebar_data('manual')`);
           else await refreshIfChanged();
-          expect(await differences()).toEqual([0, 0]);
+          expect(await keptDifferences()).toEqual(noDifferences);
           // A full refresh leaves no absent start behind.
           const absent = (await db.query<{ n: number }>('select count(*)::integer as n from sidebar_league_starts where game_count <= 0')).rows[0]?.n;
           if (fullAtEnd) expect(absent).toBe(0);
         }),
         {
-          numRuns: 25,
+          numRuns: 30,
           examples: [
             // A second game at a start a refresh already holds, then a full refresh: the count at that start is rewritten.
             [
