@@ -17,6 +17,7 @@ import { feedsPlugin } from './feeds/routes.js';
 import { healthPlugin } from './health/plugin.js';
 import { corsPlugin } from './http/cors.js';
 import { docsPlugin } from './http/docs.js';
+import { createDrain } from './http/drain.js';
 import { clientErrorHandler, errorsPlugin, frameworkErrors } from './http/errors.js';
 import { securityHeadersPlugin } from './http/security.js';
 import { observabilityPlugin } from './observability/plugin.js';
@@ -65,9 +66,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const serving = role === 'server';
   // Plain sidebar GETs are answered in the node:http handler, ahead of Fastify, once the sidebar plugin fills this in.
   const hotPath: HotPathSlot = { handle: null };
+  let drain: ReturnType<typeof createDrain> | null = null;
   const app: FastifyInstance = Fastify({
     serverFactory: (handler) => {
-      const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => hotPath.handle?.(req, res) || handler(req, res));
+      const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
+        drain?.onRequest(res);
+        return hotPath.handle?.(req, res) || handler(req, res);
+      });
+      drain = createDrain(server);
       // Longer than the usual load-balancer idle timeout (60 s), so the balancer, not us, closes
       // idle connections (else it may send on one we just closed). Fastify's own default, which a
       // serverFactory does not get.
@@ -96,6 +102,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     clientErrorHandler: clientErrorHandler(() => app.log),
   });
   app.decorate('config', config);
+  // First of the preClose hooks: answers given while the others run end their connections too.
+  app.addHook('preClose', async () => drain?.start());
+  app.addHook('onClose', async () => drain?.stop());
 
   await app.register(errorsPlugin);
   await app.register(securityHeadersPlugin);

@@ -147,4 +147,21 @@ describe(`hardening on ${backend.name}`, () => {
     const sidebar = await server.inject({ method: 'GET', url: paths.sidebar });
     expect(sidebar.headers['x-content-type-options']).toBe('nosniff');
   });
+
+  it('closing waits for no client to hang up: after a stream that fetch aborted, the app closes at once, not when the connection times out', async () => {
+    const { server, port } = await listening({});
+    apps.splice(apps.indexOf(server), 1);
+    const aborting = new AbortController();
+    const stream = await fetch(`http://127.0.0.1:${port}${paths.stream}`, { signal: aborting.signal });
+    await stream.body?.getReader().read();
+    // What a page does when it hides or unmounts: its connection is left for the server to close.
+    aborting.abort();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    const closed = server.close().then(() => 'closed');
+    // Node's server would wait for that connection for seconds (until about 4 s here).
+    const waiting = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2500).unref());
+    expect(await Promise.race([closed, waiting])).toBe('closed');
+    expect(Date.now() - started).toBeLessThan(2500);
+  });
 });

@@ -1,0 +1,49 @@
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * Draining the server while the app closes, so a shutdown waits for answers in flight but not
+ * for clients to hang up their connections.
+ *
+ * Fastify closes the connections it finds idle once, after its preClose hooks. A connection busy
+ * at that moment (a stream ending, a request answered while the hooks ran, by the hot path too)
+ * goes back to keep-alive afterwards, and the server then waits until the client closes it:
+ * seconds for fetch, for ever for an agent without a timeout. After a client aborted a stream
+ * (fetch's AbortController), Node never counts its connection as idle. So
+ * from the start of the close, every answer carries Connection: close, and every intervalMs
+ * each connection without an answer in progress is closed, until the server has closed.
+ */
+export function createDrain(server: Server, intervalMs = 100) {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let draining = false;
+  let timer: NodeJS.Timeout | null = null;
+  // Node's own name for the response a connection is answering (closeIdleConnections reads it too).
+  const answering = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  const closeUnanswered = () => {
+    for (const socket of sockets) if (!answering(socket)) socket.destroy();
+  };
+  const stop = () => {
+    if (timer) clearInterval(timer);
+    timer = null;
+  };
+  return {
+    /** Called first for every request: while draining, its answer ends the connection. */
+    onRequest(res: ServerResponse): void {
+      if (draining) res.setHeader('connection', 'close');
+    },
+    /** Starts draining (idempotent). */
+    start(): void {
+      if (draining) return;
+      draining = true;
+      closeUnanswered();
+      timer = setInterval(closeUnanswered, intervalMs);
+      timer.unref();
+      server.once('close', stop);
+    },
+    stop,
+  };
+}
