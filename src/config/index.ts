@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { envSchema as validateEnv } from 'env-schema';
-import { type Env, envSchema, type LogLevel } from './schema.js';
+import { type Env, envSchema } from './schema.js';
 
 /*
  * The validated Config every module receives: the Config type, the checks the schema cannot say

@@ -278,7 +278,7 @@ const refresh = {
   }),
   SIDEBAR_WAKEUPS: Type.Boolean({
     description:
-      "LISTEN for the database's notifications (a write left changes, a refresh made a version): the change loop and the version watcher act at once, and poll only every 5 s in case one is lost. Checked by a probe every 30 s; while notifications do not arrive (a transaction pooler), both poll as SIDEBAR_CHANGE_POLL_MS and SIDEBAR_VERSION_POLL_MS say. One extra database connection per process.",
+      "LISTEN for the database's notifications (a write left changes, a refresh made a version): the change loop and the version watcher act at once. The change loop then polls only every 5 s, in case one is lost; the version watcher keeps SIDEBAR_VERSION_POLL_MS, as its poll is what tells the database is unreachable (answers marked stale). Checked by a probe every 30 s; while notifications do not arrive (a transaction pooler), the change loop polls as SIDEBAR_CHANGE_POLL_MS says. One extra database connection per process.",
     default: true,
   }),
   SIDEBAR_CHANGE_MIN_GAP_MS: Type.Integer({

@@ -173,6 +173,8 @@ export function createWakeups(options: WakeupsOptions) {
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = null;
+      // A probe under way stops waiting for its notification.
+      heard?.();
       await running;
       await close();
       setLive(false);

@@ -15,10 +15,13 @@ export interface VersionWatcherOptions {
   replicaReads?: boolean;
   /** With replicaReads: how long made() keeps checking for a version the replica does not show yet. */
   catchUpMs?: number;
-  /** The database's notifications: while they arrive, each new version is read at once and the poll runs every safetyPollMs only. */
-  wakeups?: Pick<Wakeups, 'live' | 'on' | 'onLive'>;
-  /** The poll while notifications arrive: what a lost one waits at most. Default 5 s. */
-  safetyPollMs?: number;
+  /**
+   * The database's notifications: a refresh's notification has the version read at once. The
+   * poll keeps its interval all the same: its failing is how the process knows the database
+   * cannot confirm the copy it serves (answers marked stale), which a silent outage (a black
+   * hole, a paused server) would not tell through the listening session for seconds.
+   */
+  wakeups?: Pick<Wakeups, 'on'>;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface VersionWatcherOptions {
  * instances, psql or pg_cron reach it. Polling (one indexed row) works through transaction
  * poolers (PgBouncer, Supabase's port 6543), where LISTEN does not; where the database's
  * notifications do arrive (wakeups), a refresh's notification has the version read at once,
- * and the poll only covers a lost one.
+ * without waiting for the poll.
  */
 export function createVersionWatcher(options: VersionWatcherOptions) {
   const { log } = options;
@@ -63,31 +66,19 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     return current;
   }
 
-  const woken = () => options.wakeups?.live() === true;
   function schedule(): void {
     if (stopped || options.intervalMs <= 0) return;
-    if (timer) clearTimeout(timer);
-    const intervalMs = woken() ? Math.max(options.intervalMs, options.safetyPollMs ?? 5000) : options.intervalMs;
     timer = setTimeout(async () => {
       timer = null;
       await check();
       schedule();
-    }, intervalMs);
+    }, options.intervalMs);
     timer.unref();
   }
 
-  const unsubscribe = [
-    options.wakeups?.on('version', () => {
-      if (!stopped) void check();
-    }),
-    // Notifications start arriving (one may have been missed) or stop: read now, then poll at the new pace.
-    options.wakeups?.onLive(() => {
-      if (stopped) return;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      void check().then(schedule);
-    }),
-  ];
+  const offVersion = options.wakeups?.on('version', () => {
+    if (!stopped) void check();
+  });
 
   // The newest version made on the primary that the replica did not show yet, and its chase.
   let awaited = 0;
@@ -147,7 +138,7 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     async stop(): Promise<void> {
       stopped = true;
       halted = true;
-      for (const off of unsubscribe) off?.();
+      offVersion?.();
       // Stryker disable next-line ConditionalExpression: clearTimeout(null) does nothing; the guard is for the types.
       if (timer) clearTimeout(timer);
       timer = null;

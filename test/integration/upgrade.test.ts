@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinitions } from '../../src/db/definitions.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { Db, Queryable } from '../../src/db/types.js';
-import { expectedSidebar, insertEvents, loadFixtures } from '../fixtures/events.js';
+import { expectedSidebar, loadFixtures } from '../fixtures/events.js';
 import { backends, latestMigration, type TestDb } from '../helpers/backends.js';
 
 /*

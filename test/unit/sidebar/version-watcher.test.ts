@@ -5,15 +5,27 @@ import { capturingLogger } from '../../helpers/logger.js';
 
 /** A watcher whose database reads answer what the test says (a version, null, or an error). */
 function setup(intervalMs = 1000, replica: { replicaReads?: boolean; catchUpMs?: number } = {}) {
+  const versionHandlers = new Set<() => void>();
+  const wakeups = {
+    on(channel: 'changes' | 'version', handler: () => void) {
+      expect(channel).toBe('version');
+      versionHandlers.add(handler);
+      return () => versionHandlers.delete(handler);
+    },
+  };
   let answer: ViewVersion | null | Error = null;
   const read = vi.fn(async () => {
     if (answer instanceof Error) throw answer;
     return answer;
   });
   const { log, lines } = capturingLogger('debug');
-  const watcher = createVersionWatcher({ read, intervalMs, log, ...replica });
+  const watcher = createVersionWatcher({ read, intervalMs, log, wakeups, ...replica });
   const at = (version: number): ViewVersion => ({ version, refreshed_at: new Date('2026-11-25T12:00:00Z') });
-  return { watcher, read, lines, answer: (a: ViewVersion | null | Error) => (answer = a), at };
+  /** A refresh's notification (NOTIFY sidebar_version) arrives. */
+  const notified = () => {
+    for (const handler of versionHandlers) handler();
+  };
+  return { watcher, read, lines, answer: (a: ViewVersion | null | Error) => (answer = a), at, notified };
 }
 
 describe('version watcher', () => {
@@ -96,6 +108,27 @@ describe('version watcher', () => {
     await vi.advanceTimersByTimeAsync(10_000);
     expect(read).toHaveBeenCalledTimes(4);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a refresh’s notification has the version read at once; the poll keeps its interval (its failing marks answers stale); none after stop()', async () => {
+    const { watcher, read, answer, at, notified } = setup(1000);
+    watcher.start();
+    answer(at(2));
+    await vi.advanceTimersByTimeAsync(300);
+    notified();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(watcher.current()).toBe(2);
+    // The poll at 1 s, 2 s, 3 s as if nothing had been heard.
+    await vi.advanceTimersByTimeAsync(2700);
+    expect(read).toHaveBeenCalledTimes(4);
+    answer(new Error('Connection terminated due to connection timeout'));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(watcher.failing()).toBe(true);
+    await watcher.stop();
+    notified();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(read).toHaveBeenCalledTimes(5);
   });
 
   it('stop() waits for a read under way', async () => {
