@@ -52,7 +52,8 @@ export function createWakeups(options: WakeupsOptions) {
   let pause = retryMs;
   let heard: (() => void) | null = null;
   let warned = false;
-  let running: Promise<void> | null = null;
+  // The step under way (listening, probing), which stop() waits for; a settled one once done.
+  let running: Promise<void> = Promise.resolve();
 
   function setLive(next: boolean): void {
     if (next === live) return;
@@ -72,17 +73,14 @@ export function createWakeups(options: WakeupsOptions) {
     const arrived = new Promise<boolean>((resolve) => {
       const deadline = setTimeout(() => resolve(false), probeTimeoutMs);
       deadline.unref();
+      // Left in place after: a later notification resolves a settled promise, which does nothing.
       heard = () => {
         clearTimeout(deadline);
         resolve(true);
       };
     });
-    try {
-      await db.query('select pg_notify($1, $2)', [wakeupChannels.probe, '']);
-      return await arrived;
-    } finally {
-      heard = null;
-    }
+    await db.query('select pg_notify($1, null)', [wakeupChannels.probe]);
+    return await arrived;
   }
 
   async function close(): Promise<void> {
@@ -91,28 +89,27 @@ export function createWakeups(options: WakeupsOptions) {
     await open?.close();
   }
 
+  /** Runs step after ms. Never called once stopped: its callers return first. */
   function after(ms: number, step: () => Promise<void>): void {
-    if (stopped) return;
     timer = setTimeout(() => {
       timer = null;
-      running = step().finally(() => {
-        running = null;
-      });
+      running = step();
     }, ms);
     timer.unref();
   }
 
   function failed(reason: string): void {
-    if (timer) clearTimeout(timer);
+    // A session that reports its loss as stop() closes it, or a listen() that fails meanwhile.
+    if (stopped) return;
+    clearTimeout(timer ?? undefined);
     setLive(false);
-    if (!warned) log.warn({ reason, retry_ms: pause }, 'database notifications do not arrive; the change loop and the version watcher poll');
+    if (!warned) log.warn({ reason, retry_ms: pause }, 'database notifications do not arrive; the change loop polls');
     warned = true;
     after(pause, connect);
     pause = Math.min(pause * 2, retryMaxMs);
   }
 
   async function check(): Promise<void> {
-    if (stopped) return;
     let ok = false;
     try {
       ok = await probe();
@@ -131,20 +128,20 @@ export function createWakeups(options: WakeupsOptions) {
   }
 
   async function connect(): Promise<void> {
-    if (stopped) return;
     try {
       subscription = await db.listen(Object.values(wakeupChannels), {
         onNotify,
         onLost: (err) => {
           subscription = null;
-          if (!stopped) failed(err.message);
+          failed(err.message);
         },
       });
     } catch (err) {
       failed((err as Error).message);
       return;
     }
-    if (stopped) return close();
+    // Stopped meanwhile: stop() closes the session once this returns.
+    if (stopped) return;
     await check();
   }
 
@@ -164,14 +161,12 @@ export function createWakeups(options: WakeupsOptions) {
     start(): void {
       if (!stopped) return;
       stopped = false;
-      running = connect().finally(() => {
-        running = null;
-      });
+      running = connect();
     },
     /** Stops listening and closes the session. Idempotent. */
     async stop(): Promise<void> {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer ?? undefined);
       timer = null;
       // A probe under way stops waiting for its notification.
       heard?.();

@@ -41,15 +41,21 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
 
   const safetyPollMs = Math.max(pollMs, deps.safetyPollMs ?? 5000);
   const woken = () => deps.wakeups?.live() === true;
-  // A write was notified since the last ask began / since the last refresh heard of; when that refresh was heard of.
+  // wanted: an ask is due as soon as the gap allows (a write was notified since the last ask
+  // began, or a re-ask); changedSinceVersion: a write was notified since the last refresh heard
+  // of (lastVersionAt); askAgain: a write was notified since the last ask began (its first ask).
   let wanted = false;
   let changedSinceVersion = false;
+  // Stryker disable next-line BooleanLiteral: equivalent: read only after a notified write, which sets it.
   let askAgain = false;
   let lastVersionAt = Number.NEGATIVE_INFINITY;
 
   async function poll(): Promise<void> {
+    // Whether a write was notified, and whether this is the first ask since (not a re-ask).
     const notified = wanted;
+    const first = askAgain;
     wanted = false;
+    askAgain = false;
     try {
       const result = await deps.refreshIfChanged(minGapMs / 1000);
       lastCheckAt = new Date();
@@ -59,10 +65,9 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
         refreshes++;
         lastRefreshAt = result.finished_at;
         lastVersionAt = Date.now();
-      } else if (notified && askAgain) {
+      } else if (notified && first) {
         // Nothing refreshed although a write was notified: a refresh within the gap (one made
         // before this process heard of it), or another's in progress. Asked once more when the gap ends.
-        askAgain = false;
         wanted = true;
         lastVersionAt = Date.now();
       }
@@ -82,7 +87,7 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
   /** Asks after delayMs (replacing the ask scheduled); an ask under way schedules the next when it ends. */
   function schedule(delayMs = nextDelay()): void {
     if (stopped || running) return;
-    if (timer) clearTimeout(timer);
+    clearTimeout(timer ?? undefined);
     timer = setTimeout(() => {
       timer = null;
       running = poll().finally(() => {

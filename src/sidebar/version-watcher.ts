@@ -76,9 +76,8 @@ export function createVersionWatcher(options: VersionWatcherOptions) {
     timer.unref();
   }
 
-  const offVersion = options.wakeups?.on('version', () => {
-    if (!stopped) void check();
-  });
+  // stop() unsubscribes: no notification reads after it.
+  const offVersion = options.wakeups?.on('version', () => void check());
 
   // The newest version made on the primary that the replica did not show yet, and its chase.
   let awaited = 0;

@@ -110,6 +110,7 @@ describe('loadConfig', () => {
   it.each([
     ['DATABASE_READ_URL', 'databaseReadUrl', 'the replica is read, the primary written'],
     ['DATABASE_MIGRATION_URL', 'databaseMigrationUrl', 'it migrates the database the service reads'],
+    ['DATABASE_LISTEN_URL', 'databaseListenUrl', 'it listens to the database the service reads'],
   ] as const)("%s: a postgres URL of DATABASE_URL's database, only with DATABASE_URL; never echoed", (name, field, why) => {
     const primary = 'postgres://sidebar_app:pw@pooler.example:6543/postgres';
     const other = 'postgres://postgres:secret-pw@db.example:5432/postgres';

@@ -12,6 +12,8 @@ function notifications() {
     arrive: true,
     /** Why listen() fails, while set. */
     refuse: null as Error | null,
+    /** Whether a session reports its loss when closed (as a connection's 'end' could). */
+    lostOnClose: false,
     sessions: [] as Array<{ channels: readonly string[]; handlers: NotificationHandlers; open: boolean }>,
     open: () => bus.sessions.filter((s) => s.open),
     /** A NOTIFY from any writer. */
@@ -30,14 +32,17 @@ function notifications() {
         if (bus.refuse) throw bus.refuse;
         const session = { channels, handlers, open: true };
         bus.sessions.push(session);
+        // A write that committed as the session began to listen: heard before any probe.
+        handlers.onNotify(wakeupChannels.changes);
         return {
           close: async () => {
             session.open = false;
+            if (bus.lostOnClose) handlers.onLost(new Error('the listening connection ended'));
           },
         };
       },
       async query(sql: string, params?: unknown[]) {
-        expect(sql).toBe('select pg_notify($1, $2)');
+        expect(sql).toBe('select pg_notify($1, null)');
         if (bus.arrive) setTimeout(() => bus.notify(String(params?.[0])), 1);
         return { rows: [] } as never;
       },
@@ -74,6 +79,8 @@ describe('wake-ups', () => {
     expect(wakeups.live()).toBe(false);
     await vi.advanceTimersByTimeAsync(5);
     expect(wakeups.live()).toBe(true);
+    expect(changes).toHaveBeenCalledTimes(1); // the write heard as it began to listen
+    changes.mockClear();
     expect(lives).toEqual([true]);
     expect(bus.sessions[0]?.channels).toEqual(Object.values(wakeupChannels));
     expect(lines.map((l) => l.msg)).toContain('database notifications arrive: the change loop and the version watcher wake at once');
@@ -104,6 +111,7 @@ describe('wake-ups', () => {
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]?.reason).toMatch(/DATABASE_LISTEN_URL/);
     expect(warnings()[0]?.retry_ms).toBe(50);
+    expect(warnings()[0]?.msg).toBe('database notifications do not arrive; the change loop polls');
     // Listens again after 50, then 100, 200, 200 ms (each attempt waits its probe's 100 ms).
     const start = Date.now() - 100;
     const attemptsAt: number[] = [];
@@ -137,6 +145,8 @@ describe('wake-ups', () => {
     bus.lose();
     expect(wakeups.live()).toBe(false);
     expect(lives).toEqual([true, false]);
+    // The next probe is not pending beside the retry: one timer.
+    expect(vi.getTimerCount()).toBe(1);
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]?.reason).toBe('the listening connection ended');
     await vi.advanceTimersByTimeAsync(55);
@@ -169,7 +179,7 @@ describe('wake-ups', () => {
   });
 
   it('probes again every probeIntervalMs: a silent loss (probes stop coming back) ends live within one interval and a probe timeout', async () => {
-    const { bus, wakeups, lives } = setup();
+    const { bus, wakeups, lives, lines } = setup();
     const query = vi.spyOn(bus.db, 'query');
     wakeups.start();
     await vi.advanceTimersByTimeAsync(5);
@@ -177,6 +187,8 @@ describe('wake-ups', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(query).toHaveBeenCalledTimes(2);
     expect(wakeups.live()).toBe(true);
+    // Said once, not at every probe.
+    expect(lines.filter((l) => l.msg === 'database notifications arrive: the change loop and the version watcher wake at once')).toHaveLength(1);
     bus.arrive = false;
     await vi.advanceTimersByTimeAsync(1000);
     expect(wakeups.live()).toBe(true);
@@ -236,5 +248,42 @@ describe('wake-ups', () => {
     expect(bus.sessions).toHaveLength(1);
     expect(bus.open()).toHaveLength(0);
     expect(wakeups.live()).toBe(false);
+  });
+
+  it('stopped while a probe waits for its notification: stops at once, never counted live, nothing left pending', async () => {
+    const { bus, wakeups, lives, lines } = setup();
+    bus.arrive = false;
+    wakeups.start();
+    await vi.advanceTimersByTimeAsync(10);
+    await wakeups.stop();
+    expect(lives).toEqual([]);
+    expect(lines).toEqual([]);
+    expect(bus.open()).toHaveLength(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a session that reports its loss as stop() closes it is no failure: nothing logged, nothing retried', async () => {
+    const { bus, wakeups, warnings } = setup();
+    bus.lostOnClose = true;
+    wakeups.start();
+    await vi.advanceTimersByTimeAsync(5);
+    expect(wakeups.live()).toBe(true);
+    await wakeups.stop();
+    expect(warnings()).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(bus.sessions).toHaveLength(1);
+  });
+
+  it('onLive() and on() return their unsubscribe', async () => {
+    const { bus, wakeups } = setup();
+    const lives: boolean[] = [];
+    const off = wakeups.onLive((live) => lives.push(live));
+    wakeups.start();
+    await vi.advanceTimersByTimeAsync(5);
+    off();
+    bus.lose();
+    expect(lives).toEqual([true]);
+    await wakeups.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDrain } from '../../../src/http/drain.js';
 
 /** A real node:http server on loopback whose handler the test holds; drained by createDrain. */
@@ -85,5 +85,22 @@ describe('draining the server while the app closes', () => {
     held[0]?.res.end();
     expect((await reader?.read())?.done).toBe(true);
     await expect.poll(() => openConnections(server)).toBe(0);
+  });
+
+  it('start() is idempotent (one round timer), and the timer ends when the server has closed', async () => {
+    const { server, drain, closed } = await drainedServer(20);
+    const setInterval = vi.spyOn(globalThis, 'setInterval');
+    const clearInterval = vi.spyOn(globalThis, 'clearInterval');
+    try {
+      drain.start();
+      drain.start();
+      expect(setInterval).toHaveBeenCalledTimes(1);
+      const timer = setInterval.mock.results[0]?.value;
+      expect(clearInterval).not.toHaveBeenCalledWith(timer);
+      await closed();
+      expect(clearInterval).toHaveBeenCalledWith(timer);
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 });

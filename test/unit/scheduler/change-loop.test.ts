@@ -236,6 +236,49 @@ describe('change loop', () => {
       await loop.stop();
     });
 
+    it('a refresh heard of after the ask for a notified write has run is followed by one more ask after the gap; a refresh heard of with no write notified since, by none', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      wakeups.notify('changes');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      polls[0]?.answer(refreshed('2026-11-25T12:00:00.000Z'));
+      await vi.advanceTimersByTimeAsync(50);
+      // Another instance's refresh ended: it may have begun before the write committed.
+      wakeups.notify('version');
+      await vi.advanceTimersByTimeAsync(999);
+      expect(polls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(2); // 1000 ms after that refresh
+      polls[1]?.answer(null);
+      // Refreshes heard of with no write notified since: no ask, and the safety poll keeps its time.
+      await vi.advanceTimersByTimeAsync(3000);
+      wakeups.notify('version');
+      await vi.advanceTimersByTimeAsync(1000);
+      wakeups.notify('version');
+      await vi.advanceTimersByTimeAsync(999);
+      expect(polls).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(3); // the safety poll, 5 s after the last ask
+      polls[2]?.answer(null);
+      await loop.stop();
+    });
+
+    it('a refresh heard of before any write was notified asks nothing, and does not delay the safety poll', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
+      loop.start();
+      await vi.advanceTimersByTimeAsync(3000);
+      wakeups.notify('version');
+      await vi.advanceTimersByTimeAsync(1999);
+      expect(polls).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(polls).toHaveLength(1);
+      polls[0]?.answer(null);
+      await loop.stop();
+    });
+
     it('an ask for a notified write that finds nothing to do is made once more after the gap (a refresh it did not hear of may hold it), then no more', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });

@@ -158,6 +158,16 @@ describe('version watcher', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('without the database’s notifications (none given), it polls and stops as with them', async () => {
+    const read = vi.fn(async () => ({ version: 4, refreshed_at: new Date() }));
+    const watcher = createVersionWatcher({ read, intervalMs: 1000, log: capturingLogger().log });
+    watcher.start();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(watcher.current()).toBe(4);
+    await watcher.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('onNewer: tells each listener of every newer version, from observe() and from polls, once the caller returns; never of an older or equal one', async () => {
     const { watcher, answer, at } = setup(1000);
     const heard: number[] = [];
