@@ -9,9 +9,9 @@ import type { Socket } from 'node:net';
  * at that moment (a stream ending, a request answered while the hooks ran, by the hot path too)
  * goes back to keep-alive afterwards, and the server then waits until the client closes it:
  * seconds for fetch, for ever for an agent without a timeout. After a client aborted a stream
- * (fetch's AbortController), Node never counts its connection as idle. So
- * from the start of the close, every answer carries Connection: close, and every intervalMs
- * each connection without an answer in progress is closed, until the server has closed.
+ * (fetch's AbortController), Node never counts its connection as idle at all. So from the start
+ * of the close, every answer carries Connection: close, and every intervalMs each connection
+ * without an answer in progress is closed, until the server has closed.
  */
 export function createDrain(server: Server, intervalMs = 100) {
   const sockets = new Set<Socket>();
