@@ -11,7 +11,9 @@ import type { Socket } from 'node:net';
  * seconds for fetch, for ever for an agent without a timeout. After a client aborted a stream
  * (fetch's AbortController), Node never counts its connection as idle at all. So from the start
  * of the close, every answer carries Connection: close, and every intervalMs each connection
- * without an answer in progress is closed, until the server has closed.
+ * that was without an answer in progress at the last round too is closed, until the server has
+ * closed. Two rounds, not one: a connection just accepted has no answer yet either, and gets at
+ * least intervalMs to send its request (which is then answered, with Connection: close).
  */
 export function createDrain(server: Server, intervalMs = 100) {
   const sockets = new Set<Socket>();
@@ -24,8 +26,15 @@ export function createDrain(server: Server, intervalMs = 100) {
   let timer: NodeJS.Timeout | null = null;
   // Node's own name for the response a connection is answering (closeIdleConnections reads it too).
   const answering = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  let unanswered = new Set<Socket>();
   const closeUnanswered = () => {
-    for (const socket of sockets) if (!answering(socket)) socket.destroy();
+    const now = new Set<Socket>();
+    for (const socket of sockets) {
+      if (answering(socket)) continue;
+      if (unanswered.has(socket)) socket.destroy();
+      else now.add(socket);
+    }
+    unanswered = now;
   };
   const stop = () => {
     clearInterval(timer ?? undefined);

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDrain } from '../../../src/http/drain.js';
 
@@ -34,7 +34,7 @@ describe('draining the server while the app closes', () => {
   });
 
   it('before draining, answers keep their connection; once draining, a connection left without an answer is closed and a new answer says Connection: close', async () => {
-    const { server, drain, held, base } = await drainedServer();
+    const { server, drain, held, base } = await drainedServer(100);
     servers.push(server);
     const first = fetch(`${base}/a`);
     await expect.poll(() => held.length).toBe(1);
@@ -88,7 +88,7 @@ describe('draining the server while the app closes', () => {
   });
 
   it('start() is idempotent (one round timer), and the timer ends when the server has closed', async () => {
-    const { server, drain, closed } = await drainedServer(20);
+    const { drain, closed } = await drainedServer(20);
     const setInterval = vi.spyOn(globalThis, 'setInterval');
     const clearInterval = vi.spyOn(globalThis, 'clearInterval');
     try {
@@ -102,5 +102,28 @@ describe('draining the server while the app closes', () => {
     } finally {
       vi.restoreAllMocks();
     }
+  });
+
+  it('a connection just accepted gets a round to send its request: answered (Connection: close), not cut', async () => {
+    const { server, drain, held } = await drainedServer(200);
+    servers.push(server);
+    const accepted = new Promise((resolve) => server.once('connection', resolve));
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+    });
+    const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await accepted;
+    drain.start();
+    // Within the first round, as a client on a slow link would.
+    await tick(50);
+    socket.write('GET /late HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await expect.poll(() => held.length).toBe(1);
+    held[0]?.res.end('late');
+    await socketClosed;
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(received.toLowerCase()).toContain('connection: close');
+    expect(received.endsWith('late')).toBe(true);
   });
 });

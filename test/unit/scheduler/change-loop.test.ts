@@ -47,6 +47,15 @@ function setup(options: { pollMs?: number; minGapMs?: number; wakeups?: ReturnTy
 }
 const refreshed = (finishedAt: string) => ({ id: 7, status: 'success', finished_at: new Date(finishedAt) }) as RefreshLogRow;
 
+/** Advances the clock by ms: no new ask before its last millisecond, one at it. */
+async function oneAskAfter(polls: unknown[], ms: number): Promise<void> {
+  const before = polls.length;
+  await vi.advanceTimersByTimeAsync(ms - 1);
+  expect(polls).toHaveLength(before);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(polls).toHaveLength(before + 1);
+}
+
 describe('change loop', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: new Date('2026-11-25T12:00:00Z') });
@@ -156,10 +165,7 @@ describe('change loop', () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ pollMs: 250, wakeups });
       loop.start();
-      await vi.advanceTimersByTimeAsync(4999);
-      expect(polls).toHaveLength(0);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(1);
+      await oneAskAfter(polls, 5000);
       expect(loop.state()).toMatchObject({ poll_ms: 5000, woken: true });
       polls[0]?.answer(null);
       await loop.stop();
@@ -174,10 +180,7 @@ describe('change loop', () => {
       await vi.advanceTimersByTimeAsync(0);
       expect(polls).toHaveLength(1);
       polls[0]?.answer(refreshed('2026-11-25T12:00:00.000Z'));
-      await vi.advanceTimersByTimeAsync(4999);
-      expect(polls).toHaveLength(1); // nothing notified since: the next is the safety poll
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(2);
+      await oneAskAfter(polls, 5000); // nothing notified since: the next is the safety poll
       polls[1]?.answer(null);
       await loop.stop();
     });
@@ -190,10 +193,7 @@ describe('change loop', () => {
       wakeups.notify('version'); // another instance refreshed at 300 ms
       await vi.advanceTimersByTimeAsync(200);
       wakeups.notify('changes'); // a write at 500 ms
-      await vi.advanceTimersByTimeAsync(799);
-      expect(polls).toHaveLength(0);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(1); // at 1300 ms: the gap since the refresh ended
+      await oneAskAfter(polls, 800); // at 1300 ms: the gap since the refresh ended
       polls[0]?.answer(null);
       await loop.stop();
     });
@@ -208,10 +208,7 @@ describe('change loop', () => {
       wakeups.notify('changes'); // committed while the refresh ran: perhaps not in it
       await vi.advanceTimersByTimeAsync(100);
       polls[0]?.answer(refreshed('2026-11-25T12:00:00.100Z'));
-      await vi.advanceTimersByTimeAsync(999);
-      expect(polls).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(2); // 1000 ms after the refresh ended
+      await oneAskAfter(polls, 1000); // 1000 ms after the refresh ended
       polls[1]?.answer(null);
       await loop.stop();
     });
@@ -223,15 +220,9 @@ describe('change loop', () => {
       await vi.advanceTimersByTimeAsync(100);
       wakeups.notify('changes');
       wakeups.notify('version'); // another instance's refresh ended
-      await vi.advanceTimersByTimeAsync(999);
-      expect(polls).toHaveLength(0);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(1); // at 1100 ms
+      await oneAskAfter(polls, 1000); // at 1100 ms
       polls[0]?.answer(refreshed('2026-11-25T12:00:01.100Z'));
-      await vi.advanceTimersByTimeAsync(4999);
-      expect(polls).toHaveLength(1); // nothing notified since: the next is the safety poll
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(2);
+      await oneAskAfter(polls, 5000); // nothing notified since: the next is the safety poll
       polls[1]?.answer(null);
       await loop.stop();
     });
@@ -247,20 +238,14 @@ describe('change loop', () => {
       await vi.advanceTimersByTimeAsync(50);
       // Another instance's refresh ended: it may have begun before the write committed.
       wakeups.notify('version');
-      await vi.advanceTimersByTimeAsync(999);
-      expect(polls).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(2); // 1000 ms after that refresh
+      await oneAskAfter(polls, 1000); // 1000 ms after that refresh
       polls[1]?.answer(null);
       // Refreshes heard of with no write notified since: no ask, and the safety poll keeps its time.
       await vi.advanceTimersByTimeAsync(3000);
       wakeups.notify('version');
       await vi.advanceTimersByTimeAsync(1000);
       wakeups.notify('version');
-      await vi.advanceTimersByTimeAsync(999);
-      expect(polls).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(3); // the safety poll, 5 s after the last ask
+      await oneAskAfter(polls, 1000); // the safety poll, 5 s after the last ask
       polls[2]?.answer(null);
       await loop.stop();
     });
@@ -271,10 +256,7 @@ describe('change loop', () => {
       loop.start();
       await vi.advanceTimersByTimeAsync(3000);
       wakeups.notify('version');
-      await vi.advanceTimersByTimeAsync(1999);
-      expect(polls).toHaveLength(0);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(1);
+      await oneAskAfter(polls, 2000);
       polls[0]?.answer(null);
       await loop.stop();
     });
@@ -287,15 +269,9 @@ describe('change loop', () => {
       await vi.advanceTimersByTimeAsync(0);
       expect(polls).toHaveLength(1);
       polls[0]?.answer(null);
-      await vi.advanceTimersByTimeAsync(999);
-      expect(polls).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(2);
+      await oneAskAfter(polls, 1000);
       polls[1]?.answer(null);
-      await vi.advanceTimersByTimeAsync(4999);
-      expect(polls).toHaveLength(2);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(3); // the safety poll
+      await oneAskAfter(polls, 5000); // the safety poll
       polls[2]?.answer(null);
       await loop.stop();
     });
@@ -312,10 +288,7 @@ describe('change loop', () => {
       await vi.advanceTimersByTimeAsync(1000);
       expect(polls).toHaveLength(1);
       wakeups.setLive(false);
-      await vi.advanceTimersByTimeAsync(249);
-      expect(polls).toHaveLength(1);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(polls).toHaveLength(2);
+      await oneAskAfter(polls, 250);
       expect(loop.state()).toMatchObject({ poll_ms: 250, woken: false });
       polls[1]?.answer(null);
       await loop.stop();
