@@ -36,6 +36,19 @@ describe.each(backends)('SQL on $name', (backend) => {
     expect(await migrationStatus(db)).toEqual({ current: latestMigration, latest: latestMigration });
   });
 
+  it('a definition whose file changed is applied again to a database already at the latest migration', async () => {
+    // As a database migrated before sidebar_data_version.sql declared its one row: the old
+    // definition in place, and its file's checksum as it was then.
+    await db.query('alter function sidebar_data_version() rows 1000');
+    await db.query(`update sidebar_definitions set checksum = 'an earlier file' where name = 'sidebar_data_version'`);
+    const result = await migrate(db);
+    expect(result.applied).toEqual([]);
+    expect(result.definitions).toContain('sidebar_data_version');
+    const { rows } = await db.query<{ prorows: number }>(`select prorows from pg_proc where proname = 'sidebar_data_version'`);
+    expect(rows).toEqual([{ prorows: 1 }]);
+    expect(await migrate(db)).toEqual({ applied: [], version: latestMigration, definitions: [] });
+  });
+
   it.runIf(backend.dbKind === 'postgres')(
     'three instances migrating a fresh database at once: one applies every migration, the others wait and find none to apply',
     async () => {
