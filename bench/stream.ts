@@ -1,23 +1,29 @@
 /**
  * `npm run bench:stream`: how many idle Server-Sent Events clients one instance holds, and how
- * fast it delivers a change to all of them (the goal: 50,000 clients, a change to all
- * within 1 s at p99, RSS under 1.5 GB).
+ * fast it delivers a change to all of them (the goal: 50,000 clients on one machine, a change to
+ * all within 1 s at p99, RSS under 1.5 GB, /health p99 under 100 ms during the fan-out).
  *
- * One instance of the built service (a real process) on PostgreSQL and Redis; the clients in a
- * separate process (bench/stream-clients.ts) on loopback, spread over several 127.0.0.x source
- * addresses (one address has about 28k ephemeral ports). Both run with the file limit raised
- * as far as the machine allows: a level past what the service's limit can hold is run at the
- * most it can (and says so), and clients are spread over as many processes as their limit needs.
+ * One instance of the built service (real processes: WEB_CONCURRENCY workers sharing the port)
+ * on PostgreSQL and Redis; the clients in separate processes (bench/stream-clients.ts) on
+ * loopback, spread over several 127.0.0.x source addresses (one address has about 28k
+ * ephemeral ports). Every process runs with the file limit raised as far as the machine allows
+ * (here a process may hold 20,000 files): the workers are as many as the largest level needs at
+ * 90% of that limit each (the primary hands connections out round-robin, so they share the
+ * clients evenly), or `--workers`; the clients are spread over as many processes as their limit
+ * needs. A level past what the workers can hold is run at the most they can (and says so).
+ * The refresh is asked of one worker; the others learn the version as other instances do
+ * (Redis pub/sub, the database's wake-up), which the delivery latency includes.
  * For each level (1k, 10k, 50k clients, opened cumulatively): once every client holds the
  * sidebar, `--changes` times: one event is inserted by SQL and the instance refreshes
  * (POST /refresh), which publishes the new version to its streams; the delivery latency is from
  * the refresh request to each client's receipt of the delta. Meanwhile GET /health is timed
  * every 20 ms: the event loop's lag as a request sees it. Printed per level: delivery p50/p99/
  * max, the clients that missed a delta, the refresh's own duration, the service's RSS, CPU and
- * event loop lag, and the client process's CPU (to show it was not the bottleneck).
+ * event loop lag (all its processes summed), and each client process's CPU (to show none was
+ * the bottleneck).
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres BENCH_REDIS_URL=redis://127.0.0.1:6379 npm run bench:stream
- *   options: --levels 1000,10000,50000 --changes 10 --events 100000
+ *   options: --levels 1000,10000,50000 --changes 10 --events 100000 --workers <n>
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +42,7 @@ const { values: args } = parseArgs({
     levels: { type: 'string', default: '1000,10000,50000' },
     changes: { type: 'string', default: '10' },
     events: { type: 'string', default: '100000' },
+    workers: { type: 'string' },
   },
 });
 const levels = args.levels.split(',').map(Number);
@@ -50,7 +57,12 @@ const hardLimit = Number(execFileSync('bash', ['-c', 'ulimit -Hn']).toString().t
 const fileLimit = Math.min(wanted, hardLimit);
 /** Sockets one process can hold: its file limit less what it needs besides (database, Redis, files). */
 const perProcess = fileLimit - 500;
-const addresses = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'];
+/** Workers: enough that each holds at most 90% of what its file limit allows (connections are handed out in turn). */
+const workers = Number(args.workers ?? Math.max(1, Math.ceil(Math.max(...levels) / (perProcess * 0.9))));
+// Sixteen source addresses: a client socket binds its address before it connects, and the
+// kernel's search for a free port on an address slows as the address's ports fill (and stay
+// in TIME_WAIT after a run), which slowed opening 50,000 over four addresses to a minute.
+const addresses = Array.from({ length: 16 }, (_, i) => `127.0.0.${i + 2}`);
 const adminKey = `bench-stream-${randomBytes(12).toString('hex')}`;
 const now = () => performance.timeOrigin + performance.now();
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -90,6 +102,18 @@ function processStats(pid: number): { rssMb: number; cpuSeconds: number } {
   return { rssMb: Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024), cpuSeconds: ticks / 100 };
 }
 
+/** The instance's processes: the primary, then the workers it forked. */
+function instancePids(primary: number): number[] {
+  const children = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return [primary, ...children];
+}
+
+/** The instance's RSS (all processes, and one by one) and CPU seconds (summed). */
+function instanceStats(primary: number): { rssMb: number; cpuSeconds: number; perProcessMb: number[] } {
+  const each = instancePids(primary).map(processStats);
+  return { rssMb: sum(each.map((e) => e.rssMb)), cpuSeconds: sum(each.map((e) => e.cpuSeconds)), perProcessMb: each.map((e) => e.rssMb) };
+}
+
 function ask<T>(child: ChildProcess, message: object, answer: string): Promise<T> {
   return new Promise((resolve) => {
     const listener = (reply: { type: string }) => {
@@ -105,7 +129,9 @@ function ask<T>(child: ChildProcess, message: object, answer: string): Promise<T
 interface Collected {
   latencies: number[];
   ready: number;
-  cpuPct: number;
+  /** The client process's CPU time and the wall time while it waited for the delta. */
+  cpuMs: number;
+  wallMs: number;
   lagP99Ms: number;
 }
 
@@ -126,10 +152,13 @@ interface Row {
   max_ms: number;
   refresh_ms: number;
   rss_mb: number;
+  /** The primary's RSS, then each worker's. */
+  rss_by_process_mb: number[];
   service_cpu_pct: number;
   health_p99_ms: number;
   health_max_ms: number;
-  client_cpu_pct: number;
+  /** Each client process's CPU during the deliveries: none may be near a whole core, or its own delay is measured. */
+  client_cpu_by_process_pct: number[];
   client_lag_p99_ms: number;
 }
 
@@ -157,7 +186,10 @@ async function run(): Promise<void> {
       SCHEDULER_ENABLED: 'false',
       SIDEBAR_CHANGE_POLL_MS: '0',
       SIDEBAR_REFRESH_RATE_LIMIT: '100000',
+      WEB_CONCURRENCY: String(workers),
+      // Per worker; the benchmark's clients come from a few addresses, so no address share applies.
       STREAM_MAX_CLIENTS: String(Math.max(...levels) + 1000),
+      STREAM_MAX_SHARE_PER_ADDRESS: '1',
     });
     children.push(service);
     for (let i = 0; ; i++) {
@@ -165,13 +197,15 @@ async function run(): Promise<void> {
       if (i > 300) throw new Error('the service did not become ready');
       await sleep(100);
     }
-    const capacity = Math.floor(perProcess / 1000) * 1000;
+    const capacity = Math.floor((perProcess * workers * 0.9) / 1000) * 1000;
     const processes = Math.ceil(Math.min(Math.max(...levels), capacity) / perProcess);
     const clients = Array.from({ length: processes }, () =>
       withFileLimit([process.execPath, '--import', 'tsx', join(root, 'bench/stream-clients.ts')], process.env, true),
     );
     children.push(...clients);
-    console.log(`file limit ${fileLimit} (hard limit ${hardLimit}): up to ${capacity} clients on the instance, from ${processes} client process(es)`);
+    console.log(
+      `file limit ${fileLimit} (hard limit ${hardLimit}): ${workers} worker(s), up to ${capacity} clients on the instance, from ${processes} client process(es)`,
+    );
 
     let event = 0;
     for (const requested of levels) {
@@ -195,9 +229,12 @@ async function run(): Promise<void> {
       const health: number[] = [];
       const refreshMs: number[] = [];
       let missed = 0;
-      let client = { cpuPct: 0, lagP99Ms: 0 };
-      const cpuBefore = processStats(service.pid as number).cpuSeconds;
-      const windowStart = performance.now();
+      // CPU and wall time while changes are delivered (the refresh request until every client has the delta).
+      let serviceCpuMs = 0;
+      let fanOutMs = 0;
+      const clientCpuMs = clients.map(() => 0);
+      const clientWallMs = clients.map(() => 0);
+      let clientLagP99Ms = 0;
       for (let c = 0; c < changes; c++) {
         await scratch.db.query(
           `insert into odds_events (id, sport_id, sport, league_id, league, commence_time, status)
@@ -213,22 +250,28 @@ async function run(): Promise<void> {
           }
         })();
         const since = now();
+        const cpuBefore = instanceStats(service.pid as number).cpuSeconds;
         const refreshed = await http(port, '/api/v1/shared/sidebar/refresh', 'POST');
         const log = JSON.parse(refreshed.body) as { id: number; status: string; duration_ms: number };
         if (log.status !== 'success') throw new Error(`refresh: ${refreshed.body}`);
         refreshMs.push(log.duration_ms);
         const collected = await askAll<Collected>(clients, () => ({ type: 'collect', version: log.id, since, timeoutMs: 10_000 }), 'collected');
+        serviceCpuMs += (instanceStats(service.pid as number).cpuSeconds - cpuBefore) * 1000;
+        fanOutMs += now() - since;
         probing = false;
         await prober;
         for (const part of collected) {
           latencies.push(...part.latencies);
           missed += Math.max(0, part.ready - part.latencies.length);
         }
-        client = { cpuPct: sum(collected.map((p) => p.cpuPct)), lagP99Ms: Math.max(...collected.map((p) => p.lagP99Ms)) };
+        for (const [i, part] of collected.entries()) {
+          clientCpuMs[i] = (clientCpuMs[i] ?? 0) + part.cpuMs;
+          clientWallMs[i] = (clientWallMs[i] ?? 0) + part.wallMs;
+        }
+        clientLagP99Ms = Math.max(clientLagP99Ms, ...collected.map((p) => p.lagP99Ms));
         await sleep(500);
       }
-      const seconds = (performance.now() - windowStart) / 1000;
-      const stats = processStats(service.pid as number);
+      const stats = instanceStats(service.pid as number);
       const sorted = latencies.sort((a, b) => a - b);
       const healthSorted = health.sort((a, b) => a - b);
       const row: Row = {
@@ -243,27 +286,38 @@ async function run(): Promise<void> {
         max_ms: round(sorted.at(-1) ?? Number.NaN, 1),
         refresh_ms: round(refreshMs.reduce((a, b) => a + b, 0) / refreshMs.length, 1),
         rss_mb: stats.rssMb,
-        service_cpu_pct: round(((stats.cpuSeconds - cpuBefore) / seconds) * 100),
+        rss_by_process_mb: stats.perProcessMb,
+        service_cpu_pct: round((serviceCpuMs / fanOutMs) * 100),
         health_p99_ms: round(percentile(healthSorted, 99), 1),
         health_max_ms: round(healthSorted.at(-1) ?? Number.NaN, 1),
-        client_cpu_pct: round(client.cpuPct),
-        client_lag_p99_ms: round(client.lagP99Ms, 1),
+        client_cpu_by_process_pct: clientCpuMs.map((cpu, i) => round((cpu / (clientWallMs[i] as number)) * 100)),
+        client_lag_p99_ms: round(clientLagP99Ms, 1),
       };
       rows.push(row);
       console.log(JSON.stringify(row));
     }
     await askAll(clients, () => ({ type: 'exit' }), 'bye');
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    // Gone before their database is dropped (which would end their connections, and they would
+    // log it): the instance's workers first, then every process this benchmark started.
+    for (const pid of children[0]?.pid ? instancePids(children[0].pid).slice(1) : []) process.kill(pid, 'SIGKILL');
+    await Promise.all(
+      children.map((child) =>
+        child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve).kill('SIGKILL')) : null,
+      ),
+    );
     await scratch.drop();
   }
   console.log(
-    '\n| clients (requested) | connected (open time) | deliveries (missed) | delivery p50 | p99 | max | refresh | service RSS | service CPU | /health p99 (max) | client CPU | client loop lag p99 |',
+    `\n${workers} worker(s). Service RSS: all its processes (the primary and each worker in brackets); service CPU: all its processes, % of one core, while changes were delivered (from the refresh request until every client had the delta); client CPU: each client process, over the same span.`,
+  );
+  console.log(
+    '| clients (requested) | connected (open time) | deliveries (missed) | delivery p50 | p99 | max | refresh | service RSS | service CPU | /health p99 (max) | client CPU | client loop lag p99 |',
   );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.clients.toLocaleString('en')}${r.requested > r.clients ? ` (${r.requested.toLocaleString('en')})` : ''} | ${r.connected.toLocaleString('en')} (${r.open_s} s) | ${r.deliveries.toLocaleString('en')} (${r.missed}) | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refresh_ms} ms | ${r.rss_mb} MB | ${r.service_cpu_pct}% | ${r.health_p99_ms} ms (${r.health_max_ms}) | ${r.client_cpu_pct}% | ${r.client_lag_p99_ms} ms |`,
+      `| ${r.clients.toLocaleString('en')}${r.requested > r.clients ? ` (${r.requested.toLocaleString('en')})` : ''} | ${r.connected.toLocaleString('en')} (${r.open_s} s) | ${r.deliveries.toLocaleString('en')} (${r.missed}) | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refresh_ms} ms | ${r.rss_mb} MB (${r.rss_by_process_mb.join(' + ')}) | ${r.service_cpu_pct}% | ${r.health_p99_ms} ms (${r.health_max_ms}) | ${r.client_cpu_by_process_pct.map((c) => `${c}%`).join(', ')} | ${r.client_lag_p99_ms} ms |`,
     );
   }
 }

@@ -300,7 +300,7 @@ const pages = {
 const stream = {
   STREAM_MAX_CLIENTS: Type.Integer({
     description:
-      "Server-Sent Events clients one instance serves at once; more get 503 with Retry-After. Each is a socket: the process's file limit (ulimit -n, LimitNOFILE) must be above this + ~1000.",
+      "Server-Sent Events clients one process serves at once (each worker: an instance with WEB_CONCURRENCY workers serves that many times this); more get 503 with Retry-After. Each is a socket: the process's file limit (ulimit -n, LimitNOFILE) must be above this + ~1000.",
     minimum: 0,
     maximum: 1000000,
     default: 10000,

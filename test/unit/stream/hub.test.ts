@@ -36,6 +36,8 @@ class FakeResponse extends EventEmitter {
   }
 }
 const asResponse = (r: FakeResponse) => r as unknown as ServerResponse;
+/** A clock that stands still: batches end by their size alone. */
+const stopped = () => 0;
 
 const sidebar = (games: number): string =>
   JSON.stringify({
@@ -169,7 +171,7 @@ describe('stream hub', () => {
   });
 
   it('writes to batchSize clients at a time, the event loop served in between; every client gets the events in order', async () => {
-    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 2 });
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 2, now: stopped });
     hub.publish(1, '"e1"', sidebar(1));
     const clients = Array.from({ length: 5 }, () => new FakeResponse());
     for (const c of clients) hub.add(asResponse(c), 1);
@@ -190,7 +192,7 @@ describe('stream hub', () => {
   });
 
   it('closeAll drops the events still waiting to be written', async () => {
-    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 1 });
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 1, now: stopped });
     hub.publish(1, '"e1"', sidebar(1));
     const [a, b] = [new FakeResponse(), new FakeResponse()];
     hub.add(asResponse(a), 1);
@@ -203,7 +205,7 @@ describe('stream hub', () => {
   });
 
   it('a batch is batchSize writes whatever events they belong to, and writing resumes for every later event', async () => {
-    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 3 });
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, batchSize: 3, now: stopped });
     hub.publish(1, '"e1"', sidebar(1));
     const clients = Array.from({ length: 4 }, () => new FakeResponse());
     for (const c of clients) hub.add(asResponse(c), 1);
@@ -218,5 +220,21 @@ describe('stream hub', () => {
     expect(counts()).toEqual([2, 2, 2, 2]);
     hub.publish(4, '"e4"', sidebar(4)); // the queue ran dry: a new event is written at once
     expect(counts()).toEqual([3, 3, 3, 2]);
+  });
+
+  it('a batch also ends once it has taken sliceMs, however few writes it made: the rest waits for the next turn', async () => {
+    // Each reading of the clock is 3 ms later: a batch's slice (6 ms) is over at the second write.
+    let clock = 0;
+    const hub = createStreamHub({ maxClients: 10, maxBufferedBytes: 1e6, sliceMs: 6, now: () => (clock += 3) });
+    hub.publish(1, '"e1"', sidebar(1));
+    const clients = Array.from({ length: 5 }, () => new FakeResponse());
+    for (const c of clients) hub.add(asResponse(c), 1);
+    const counts = () => clients.map((c) => c.written.length);
+    hub.publish(2, '"e2"', sidebar(2));
+    expect(counts()).toEqual([1, 1, 0, 0, 0]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(counts()).toEqual([1, 1, 1, 1, 0]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(counts()).toEqual([1, 1, 1, 1, 1]);
   });
 });
