@@ -12,7 +12,8 @@ language plpgsql volatile
 security definer set search_path = pg_catalog, public, pg_temp
 as $$
 begin
-  if not exists (select 1 from sidebar_changes) then
+  -- The newest record through the key: not a walk over the consumed ones (migration 019).
+  if (select id from sidebar_changes order by id desc limit 1) is null then
     return;
   end if;
 

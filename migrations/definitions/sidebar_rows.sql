@@ -14,17 +14,18 @@
  * Leagues are ranked the same way within their sport, with sidebar_league_config.
  *
  * Every window is partitioned by from_events, so a filter on it is pushed down to the union and
- * the other branch is never read. Views, not functions: REFRESH MATERIALIZED VIEW runs with a
- * restricted search_path (PostgreSQL 17, PGlite), under which a function body's unqualified
- * names would not resolve, and a view's are bound when it is created.
+ * the other branch is never read; the fallback branch is a function call
+ * (sidebar_league_rows_from_events()), so that refreshing sidebar_data does not plan it either.
+ * A view, not a function: REFRESH MATERIALIZED VIEW runs with a restricted search_path
+ * (PostgreSQL 17, PGlite), under which a function body's unqualified names would not resolve
+ * unless it pins its own, and a view's are bound when it is created.
  */
 create view sidebar_rows with (security_invoker = true) as
 with leagues as (
-  select from_events, sport_id, sport, league_id, league, game_count, live_game_count, next_start,
+  select true as from_events, sport_id, sport, league_id, league, game_count, live_game_count, next_start,
          sport_priority, sport_icon, league_priority, league_icon, starts,
          region_id, region, region_priority, sport_names, league_names, region_names, jurisdictions
-  from sidebar_league_row_source
-  where from_events
+  from sidebar_league_rows_from_events()
   union all
   select false, sport_id, sport, league_id, league, game_count, live_game_count, next_start,
          sport_priority, sport_icon, league_priority, league_icon, starts,

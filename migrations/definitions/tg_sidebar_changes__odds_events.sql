@@ -15,9 +15,14 @@
  * being able to write sidebar_changes directly. TRUNCATE has no transition table: it marks a full
  * rebuild (tg_sidebar_changes__config).
  *
- * A statement that recorded a change also NOTIFYs sidebar_changes (delivered at commit, once per
- * transaction whatever the number of statements): instances LISTENing wake their change loop
- * at once instead of at their next poll. The payload is empty; listeners ask the database.
+ * A statement whose records are the first to wait (none was waiting before it, committed or its
+ * own transaction's) also NOTIFYs sidebar_changes (delivered at commit, once per transaction):
+ * instances LISTENing wake their change loop at once instead of at their next poll. Writes while
+ * records wait do not: the change loop told of the first asks when the gap allows, and asks once
+ * more after every refresh it hears of, which takes the records committed after the refresh
+ * began. So at 1,000 writes a second a listening session wakes about once a refresh, not once a
+ * write (every listening backend of the database is signalled for every notification, whatever
+ * its channel). The payload is empty; listeners ask the database.
  */
 create function tg_sidebar_changes__odds_events() returns trigger
 language plpgsql volatile
@@ -25,6 +30,8 @@ security definer set search_path = pg_catalog, public, pg_temp
 as $$
 declare
   v_horizon interval := sidebar_event_horizon();
+  -- Records waiting before this statement's: the newest through the key (019: not a walk over the consumed ones).
+  v_waiting boolean := (select id from sidebar_changes order by id desc limit 1) is not null;
 begin
   if tg_op = 'INSERT' then
     insert into sidebar_changes (sport_id, league_id, sport, league, commence_time, game_delta, live_delta)
@@ -53,7 +60,7 @@ begin
     where sidebar_event_counted(status, commence_time, v_horizon)
     group by sport_id, league_id, starts_at;
   end if;
-  if found then
+  if found and not v_waiting then
     perform pg_notify('sidebar_changes', '');
   end if;
   return null;

@@ -25,9 +25,13 @@ export interface ChangeLoopDeps {
  * Polls never overlap: the next is scheduled when one ends.
  *
  * With wake-ups (the database's notifications arrive), a write's notification asks at once, or
- * when the minimum gap since the last refresh anyone made ends (each refresh notifies too); a
- * refresh elsewhere that may have started before the write is followed by one more ask after
- * the gap. The poll then only covers a lost notification.
+ * when the minimum gap since the last refresh anyone made ends (each refresh notifies too). Only
+ * the first write among those waiting notifies (tg_sidebar_changes__odds_events), so every
+ * refresh heard of is followed by an ask when the gap ends: the writes committed after it began
+ * wait, and told no one. An ask made for a notification or a refresh that finds nothing to do
+ * is made once more after the gap (a refresh this process has not heard of yet may have held
+ * it back, or its timer fired a little early for the database's clock). The poll then only
+ * covers a lost notification.
  */
 export function createChangeLoop(deps: ChangeLoopDeps) {
   const { log, pollMs, minGapMs } = deps;
@@ -41,12 +45,10 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
 
   const safetyPollMs = Math.max(pollMs, deps.safetyPollMs ?? 5000);
   const woken = () => deps.wakeups?.live() === true;
-  // wanted: an ask is due as soon as the gap allows (a write was notified since the last ask
-  // began, or a re-ask); changedSinceVersion: a write was notified since the last refresh heard
-  // of (lastVersionAt); askAgain: a write was notified since the last ask began (its first ask).
+  // wanted: an ask is due as soon as the gap allows (a write or a refresh was notified since the
+  // last ask began, or a re-ask); askAgain: the ask due is a notification's first, not a re-ask.
   let wanted = false;
-  let changedSinceVersion = false;
-  // Stryker disable next-line BooleanLiteral: equivalent: read only after a notified write, which sets it.
+  // Stryker disable next-line BooleanLiteral: equivalent: read only after a notification, which sets it.
   let askAgain = false;
   let lastVersionAt = Number.NEGATIVE_INFINITY;
 
@@ -66,8 +68,9 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
         lastRefreshAt = result.finished_at;
         lastVersionAt = Date.now();
       } else if (notified && first) {
-        // Nothing refreshed although a write was notified: a refresh within the gap (one made
-        // before this process heard of it), or another's in progress. Asked once more when the gap ends.
+        // Nothing refreshed although a write or a refresh was notified: a refresh within the gap
+        // (one this process has not heard of yet), another's in progress, or nothing waiting.
+        // Asked once more when the gap ends.
         wanted = true;
         lastVersionAt = Date.now();
       }
@@ -98,20 +101,18 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
     timer.unref();
   }
 
+  const ask = () => {
+    wanted = true;
+    askAgain = true;
+    schedule();
+  };
   const unsubscribe = [
-    deps.wakeups?.on('changes', () => {
-      wanted = true;
-      askAgain = true;
-      changedSinceVersion = true;
-      schedule();
-    }),
-    // A refresh somewhere: the writes notified before it may have committed after it began, so
-    // they are asked about once more when the gap ends.
+    deps.wakeups?.on('changes', ask),
+    // A refresh somewhere: writes committed after it began wait unnotified (only the first
+    // waiting write notifies), so an ask follows when the gap ends.
     deps.wakeups?.on('version', () => {
       lastVersionAt = Date.now();
-      if (changedSinceVersion) wanted = true;
-      changedSinceVersion = false;
-      if (wanted) schedule();
+      ask();
     }),
     // Notifications start arriving: ask now (one may have been missed); they stop: poll again.
     deps.wakeups?.onLive((live) => schedule(live ? 0 : pollMs)),
@@ -122,7 +123,9 @@ export function createChangeLoop(deps: ChangeLoopDeps) {
       if (!stopped || pollMs <= 0) return;
       stopped = false;
       log.info({ poll_ms: pollMs, min_gap_ms: minGapMs }, 'sidebar change polling started');
-      schedule();
+      // Notifications already arriving: records may wait whose one notification no one heard
+      // (written while no instance listened), and later writes will not notify. Asked at once.
+      schedule(woken() ? 0 : undefined);
     },
 
     /** Stops polling and waits for a poll (and its refresh) under way. Idempotent. */

@@ -17,8 +17,8 @@ const until = async (what: string, check: () => boolean | Promise<boolean>, time
 };
 
 /**
- * Wake-ups: the definitions NOTIFY when a write leaves change records and when a refresh makes
- * a version; one session per process LISTENs, and the change loop and the version watcher act
+ * Wake-ups: the definitions NOTIFY when a write leaves the first change records to wait and when
+ * a refresh makes a version; one session per process LISTENs, and the change loop and the version watcher act
  * on them instead of waiting for their polls.
  */
 describe.each(backends)('wake-ups on $name', (backend) => {
@@ -58,11 +58,23 @@ describe.each(backends)('wake-ups on $name', (backend) => {
     expect(lines.filter((l) => String(l.msg).includes('notifications arrive'))).toHaveLength(1);
   });
 
-  it('a write that changes the sidebar wakes "changes" once per transaction; one that changes nothing does not', async () => {
+  it('the first write to leave change records wakes "changes", once per transaction; writes while records wait, and one that changes nothing, do not', async () => {
     const { wakeups, heard } = listening();
     await until('live', () => wakeups.live());
+    // Arrives after anything sent before it: what was not heard by then was not sent.
+    const settled = async () => {
+      await testDb.db.query(`select pg_notify('sidebar_probe', '')`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    };
     await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-a' });
     await until('a changes notification', () => heard.changes === 1);
+    // Records wait (no refresh took them): the change loop was told already.
+    await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-b' });
+    await settled();
+    expect(heard.changes).toBe(1);
+    await testDb.db.query(`select refresh_sidebar_data('manual', 30, null, true)`);
+    await until('a version notification', () => heard.version === 1);
+    // Nothing waits: the next transaction's first statement notifies, once for the transaction.
     await testDb.db.withSession(async (session) => {
       await session.query('begin');
       await insertEventBySql(session, `wake-${++ids}`, { league: 'wake-a' });
@@ -70,12 +82,13 @@ describe.each(backends)('wake-ups on $name', (backend) => {
       await session.query('commit');
     });
     await until('a second changes notification', () => heard.changes === 2);
+    await testDb.db.query(`select refresh_sidebar_data('manual', 30, null, true)`);
+    await until('a second version notification', () => heard.version === 2);
     // A finished event is not counted: no change record, no notification.
     await insertEventBySql(testDb.db, `wake-${++ids}`, { league: 'wake-a', status: 'completed' });
-    await testDb.db.query(`select pg_notify('sidebar_probe', '')`); // arrives after anything sent before it
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settled();
     expect(heard.changes).toBe(2);
-    expect(heard.version).toBe(0);
+    expect(await testDb.db.query(`select count(*)::integer as n from sidebar_changes`)).toMatchObject({ rows: [{ n: 0 }] });
   });
 
   it('a configuration change wakes "changes"; a successful refresh wakes "version", a skipped one does not', async () => {

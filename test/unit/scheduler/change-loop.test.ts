@@ -47,6 +47,18 @@ function setup(options: { pollMs?: number; minGapMs?: number; wakeups?: ReturnTy
 }
 const refreshed = (finishedAt: string) => ({ id: 7, status: 'success', finished_at: new Date(finishedAt) }) as RefreshLogRow;
 
+/**
+ * Starts a loop whose notifications already arrive: it asks at once (records may wait that no
+ * one was told of). That ask is answered with nothing to do and taken off the list.
+ */
+async function startWoken(loop: { start(): void }, polls: Array<{ answer: (result: null) => void }>): Promise<void> {
+  loop.start();
+  await vi.advanceTimersByTimeAsync(0);
+  expect(polls).toHaveLength(1);
+  polls.shift()?.answer(null);
+  await vi.advanceTimersByTimeAsync(0);
+}
+
 /** Advances the clock by ms: no new ask before its last millisecond, one at it. */
 async function oneAskAfter(polls: unknown[], ms: number): Promise<void> {
   const before = polls.length;
@@ -161,10 +173,22 @@ describe('change loop', () => {
   });
 
   describe('with wake-ups (the database notifications arrive)', () => {
-    it('polls only every 5 s, and says so', async () => {
+    it('asks at once when it starts with notifications already arriving (records may wait that no one was told of), then every 5 s', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ pollMs: 250, wakeups });
       loop.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(polls).toHaveLength(1);
+      polls[0]?.answer(null);
+      await oneAskAfter(polls, 5000);
+      polls[1]?.answer(null);
+      await loop.stop();
+    });
+
+    it('polls only every 5 s, and says so', async () => {
+      const wakeups = fakeWakeups();
+      const { loop, polls } = setup({ pollMs: 250, wakeups });
+      await startWoken(loop, polls);
       await oneAskAfter(polls, 5000);
       expect(loop.state()).toMatchObject({ poll_ms: 5000, woken: true });
       polls[0]?.answer(null);
@@ -174,7 +198,7 @@ describe('change loop', () => {
     it('a notified write is asked about at once when no refresh was heard of within the gap', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       wakeups.notify('changes');
       wakeups.notify('changes'); // a second before the ask: one ask
       await vi.advanceTimersByTimeAsync(0);
@@ -188,7 +212,7 @@ describe('change loop', () => {
     it('a write notified within the gap after a refresh is asked about when the gap ends', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       await vi.advanceTimersByTimeAsync(300);
       wakeups.notify('version'); // another instance refreshed at 300 ms
       await vi.advanceTimersByTimeAsync(200);
@@ -201,7 +225,7 @@ describe('change loop', () => {
     it('a write notified while an ask runs is asked about after it, once the gap allows', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       wakeups.notify('changes');
       await vi.advanceTimersByTimeAsync(0);
       expect(polls).toHaveLength(1);
@@ -216,7 +240,7 @@ describe('change loop', () => {
     it('a refresh heard of after a notified write is followed by an ask after the gap (it may have begun before the write)', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       await vi.advanceTimersByTimeAsync(100);
       wakeups.notify('changes');
       wakeups.notify('version'); // another instance's refresh ended
@@ -227,10 +251,10 @@ describe('change loop', () => {
       await loop.stop();
     });
 
-    it('a refresh heard of after the ask for a notified write has run is followed by one more ask after the gap; a refresh heard of with no write notified since, by none', async () => {
+    it('a refresh heard of after the ask for a notified write has run is followed by one more ask after the gap', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       wakeups.notify('changes');
       await vi.advanceTimersByTimeAsync(0);
       expect(polls).toHaveLength(1);
@@ -239,32 +263,34 @@ describe('change loop', () => {
       // Another instance's refresh ended: it may have begun before the write committed.
       wakeups.notify('version');
       await oneAskAfter(polls, 1000); // 1000 ms after that refresh
-      polls[1]?.answer(null);
-      // Refreshes heard of with no write notified since: no ask, and the safety poll keeps its time.
-      await vi.advanceTimersByTimeAsync(3000);
-      wakeups.notify('version');
-      await vi.advanceTimersByTimeAsync(1000);
-      wakeups.notify('version');
-      await oneAskAfter(polls, 1000); // the safety poll, 5 s after the last ask
+      polls[1]?.answer(refreshed('2026-11-25T12:00:01.050Z'));
+      await oneAskAfter(polls, 5000); // nothing heard of since: the safety poll
       polls[2]?.answer(null);
       await loop.stop();
     });
 
-    it('a refresh heard of before any write was notified asks nothing, and does not delay the safety poll', async () => {
+    it('every refresh heard of is followed by an ask after the gap, though no write was notified (writes after the first waiting one notify no one); one that finds nothing is made once more, then the safety poll', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       await vi.advanceTimersByTimeAsync(3000);
       wakeups.notify('version');
-      await oneAskAfter(polls, 2000);
-      polls[0]?.answer(null);
+      await oneAskAfter(polls, 1000); // at 4000 ms, not the safety poll's 5000
+      polls[0]?.answer(refreshed('2026-11-25T12:00:04.000Z')); // writes were waiting: a refresh
+      wakeups.notify('version'); // that refresh, heard of
+      await oneAskAfter(polls, 1000);
+      polls[1]?.answer(null); // nothing waiting (or a refresh not yet heard of held it back)
+      await oneAskAfter(polls, 1000); // once more after the gap
+      polls[2]?.answer(null);
+      await oneAskAfter(polls, 5000); // then the safety poll
+      polls[3]?.answer(null);
       await loop.stop();
     });
 
     it('an ask for a notified write that finds nothing to do is made once more after the gap (a refresh it did not hear of may hold it), then no more', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups, minGapMs: 1000 });
-      loop.start();
+      await startWoken(loop, polls);
       wakeups.notify('changes');
       await vi.advanceTimersByTimeAsync(0);
       expect(polls).toHaveLength(1);
@@ -297,7 +323,7 @@ describe('change loop', () => {
     it('after stop() nothing wakes it, and it no longer listens', async () => {
       const wakeups = fakeWakeups();
       const { loop, polls } = setup({ wakeups });
-      loop.start();
+      await startWoken(loop, polls);
       await loop.stop();
       wakeups.notify('changes');
       wakeups.setLive(true);
