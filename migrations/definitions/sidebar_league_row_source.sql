@@ -20,10 +20,16 @@
  * branch unread.
  */
 create view sidebar_league_row_source with (security_invoker = true) as
-with counted as (
+-- Computed once for the fallback read: joined as a view, the planner rescanned its aggregation
+-- once per league (a nested loop; 15 ms instead of 7.7 at 100,000 events). Never computed when
+-- only the kept rows are read (a CTE runs when scanned, and that branch is then not planned).
+with windows as materialized (
+  select sport_id, league_id, starts from sidebar_league_windows
+),
+counted as (
   select c.*, coalesce(w.starts, '[]'::jsonb) as starts, null::timestamptz as starts_until
   from sidebar_league_configured c
-  left join sidebar_league_windows w on w.sport_id = c.sport_id and w.league_id = c.league_id
+  left join windows w on w.sport_id = c.sport_id and w.league_id = c.league_id
   where c.from_events
   union all
   select c.*, coalesce(k.starts, '[]'::jsonb),
