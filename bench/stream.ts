@@ -102,10 +102,15 @@ function processStats(pid: number): { rssMb: number; cpuSeconds: number } {
   return { rssMb: Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024), cpuSeconds: ticks / 100 };
 }
 
-/** The instance's processes: the primary, then the workers it forked. */
+/** The instance's processes: the primary, then the workers it forked (none once it is gone). */
 function instancePids(primary: number): number[] {
-  const children = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  return [primary, ...children];
+  let children: string;
+  try {
+    children = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8');
+  } catch {
+    return [];
+  }
+  return [primary, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
 }
 
 /** The instance's RSS (all processes, and one by one) and CPU seconds (summed). */
@@ -300,7 +305,13 @@ async function run(): Promise<void> {
   } finally {
     // Gone before their database is dropped (which would end their connections, and they would
     // log it): the instance's workers first, then every process this benchmark started.
-    for (const pid of children[0]?.pid ? instancePids(children[0].pid).slice(1) : []) process.kill(pid, 'SIGKILL');
+    for (const pid of children[0]?.pid ? instancePids(children[0].pid).slice(1) : []) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited since
+      }
+    }
     await Promise.all(
       children.map((child) =>
         child.exitCode === null && child.signalCode === null ? new Promise((resolve) => child.once('exit', resolve).kill('SIGKILL')) : null,
