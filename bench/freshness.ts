@@ -21,7 +21,6 @@
  *   options: --sizes 1000000,5000000 --rates 10,100,1000 --seconds 20 --settings 500:on,500:off (gap ms : wake-ups)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +28,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { freePort } from '../test/helpers/free-port.js';
+import { cpuTicks } from '../test/helpers/proc.js';
 import { fillEvents, scratchPostgres } from './data.js';
 import { percentile, round } from './figures.js';
 
@@ -83,12 +83,8 @@ async function probeLive(url: string): Promise<number> {
 
 /** CPU seconds a process has used so far (user + system), or null once it is gone. */
 function cpuSeconds(pid: number): number | null {
-  const ticks = 100; // USER_HZ on Linux
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
-    return (Number(fields[11]) + Number(fields[12])) / ticks;
+    return cpuTicks(pid) / 100; // USER_HZ on Linux
   } catch {
     return null;
   }

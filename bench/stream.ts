@@ -27,13 +27,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { migrate } from '../src/db/migrate.js';
 import { freePort } from '../test/helpers/free-port.js';
+import { children as childPids, cpuTicks, rssMb } from '../test/helpers/proc.js';
 import { fillEvents, scratchPostgres } from './data.js';
 import { percentile, round } from './figures.js';
 
@@ -93,30 +93,11 @@ function http(port: number, path: string, method = 'GET'): Promise<{ status: num
   });
 }
 
-/** Resident memory (MB) and CPU seconds (user + system) of a process, from /proc. */
-function processStats(pid: number): { rssMb: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // Fields 14 and 15 (utime, stime) of /proc/<pid>/stat, counted after the command name.
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  return { rssMb: Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024), cpuSeconds: ticks / 100 };
-}
-
-/** The instance's processes: the primary, then the workers it forked (none once it is gone). */
-function instancePids(primary: number): number[] {
-  let children: string;
-  try {
-    children = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8');
-  } catch {
-    return [];
-  }
-  return [primary, ...children.trim().split(/\s+/).filter(Boolean).map(Number)];
-}
-
-/** The instance's RSS (all processes, and one by one) and CPU seconds (summed). */
+/** The instance's RSS (all processes, and one by one: the primary, then its workers) and CPU seconds (summed). */
 function instanceStats(primary: number): { rssMb: number; cpuSeconds: number; perProcessMb: number[] } {
-  const each = instancePids(primary).map(processStats);
-  return { rssMb: sum(each.map((e) => e.rssMb)), cpuSeconds: sum(each.map((e) => e.cpuSeconds)), perProcessMb: each.map((e) => e.rssMb) };
+  const pids = [primary, ...childPids(primary)];
+  const perProcessMb = pids.map(rssMb);
+  return { rssMb: sum(perProcessMb), cpuSeconds: sum(pids.map(cpuTicks)) / 100, perProcessMb };
 }
 
 function ask<T>(child: ChildProcess, message: object, answer: string): Promise<T> {
@@ -305,7 +286,7 @@ async function run(): Promise<void> {
   } finally {
     // Gone before their database is dropped (which would end their connections, and they would
     // log it): the instance's workers first, then every process this benchmark started.
-    for (const pid of children[0]?.pid ? instancePids(children[0].pid).slice(1) : []) {
+    for (const pid of children[0]?.pid ? childPids(children[0].pid) : []) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
