@@ -20,8 +20,8 @@ per_jurisdiction as (
     sum(b.games)::integer as game_count,
     sum(b.live)::integer  as live_game_count,
     coalesce(
-      jsonb_agg(sidebar_start_entry(b.commence_time, b.games - b.live) order by b.commence_time)
-        filter (where b.games > b.live and b.commence_time < now() + sidebar_start_window()),
+      to_jsonb(array_agg(sidebar_start_entry(b.commence_time, b.games - b.live) order by b.commence_time)
+        filter (where b.games > b.live and b.commence_time < now() + sidebar_start_window())),
       '[]'::jsonb
     ) as starts,
     (select e.commence_time

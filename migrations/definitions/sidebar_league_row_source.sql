@@ -44,7 +44,7 @@ counted as (
   -- leagues reads their starts only, and of those the window's (the key's range) and the first
   -- after it. A start a change took to zero is read as absent.
   left join lateral (
-    select jsonb_agg(sidebar_start_entry(s.commence_time, s.game_count) order by s.commence_time) as starts
+    select to_jsonb(array_agg(sidebar_start_entry(s.commence_time, s.game_count) order by s.commence_time)) as starts
     from sidebar_league_starts s
     where s.sport_id = c.sport_id and s.league_id = c.league_id
       and s.commence_time < now() + sidebar_start_window() and s.game_count > 0

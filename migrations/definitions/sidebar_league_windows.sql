@@ -8,7 +8,7 @@ create view sidebar_league_windows with (security_invoker = true) as
 select
   sport_id,
   league_id,
-  jsonb_agg(sidebar_start_entry(commence_time, game_count) order by commence_time) as starts
+  to_jsonb(array_agg(sidebar_start_entry(commence_time, game_count) order by commence_time)) as starts
 from sidebar_league_start_source
 where commence_time < now() + sidebar_start_window()
 group by sport_id, league_id;
