@@ -13,7 +13,11 @@
  *   - the CPU of the database connections the instances hold (application_name sidebar-service
  *     and sidebar-service-listen, their backends' CPU read from /proc every 500 ms) is what
  *     keeping the sidebar fresh costs the database in all: refreshes, polls, version reads,
- *     notifications (the writers' own statements and triggers are not in it).
+ *     notifications (the writers' own statements and triggers are not in it);
+ *   - the database's function statistics (track_functions) split a change-driven refresh into
+ *     applying the change records, rebuilding the rows of the leagues they touched, and the rest
+ *     (REFRESH ... CONCURRENTLY of the view, the log), per refresh, with the records it applied.
+ * A window the schedule's full refresh fell in says so: that refresh is in its CPU and parts.
  * It prints one table and the CPU the benchmark process itself used (its writers and readers),
  * to show it was not the bottleneck. The database must be on this machine for the CPU column.
  *
@@ -172,6 +176,33 @@ interface Row {
   db_core_pct: number;
   /** What the instances' database connections spent, % of one core. */
   db_cpu_pct: number;
+  /** Per change-driven refresh, ms: applying the change records, rebuilding the touched leagues' rows, the rest (REFRESH of the view, the log). */
+  apply_ms: number;
+  rows_ms: number;
+  view_ms: number;
+  /** Change records applied per refresh. */
+  records: number;
+  /** Other refreshes in the window (the schedule's full one): in db_cpu_pct and the parts too. */
+  other_refreshes: number;
+}
+
+/**
+ * Where a change-driven refresh's time goes, from the database's function statistics
+ * (track_functions, on for the benchmark's database): totals since the last pg_stat_reset(),
+ * read once the instances' backends have exited (a backend flushes its statistics then).
+ */
+async function refreshParts(pool: pg.Pool, refreshes: number) {
+  const { rows } = await pool.query<{ funcname: string; total: number; self: number }>(
+    `select funcname, total_time as total, self_time as self from pg_stat_user_functions
+     where funcname in ('refresh_sidebar_data', 'sidebar_counts_apply_changes', 'sidebar_league_rows_rebuild')`,
+  );
+  const of = (name: string) => rows.find((r) => r.funcname === name);
+  const per = (ms: number | undefined) => round((ms ?? 0) / Math.max(refreshes, 1), 1);
+  return {
+    apply_ms: per(of('sidebar_counts_apply_changes')?.total),
+    rows_ms: per(of('sidebar_league_rows_rebuild')?.total),
+    view_ms: per(of('refresh_sidebar_data')?.self),
+  };
 }
 
 async function run(): Promise<void> {
@@ -185,6 +216,8 @@ async function run(): Promise<void> {
   const wallBefore = performance.now();
   try {
     await migrate(scratch.db);
+    // Function statistics for refreshParts(), in the sessions opened from now on (the instances').
+    await scratch.db.query(`do $$ begin execute format('alter database %I set track_functions = %L', current_database(), 'pl'); end $$`);
     for (const size of sizes) {
       const t = performance.now();
       await fillEvents(scratch.db, size, size >= 5_000_000 ? 0.02 : 0.03);
@@ -243,6 +276,13 @@ async function run(): Promise<void> {
             urls.push(instance.url);
           }
           await sleep(1000); // the instances' start-up (first reads, LISTEN and its probe) is not what is measured
+          await pool.query('select pg_stat_reset()');
+          const recordsSoFar = async () =>
+            Number(
+              (await pool.query<{ n: string | null }>(`select pg_sequence_last_value(pg_get_serial_sequence('sidebar_changes', 'id'))::text as n`)).rows[0]
+                ?.n ?? 0,
+            );
+          const recordsBefore = await recordsSoFar();
 
           const stopWriters = startWriters(rate);
           const windowStart = new Date();
@@ -278,6 +318,17 @@ async function run(): Promise<void> {
             `select count(*)::integer as n, sum(duration_ms) as ms from sidebar_refresh_log where trigger = 'change' and status = 'success' and started_at >= $1`,
             [windowStart],
           );
+          // The change records written in the window: their ids come from one sequence.
+          const records = (await recordsSoFar()) - recordsBefore;
+          for (const child of instances.splice(0)) {
+            child.kill('SIGTERM');
+            await new Promise((resolve) => child.once('exit', resolve));
+          }
+          const refreshes = log[0]?.n ?? 0;
+          const { rows: others } = await pool.query<{ n: number }>(
+            `select count(*)::integer as n from sidebar_refresh_log where trigger <> 'change' and status = 'success' and started_at >= $1`,
+            [windowStart],
+          );
           const sorted = latencies.sort((a, b) => a - b);
           const refreshMsPerS = (log[0]?.ms ?? 0) / windowSeconds;
           const row: Row = {
@@ -291,17 +342,16 @@ async function run(): Promise<void> {
             p50_ms: round(percentile(sorted, 50)),
             p99_ms: round(percentile(sorted, 99)),
             max_ms: round(sorted.at(-1) ?? Number.NaN),
-            refreshes_per_s: round((log[0]?.n ?? 0) / windowSeconds, 2),
+            refreshes_per_s: round(refreshes / windowSeconds, 2),
             refresh_ms_per_s: round(refreshMsPerS, 1),
             db_core_pct: round(refreshMsPerS / 10, 1),
             db_cpu_pct: round(corePct, 1),
+            ...(await refreshParts(pool, refreshes)),
+            records: Math.round(records / Math.max(refreshes, 1)),
+            other_refreshes: others[0]?.n ?? 0,
           };
           rows.push(row);
           console.log(JSON.stringify(row));
-          for (const child of instances.splice(0)) {
-            child.kill('SIGTERM');
-            await new Promise((resolve) => child.once('exit', resolve));
-          }
         }
       }
     }
@@ -313,12 +363,12 @@ async function run(): Promise<void> {
   const cpu = process.cpuUsage(cpuBefore);
   const wall = (performance.now() - wallBefore) / 1000;
   console.log(
-    '\n| events | open | gap | wake-ups | updates/s (target → done) | probes | visible p50 | p99 | max | refreshes/s | refresh ms/s | refreshes, % of one core | service connections, % of one core |',
+    '\n| events | open | gap | wake-ups | updates/s (target → done) | probes | visible p50 | p99 | max | refreshes/s | refresh ms/s | refreshes, % of one core | service connections, % of one core | per refresh: records | apply | rows | view, log |',
   );
-  console.log('|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(
-      `| ${r.events.toLocaleString('en')} | ${r.open.toLocaleString('en')} | ${r.gap_ms} ms | ${r.wakeups ? 'on' : 'off'} | ${r.rate_target} → ${r.rate_done} | ${r.probes} | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refreshes_per_s} | ${r.refresh_ms_per_s} | ${r.db_core_pct}% | ${r.db_cpu_pct}% |`,
+      `| ${r.events.toLocaleString('en')} | ${r.open.toLocaleString('en')} | ${r.gap_ms} ms | ${r.wakeups ? 'on' : 'off'} | ${r.rate_target} → ${r.rate_done} | ${r.probes} | ${r.p50_ms} ms | ${r.p99_ms} ms | ${r.max_ms} ms | ${r.refreshes_per_s} | ${r.refresh_ms_per_s} | ${r.db_core_pct}% | ${r.db_cpu_pct}%${r.other_refreshes ? ` (with ${r.other_refreshes} full)` : ''} | ${r.records} | ${r.apply_ms} ms | ${r.rows_ms} ms | ${r.view_ms} ms |`,
     );
   }
   console.log(`\nbenchmark process (writers, probes, readers): ${round(((cpu.user + cpu.system) / 1e6 / wall) * 100)}% of one core over ${round(wall)} s`);

@@ -225,7 +225,7 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
       expect(await keptDifferences()).toEqual(noDifferences);
     });
 
-    it('whatever mix of inserts, status changes, moves, start-time changes, deletes, configuration and jurisdiction changes, with full refreshes between or not, what a refresh keeps (counts, starts, rows, the view) then equals the aggregation of odds_events now', async () => {
+    it('whatever mix of inserts, status changes, moves, start-time changes, deletes, configuration (order, names, regions) and jurisdiction changes (league and team rules, modes), with full refreshes between or not, what a refresh keeps (counts, starts, rows, the view) then equals the aggregation of odds_events now', async () => {
       const league = fc.constantFrom('p-a', 'p-b', 'p-c');
       const status = fc.constantFrom('scheduled', 'live', 'completed', 'cancelled');
       // Start times far from the rules' boundaries (12 hours ago, now), so the test's own
@@ -244,10 +244,15 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
         fc.record({ kind: fc.constant('start' as const), id, start }),
         fc.record({ kind: fc.constant('delete' as const), id }),
         fc.record({ kind: fc.constant('bulk' as const), status }),
-        // The configuration: a league's order, its name in a language, and a jurisdiction's rule on it.
+        // The configuration: a league's order, its name in a language, its region, the sport's order;
+        // a jurisdiction's rule on a league or a team, and whether it lists what it hides or what it shows.
         fc.record({ kind: fc.constant('priority' as const), league, priority: fc.integer({ min: 0, max: 3 }) }),
         fc.record({ kind: fc.constant('name' as const), league, name: fc.constantFrom('Ligue', 'Liga') }),
+        fc.record({ kind: fc.constant('region' as const), league, region: fc.constantFrom('europe', 'usa', null) }),
+        fc.record({ kind: fc.constant('sport' as const), priority: fc.option(fc.integer({ min: 0, max: 3 })) }),
         fc.record({ kind: fc.constant('rule' as const), league, add: fc.boolean() }),
+        fc.record({ kind: fc.constant('team rule' as const), team, add: fc.boolean() }),
+        fc.record({ kind: fc.constant('mode' as const), mode: fc.constantFrom('blocklist', 'allowlist') }),
         fc.record({ kind: fc.constant('full' as const) }),
       );
       await fc.assert(
@@ -257,7 +262,10 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
           await db.query(`delete from odds_events where id like 'prop-%'`);
           await db.query(`delete from sidebar_league_config where league_id like 'p-%'`);
           await db.query(`delete from sidebar_names where id like 'p-%'`);
-          await db.query(`delete from sidebar_jurisdiction_rules where value like 'p-%'`);
+          await db.query(`delete from sidebar_jurisdiction_rules where value like 'p-%' or (jurisdiction = 'US-PA' and kind = 'team')`);
+          await db.query(`delete from sidebar_league_regions where league_id like 'p-%'`);
+          await db.query(`delete from sidebar_sport_config where sport_id = 'darts'`);
+          await db.query(`update sidebar_jurisdictions set mode = 'blocklist' where code = 'US-PA'`);
           await db.query(`select refresh_sidebar_data('manual')`);
           for (const [o, refreshAfter] of steps) {
             const key = 'id' in o ? `prop-${o.id}` : '';
@@ -286,13 +294,30 @@ describe.each(backends)('change-driven refreshes on $name', (backend) => {
                  on conflict (kind, id, lang) do update set name = excluded.name`,
                 [o.league, o.name],
               );
-            else if (o.kind === 'rule')
+            else if (o.kind === 'region')
+              await db.query(
+                o.region
+                  ? `insert into sidebar_league_regions (league_id, region_id) values ($1, $2)
+                     on conflict (league_id) do update set region_id = excluded.region_id`
+                  : 'delete from sidebar_league_regions where league_id = $1',
+                o.region ? [o.league, o.region] : [o.league],
+              );
+            else if (o.kind === 'sport')
+              await db.query(
+                o.priority === null
+                  ? `delete from sidebar_sport_config where sport_id = 'darts'`
+                  : `insert into sidebar_sport_config (sport_id, priority) values ('darts', $1)
+                     on conflict (sport_id) do update set priority = excluded.priority`,
+                o.priority === null ? [] : [o.priority],
+              );
+            else if (o.kind === 'rule' || o.kind === 'team rule')
               await db.query(
                 o.add
-                  ? `insert into sidebar_jurisdiction_rules (jurisdiction, kind, value) values ('US-PA', 'league', $1) on conflict do nothing`
-                  : `delete from sidebar_jurisdiction_rules where jurisdiction = 'US-PA' and kind = 'league' and value = $1`,
-                [o.league],
+                  ? `insert into sidebar_jurisdiction_rules (jurisdiction, kind, value) values ('US-PA', $1, $2) on conflict do nothing`
+                  : `delete from sidebar_jurisdiction_rules where jurisdiction = 'US-PA' and kind = $1 and value = $2`,
+                o.kind === 'rule' ? ['league', o.league] : ['team', o.team],
               );
+            else if (o.kind === 'mode') await db.query(`update sidebar_jurisdictions set mode = $1 where code = 'US-PA'`, [o.mode]);
             else await db.query(`select refresh_sidebar_data('manual')`);
             if (refreshAfter) await refreshIfChanged();
           }
