@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config/index.js';
+import { warnIfQueueNotVacuumed } from '../db/maintenance.js';
 import { type ChangeLoop, createChangeLoop } from './change-loop.js';
 import { createRefreshCoalescer, type RefreshCoalescer } from './coalescer.js';
 import { createRefreshLoop, type RefreshLoop } from './refresh-loop.js';
@@ -73,6 +74,8 @@ export const schedulerPlugin = fp<SchedulerPluginOptions>(
           refreshLoop.start().catch((err) => app.log.error({ err }, 'sidebar refresh scheduler failed to start'));
           changeLoop.start();
           retention.start();
+          // The change loop's queue needs vacuuming; said once, if nothing will.
+          if (config.changePollMs > 0 && db.kind === 'postgres') void warnIfQueueNotVacuumed(db, app.log);
         });
       });
     }

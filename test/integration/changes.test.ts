@@ -3,11 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { paths, type Sidebar, type Stats } from '../../src/contract/index.js';
+import { warnIfQueueNotVacuumed } from '../../src/db/maintenance.js';
 import type { Db } from '../../src/db/types.js';
 import { createSidebarRepository, type RefreshLogRow } from '../../src/sidebar/repository.js';
 import { insertEventBySql, loadFixtures } from '../fixtures/events.js';
 import { asAdmin, buildTestApp } from '../helpers/app.js';
 import { backends, type TestDb, useFixtureBackend } from '../helpers/backends.js';
+import { capturingLogger } from '../helpers/logger.js';
 
 /**
  * Change-driven freshness (migrations 010, 011): writes record what they changed, and
@@ -454,5 +456,33 @@ describe.each(backends)('a write reaches every reader without a refresh call, on
     const { rows } = await fixture.db.db.query<{ n: number }>('select count(*)::integer as n from sidebar_changes');
     expect(rows[0]?.n).toBeGreaterThan(0);
     expect((await app.inject({ method: 'GET', url: paths.stats, headers: asAdmin })).json<Stats>().changes.enabled).toBe(false);
+  });
+});
+
+describe.each(backends.filter((b) => b.dbKind === 'postgres'))('the change records are vacuumed, on $name', (backend) => {
+  let testDb: TestDb;
+  beforeAll(async () => {
+    testDb = await backend.createDb();
+  });
+  afterAll(() => testDb?.drop());
+
+  it("the start-up check warns when nothing will vacuum the queue: the server's autovacuum off, or the table's", async () => {
+    const db = testDb.db;
+    const serverOn = (await db.query<{ on: boolean }>(`select current_setting('autovacuum')::boolean as on`)).rows[0]?.on;
+    const warned = async () => {
+      const { log, lines } = capturingLogger();
+      const problem = await warnIfQueueNotVacuumed(db, log);
+      return { problem, warnings: lines.filter((l) => l.level === 40).map((l) => l.problem) };
+    };
+    // The server's setting decides the first answer (this machine's runs without autovacuum); the table's then one more.
+    expect(await warned()).toEqual(
+      serverOn
+        ? { problem: null, warnings: [] }
+        : { problem: 'autovacuum is off on this database server', warnings: ['autovacuum is off on this database server'] },
+    );
+    await db.query('alter table sidebar_changes set (autovacuum_enabled = false)');
+    const problem = serverOn ? 'autovacuum is disabled on sidebar_changes (autovacuum_enabled = false)' : 'autovacuum is off on this database server';
+    expect(await warned()).toEqual({ problem, warnings: [problem] });
+    await db.query('alter table sidebar_changes reset (autovacuum_enabled)');
   });
 });
