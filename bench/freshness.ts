@@ -188,6 +188,15 @@ interface Row {
   other_refreshes: number;
 }
 
+/** The functions refreshParts() reads: the refresh, and the two parts it calls. */
+const refreshFunctions = ['refresh_sidebar_data', 'sidebar_counts_apply_changes', 'sidebar_league_rows_rebuild'];
+
+/** The change records written so far: their ids come from one sequence. */
+async function recordsSoFar(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: string | null }>(`select pg_sequence_last_value(pg_get_serial_sequence('sidebar_changes', 'id'))::text as n`);
+  return Number(rows[0]?.n ?? 0);
+}
+
 /**
  * Where a change-driven refresh's time goes, from the database's function statistics
  * (track_functions, on for the benchmark's database): totals since their counters were reset,
@@ -195,8 +204,8 @@ interface Row {
  */
 async function refreshParts(pool: pg.Pool, refreshes: number) {
   const { rows } = await pool.query<{ funcname: string; total: number; self: number }>(
-    `select funcname, total_time as total, self_time as self from pg_stat_user_functions
-     where funcname in ('refresh_sidebar_data', 'sidebar_counts_apply_changes', 'sidebar_league_rows_rebuild')`,
+    'select funcname, total_time as total, self_time as self from pg_stat_user_functions where funcname = any($1)',
+    [refreshFunctions],
   );
   const of = (name: string) => rows.find((r) => r.funcname === name);
   const per = (ms: number | undefined) => round((ms ?? 0) / Math.max(refreshes, 1), 1);
@@ -288,16 +297,8 @@ async function run(): Promise<void> {
           await pool.query('vacuum sidebar_changes, sidebar_league_starts, sidebar_league_counts, sidebar_league_rows, sidebar_data, sidebar_refresh_log');
           // The three functions' counters only: pg_stat_reset() would also zero the tables' dead-row
           // counts, which autovacuum goes by, and leave the change records' queue unvacuumed.
-          await pool.query(
-            `select pg_stat_reset_single_function_counters(p.oid) from pg_proc p
-             where p.proname in ('refresh_sidebar_data', 'sidebar_counts_apply_changes', 'sidebar_league_rows_rebuild')`,
-          );
-          const recordsSoFar = async () =>
-            Number(
-              (await pool.query<{ n: string | null }>(`select pg_sequence_last_value(pg_get_serial_sequence('sidebar_changes', 'id'))::text as n`)).rows[0]
-                ?.n ?? 0,
-            );
-          const recordsBefore = await recordsSoFar();
+          await pool.query('select pg_stat_reset_single_function_counters(p.oid) from pg_proc p where p.proname = any($1)', [refreshFunctions]);
+          const recordsBefore = await recordsSoFar(pool);
 
           const stopWriters = startWriters(rate);
           const windowStart = new Date();
@@ -333,8 +334,7 @@ async function run(): Promise<void> {
             `select count(*)::integer as n, sum(duration_ms) as ms from sidebar_refresh_log where trigger = 'change' and status = 'success' and started_at >= $1`,
             [windowStart],
           );
-          // The change records written in the window: their ids come from one sequence.
-          const records = (await recordsSoFar()) - recordsBefore;
+          const records = (await recordsSoFar(pool)) - recordsBefore;
           for (const child of instances.splice(0)) {
             child.kill('SIGTERM');
             await new Promise((resolve) => child.once('exit', resolve));
